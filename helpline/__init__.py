@@ -1,0 +1,34 @@
+"""helpline: an SMS and voice helpline for people caught in human trafficking."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import click
+from flask import Flask
+
+from . import catalog, cli, config, health, sms, store
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the helpline app: defaults, then environment, then ``test_config``."""
+    app = Flask(__name__)
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.update(config.from_environment(config.environ()))
+    if test_config is not None:
+        app.config.update(test_config)
+    # A CLI command (check, build-audio ...) runs inside click; a web server does not.
+    serving = click.get_current_context(silent=True) is None
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO if serving else logging.ERROR,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config.finish(app.config, serving=serving)
+
+    catalog.init_app(app)
+    store.init_app(app)
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    return app

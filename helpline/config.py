@@ -1,0 +1,85 @@
+"""Configuration: defaults, then environment variables, then (in tests) explicit values."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "HELPLINE_ENV": "production",
+    "REDIS_URL": None,
+    "TWILIO_AUTH_TOKEN": None,
+    "HELPLINE_PUBLIC_URL": None,
+    "HELPLINE_HASH_KEY": None,
+    "HELPLINE_SESSION_TTL": 30 * 60,
+    "HELPLINE_LANGUAGE_TTL": 30 * 24 * 3600,
+    "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
+    "HELPLINE_PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
+}
+
+_INTEGERS = {"HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL"}
+
+
+class ConfigError(RuntimeError):
+    """The environment is not safe to serve with; the message says what to set."""
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read every known setting that is present (and not empty) in ``environ``."""
+    found: dict[str, Any] = {}
+    for name in DEFAULTS:
+        value = environ.get(name, "").strip()
+        if not value:
+            continue
+        if name in _INTEGERS:
+            try:
+                found[name] = int(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number of seconds, not {value!r}") from None
+        else:
+            found[name] = value
+    return found
+
+
+def is_development(config: Mapping[str, Any]) -> bool:
+    return str(config.get("HELPLINE_ENV", "")).lower() == "development"
+
+
+def finish(config: dict[str, Any], *, serving: bool) -> None:
+    """Check the settings and fill in what development may leave out.
+
+    When ``serving`` (a web server, not a CLI command such as ``check``), production refuses
+    to start without a Twilio token and a hash key: an unsigned webhook would let anyone
+    drive the helpline, and numbers must be hashed with a secret that survives restarts.
+    """
+    env = str(config["HELPLINE_ENV"]).lower()
+    if env not in ("production", "development"):
+        raise ConfigError(f"HELPLINE_ENV must be 'production' or 'development', not {env!r}")
+    if serving and env == "production":
+        missing = [n for n in ("TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY") if not config.get(n)]
+        if missing:
+            raise ConfigError(
+                f"refusing to start in production without {' and '.join(missing)}; set "
+                "them (see README), or set HELPLINE_ENV=development on a development machine"
+            )
+    if not config.get("HELPLINE_HASH_KEY"):
+        # Fine for development: the embedded store forgets everything at restart anyway.
+        config["HELPLINE_HASH_KEY"] = secrets.token_hex(32)
+    if env == "development" and not config.get("TWILIO_AUTH_TOKEN"):
+        log.warning("DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set, so webhook signatures "
+                    "are NOT checked. Never expose this server to the internet.")
+    for name in ("HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL"):
+        if int(config[name]) <= 0:
+            raise ConfigError(f"{name} must be a positive number of seconds")
+
+
+def environ() -> Mapping[str, str]:
+    return os.environ

@@ -1,0 +1,134 @@
+"""The shape of each content file, checked with pydantic before anything else."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ._problems import KeyPath, Problem
+from ._yaml import YamlDoc
+
+ANSWER_TEXT_LIMIT = 600
+ANSWER_SAY_LIMIT = 900
+TITLE_LIMIT = 32
+LABEL_LIMIT = 32
+PROMPT_LIMIT = 320
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
+LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SmsSettings(_Strict):
+    alphabet: Literal["gsm7", "unicode"]
+    script: Literal["bg-latin"] | None = None
+
+
+class KeywordSettings(_Strict):
+    start: Annotated[list[Keyword], Field(min_length=1)]
+    more: Annotated[list[Keyword], Field(min_length=1)]
+    wipe: Annotated[list[Keyword], Field(min_length=1)]
+
+
+class VoiceSettings(_Strict):
+    locale: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}-[A-Z]{2}$")]
+    say_voice: Text | None = None
+    gtts: Text
+    espeak: Text
+    speech_input: bool = False
+
+
+class LanguageFile(_Strict):
+    code: LangCode
+    name: Annotated[Text, StringConstraints(max_length=LABEL_LIMIT)]
+    order: Annotated[int, Field(ge=1, le=99)]
+    base: bool = False
+    sms: SmsSettings
+    keywords: KeywordSettings
+    voice: VoiceSettings
+
+
+class PromptsFile(_Strict):
+    language: LangCode
+    menus: dict[Id, Annotated[Text, StringConstraints(max_length=LABEL_LIMIT)]]
+    text: dict[str, Annotated[Text, StringConstraints(max_length=PROMPT_LIMIT)]]
+
+
+class BaseAnswer(_Strict):
+    faq: Annotated[int, Field(ge=1, le=99)]
+    title: Annotated[Text, StringConstraints(max_length=TITLE_LIMIT)]
+    text: Annotated[Text, StringConstraints(max_length=ANSWER_TEXT_LIMIT)]
+    say: Annotated[Text, StringConstraints(max_length=ANSWER_SAY_LIMIT)] | None = None
+
+
+class TranslatedAnswer(_Strict):
+    title: Annotated[Text, StringConstraints(max_length=TITLE_LIMIT)]
+    text: Annotated[Text, StringConstraints(max_length=ANSWER_TEXT_LIMIT)]
+    say: Annotated[Text, StringConstraints(max_length=ANSWER_SAY_LIMIT)] | None = None
+    reviewed: bool
+    source: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class BaseAnswersFile(_Strict):
+    language: LangCode
+    answers: Annotated[dict[Id, BaseAnswer], Field(min_length=1)]
+
+
+class TranslatedAnswersFile(_Strict):
+    language: LangCode
+    answers: Annotated[dict[Id, TranslatedAnswer], Field(min_length=1)]
+
+
+class MenuFile(_Strict):
+    menus: Annotated[dict[Id, Annotated[list[Id], Field(min_length=1, max_length=7)]], Field()]
+
+
+class Number(_Strict):
+    number: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+    example: bool = False
+
+
+class ContactsFile(_Strict):
+    helpline: Number
+    emergency: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "missing":
+        return "missing: this key is required"
+    if kind == "extra_forbidden":
+        return "unknown key: check its spelling, or remove it"
+    if kind == "string_too_long" and isinstance(value, str):
+        return f"text is {len(value)} characters, the limit is {ctx['max_length']}"
+    if kind == "string_too_short":
+        return "is empty: write a text here"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not allowed here (expected the form {ctx['pattern']})"
+    if kind == "too_long":
+        return f"has {ctx.get('actual_length')} entries, at most {ctx['max_length']} are allowed"
+    if kind == "too_short":
+        return f"has too few entries: at least {ctx['min_length']} needed"
+    if kind == "literal_error":
+        return f"{value!r} is not one of {ctx['expected']}"
+    return f"{error['msg'].lower()} (found {value!r})"
+
+
+def validate(doc: YamlDoc, model: type[_Strict]) -> tuple[Any, list[Problem]]:
+    """Check ``doc`` against ``model``; return the parsed model or located problems."""
+    if not isinstance(doc.data, dict):
+        return None, [doc.problem((), "the file must hold keys and values (a YAML mapping)")]
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path: KeyPath = tuple(p for p in error["loc"] if isinstance(p, str | int))
+            problems.append(doc.problem(path, _message(dict(error))))
+        return None, problems

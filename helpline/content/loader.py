@@ -1,0 +1,378 @@
+"""Load and validate the content files into one immutable :class:`Content`.
+
+Layout (relative to the project root):
+
+- ``content/languages/<code>.yaml``  one file per language: name, keywords, SMS and voice settings
+- ``content/menu.yaml``              the menu tree: each menu and the options it offers
+- ``content/answers/<code>.yaml``    the short answers, per language
+- ``content/contacts.yaml``          phone numbers (never in code)
+- ``prompts/<code>.yaml``            the interface texts, per language
+
+Every problem names its file, line and key; all problems are collected, not just the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .. import words
+from . import _schema as schema
+from ._problems import ContentError, Problem, errors_only
+from ._yaml import YamlDoc, read_yaml
+from .model import (
+    ROOT,
+    AnswerText,
+    Contacts,
+    Content,
+    Keywords,
+    Language,
+    MenuTree,
+    Prompts,
+    Voice,
+    text_version,
+)
+from .prompt_keys import PROMPT_KEYS
+
+_RESERVED_DIGIT_WORDS = re.compile(r"^[0-9*#]+$")
+
+
+@dataclass
+class _Reader:
+    """Reads files relative to the project root and collects every problem."""
+
+    root: Path
+    problems: list[Problem] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path, model: type[schema._Strict]) -> tuple[YamlDoc | None, Any]:
+        name = self.name(path)
+        if not path.is_file():
+            self.problems.append(Problem(name, "missing: this file is required"))
+            return None, None
+        self.digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        doc = read_yaml(path, name)
+        if isinstance(doc, Problem):
+            self.problems.append(doc)
+            return None, None
+        parsed, problems = schema.validate(doc, model)
+        self.problems.extend(problems)
+        return doc, parsed
+
+
+def load_content(content_dir: Path, prompts_dir: Path) -> Content:
+    """Load every content file; raise :class:`ContentError` listing all problems."""
+    root = content_dir.resolve().parent
+    reader = _Reader(root)
+    languages = _load_languages(reader, content_dir / "languages")
+    tree = _load_tree(reader, content_dir / "menu.yaml")
+    contacts = _load_contacts(reader, content_dir / "contacts.yaml")
+    if not languages or tree is None or contacts is None:
+        raise ContentError(reader.problems)
+    base = next(lang.code for lang in languages.values() if lang.base)
+    answers = _load_answers(reader, content_dir / "answers", languages, base, tree)
+    prompts = _load_prompts(reader, prompts_dir, languages, tree)
+    if errors_only(reader.problems):
+        raise ContentError(errors_only(reader.problems))
+    if contacts.helpline_is_example:
+        reader.problems.append(
+            Problem(
+                "content/contacts.yaml",
+                f"helpline.number {contacts.helpline} is an EXAMPLE number: replace it with the "
+                "real helpline number and remove 'example: true' before going live",
+                warning=True,
+            )
+        )
+    return Content(
+        base=base,
+        languages=MappingProxyType(languages),
+        tree=tree,
+        answers=MappingProxyType(answers),
+        prompts=MappingProxyType(prompts),
+        contacts=contacts,
+        version=reader.digest.hexdigest()[:12],
+        warnings=tuple(p for p in reader.problems if p.warning),
+    )
+
+
+def _load_languages(reader: _Reader, folder: Path) -> dict[str, Language]:
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not files:
+        reader.problems.append(Problem(reader.name(folder), "missing: no language files found"))
+        return {}
+    loaded: list[tuple[YamlDoc, schema.LanguageFile]] = []
+    for path in files:
+        doc, parsed = reader.read(path, schema.LanguageFile)
+        if doc is None or parsed is None:
+            continue
+        if parsed.code != path.stem:
+            reader.problems.append(
+                doc.problem(("code",), f"is {parsed.code!r} but the file is named {path.name}")
+            )
+            continue
+        loaded.append((doc, parsed))
+    bases = [parsed.code for _, parsed in loaded if parsed.base]
+    if len(loaded) == len(files) and len(bases) != 1:
+        reader.problems.append(
+            Problem(reader.name(folder), f"exactly one language must have 'base: true' "
+                    f"(found {len(bases)}: {', '.join(bases) or 'none'})")
+        )
+    _check_unique(reader, loaded, "order", lambda f: [f.order])
+    _check_keywords(reader, loaded)
+    if errors_only(reader.problems):
+        return {}
+    loaded.sort(key=lambda item: item[1].order)
+    return {parsed.code: _language(parsed) for _, parsed in loaded}
+
+
+def _language(parsed: schema.LanguageFile) -> Language:
+    kw, voice = parsed.keywords, parsed.voice
+    return Language(
+        code=parsed.code,
+        name=parsed.name,
+        order=parsed.order,
+        base=parsed.base,
+        alphabet=parsed.sms.alphabet,
+        script=parsed.sms.script,
+        keywords=Keywords(tuple(kw.start), tuple(kw.more), tuple(kw.wipe)),
+        voice=Voice(voice.locale, voice.say_voice, voice.gtts, voice.espeak, voice.speech_input),
+    )
+
+
+def _check_unique(
+    reader: _Reader,
+    loaded: list[tuple[YamlDoc, schema.LanguageFile]],
+    key: str,
+    values: Any,
+) -> None:
+    seen: dict[Any, str] = {}
+    for doc, parsed in loaded:
+        for value in values(parsed):
+            if value in seen:
+                reader.problems.append(
+                    doc.problem((key,), f"{value!r} is already used by {seen[value]}")
+                )
+            seen[value] = doc.name
+
+
+def _check_keywords(reader: _Reader, loaded: list[tuple[YamlDoc, schema.LanguageFile]]) -> None:
+    seen: dict[str, str] = {}
+    for doc, parsed in loaded:
+        for kind in ("start", "more", "wipe"):
+            for index, word in enumerate(getattr(parsed.keywords, kind)):
+                path = ("keywords", kind, index)
+                folded = words.fold(word)
+                if not folded or _RESERVED_DIGIT_WORDS.match(folded):
+                    reader.problems.append(
+                        doc.problem(path, f"{word!r} cannot be a keyword: use letters")
+                    )
+                elif folded in words.TWILIO_RESERVED:
+                    reader.problems.append(
+                        doc.problem(path, f"{word!r} is reserved by Twilio (STOP, HELP, START "
+                                    "...) and never reaches the menu: choose another word")
+                    )
+                elif folded in seen and not (kind == "more" and seen[folded].endswith("keywords.more")):
+                    reader.problems.append(
+                        doc.problem(path, f"{word!r} is already a keyword in {seen[folded]}")
+                    )
+                seen.setdefault(folded, f"{doc.name} keywords.{kind}")
+
+
+def _load_tree(reader: _Reader, path: Path) -> MenuTree | None:
+    doc, parsed = reader.read(path, schema.MenuFile)
+    if doc is None or parsed is None:
+        return None
+    menus: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in parsed.menus.items()}
+    if ROOT not in menus:
+        reader.problems.append(doc.problem(("menus",), f"missing: the menu {ROOT!r} (the main menu)"))
+        return None
+    parents: dict[str, str] = {}
+    for menu, options in menus.items():
+        for index, option in enumerate(options):
+            where = ("menus", menu, index)
+            if option == ROOT:
+                reader.problems.append(doc.problem(where, f"{ROOT!r} cannot be an option"))
+            elif option in parents:
+                reader.problems.append(
+                    doc.problem(where, f"{option!r} is already an option of {parents[option]!r}: "
+                                "each menu or answer has one place in the tree")
+                )
+            else:
+                parents[option] = menu
+    reachable = _reachable(menus)
+    for menu in menus:
+        if menu not in reachable:
+            reader.problems.append(
+                doc.problem(("menus", menu), "is not reachable from the main menu: add it as an "
+                            "option of a menu, or remove it")
+            )
+    answers = tuple(n for n in parents if n not in menus)
+    return MenuTree(MappingProxyType(menus), answers, MappingProxyType(parents))
+
+
+def _reachable(menus: dict[str, tuple[str, ...]]) -> set[str]:
+    seen, todo = {ROOT}, [ROOT]
+    while todo:
+        for option in menus.get(todo.pop(), ()):
+            if option not in seen:
+                seen.add(option)
+                todo.append(option)
+    return seen
+
+
+def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
+    _, parsed = reader.read(path, schema.ContactsFile)
+    if parsed is None:
+        return None
+    return Contacts(parsed.helpline.number, parsed.helpline.example, parsed.emergency)
+
+
+def _load_answers(
+    reader: _Reader,
+    folder: Path,
+    languages: dict[str, Language],
+    base: str,
+    tree: MenuTree,
+) -> dict[str, Any]:
+    doc, parsed = reader.read(folder / f"{base}.yaml", schema.BaseAnswersFile)
+    if doc is None or parsed is None:
+        return {}
+    _check_language_field(reader, doc, parsed.language, base)
+    menu_doc_name = "content/menu.yaml"
+    for answer_id in tree.answers:
+        if answer_id not in parsed.answers:
+            reader.problems.append(
+                Problem(menu_doc_name, f"option {answer_id!r} is neither a menu nor an answer in "
+                        f"{doc.name}")
+            )
+    faqs: dict[int, str] = {}
+    base_texts: dict[str, AnswerText] = {}
+    for answer_id, answer in parsed.answers.items():
+        if answer_id not in tree.parents:
+            reader.problems.append(
+                doc.problem(("answers", answer_id), "is not reachable: no menu offers it; add it "
+                            "to a menu in content/menu.yaml")
+            )
+        if answer_id in tree.menus:
+            reader.problems.append(
+                doc.problem(("answers", answer_id), "has the same id as a menu: rename one")
+            )
+        if answer.faq in faqs:
+            reader.problems.append(
+                doc.problem(("answers", answer_id, "faq"),
+                            f"question {answer.faq} is already answered by {faqs[answer.faq]!r}")
+            )
+        faqs[answer.faq] = answer_id
+        base_texts[answer_id] = AnswerText(
+            answer_id, base, answer.faq, answer.title, answer.text, answer.say, True,
+            text_version(answer.title, answer.text),
+        )
+    result: dict[str, Any] = {base: MappingProxyType(base_texts)}
+    for code in languages:
+        if code != base:
+            result[code] = _load_translation(reader, folder / f"{code}.yaml", code, base_texts)
+    return result
+
+
+def _load_translation(
+    reader: _Reader, path: Path, code: str, base_texts: dict[str, AnswerText]
+) -> Any:
+    doc, parsed = reader.read(path, schema.TranslatedAnswersFile)
+    if doc is None or parsed is None:
+        return MappingProxyType({})
+    _check_language_field(reader, doc, parsed.language, code)
+    texts: dict[str, AnswerText] = {}
+    for answer_id in base_texts:
+        if answer_id not in parsed.answers:
+            reader.problems.append(
+                doc.problem(("answers",), f"missing: the answer {answer_id!r} (every language "
+                            "needs every answer)")
+            )
+    for answer_id, answer in parsed.answers.items():
+        source = base_texts.get(answer_id)
+        if source is None:
+            reader.problems.append(
+                doc.problem(("answers", answer_id), "is not an answer of the base language: "
+                            "check the id, or remove it")
+            )
+            continue
+        if answer.source != source.source_version:
+            reader.problems.append(
+                doc.problem(("answers", answer_id, "source"),
+                            f"out of date: made from version {answer.source} of the Dutch text, "
+                            f"which is now {source.source_version}; update the translation, then "
+                            f"run `flask --app app helpline review {code} {answer_id}`",
+                            warning=True)
+            )
+        texts[answer_id] = AnswerText(
+            answer_id, code, source.faq, answer.title, answer.text, answer.say, answer.reviewed,
+            answer.source,
+        )
+    return MappingProxyType(texts)
+
+
+def _check_language_field(reader: _Reader, doc: YamlDoc, found: str, expected: str) -> None:
+    if found != expected:
+        reader.problems.append(
+            doc.problem(("language",), f"is {found!r} but this file is for {expected!r}")
+        )
+
+
+def _placeholders(text: str) -> Iterable[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return ["{"]
+
+
+def _load_prompts(
+    reader: _Reader, folder: Path, languages: dict[str, Language], tree: MenuTree
+) -> dict[str, Prompts]:
+    result: dict[str, Prompts] = {}
+    for code in languages:
+        doc, parsed = reader.read(folder / f"{code}.yaml", schema.PromptsFile)
+        if doc is None or parsed is None:
+            continue
+        _check_language_field(reader, doc, parsed.language, code)
+        for menu in tree.menus:
+            if menu not in parsed.menus:
+                reader.problems.append(doc.problem(("menus",), f"missing: the title of menu {menu!r}"))
+        for menu in parsed.menus:
+            if menu not in tree.menus:
+                reader.problems.append(
+                    doc.problem(("menus", menu), "is not a menu in content/menu.yaml")
+                )
+        for key, spec in PROMPT_KEYS.items():
+            if key not in parsed.text:
+                reader.problems.append(
+                    doc.problem(("text",), f"missing: {key!r} ({spec.purpose})")
+                )
+        for key, value in parsed.text.items():
+            spec = PROMPT_KEYS.get(key)
+            if spec is None:
+                reader.problems.append(
+                    doc.problem(("text", key), "unknown text: check its spelling, or remove it")
+                )
+                continue
+            for name in _placeholders(value):
+                if name not in spec.placeholders:
+                    allowed = ", ".join(f"{{{p}}}" for p in sorted(spec.placeholders)) or "none"
+                    reader.problems.append(
+                        doc.problem(("text", key), f"unknown placeholder {{{name}}} "
+                                    f"(allowed here: {allowed})")
+                    )
+        result[code] = Prompts(code, MappingProxyType(dict(parsed.menus)),
+                               MappingProxyType(dict(parsed.text)))
+    return result

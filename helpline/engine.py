@@ -1,0 +1,152 @@
+"""The menu engine: state and input in, new state and the screen to show out.
+
+Pure functions over plain data: no Flask, Redis or Twilio. The channels (SMS, voice)
+turn what people press or type into a :data:`Command`, call :func:`step`, keep the new
+:class:`State` where they keep it, and render the :class:`Screen` in their own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from .content.model import ROOT, MenuTree
+
+LANGUAGES = "@languages"  # the language menu
+PERSON = "@person"  # how to reach a person
+
+NOT_UNDERSTOOD = "not_understood"
+NO_MORE = "no_more"
+
+
+class Nav(Enum):
+    """The keys that mean the same everywhere."""
+
+    BACK = "back"
+    MAIN = "main"
+    LANGUAGE = "language"
+    PERSON = "person"
+    MORE = "more"
+    REPEAT = "repeat"
+
+
+@dataclass(frozen=True)
+class Start:
+    """A keyword: start over in this language."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class Choose:
+    """A digit chosen from the menu on screen."""
+
+    digit: int
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Anything else: an empty message, a photo, a word we do not know."""
+
+
+Command = Start | Choose | Nav | Unknown
+
+
+@dataclass(frozen=True)
+class State:
+    """Where someone is: their language (None until chosen), node and answer page."""
+
+    lang: str | None
+    node: str = ROOT
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What to show: a node (menu, answer page, language menu, person) and a notice."""
+
+    node: str
+    page: int = 0
+    notice: str | None = None
+    welcome: bool = False
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the engine needs to know of the content."""
+
+    tree: MenuTree
+    languages: Sequence[str]
+    pages: Callable[[str, str], int]  # (lang, answer id) -> number of pages
+
+
+def begin(rules: Rules, known_lang: str | None) -> tuple[State, Screen]:
+    """Open a conversation: the main menu in a known language, else the language menu."""
+    if known_lang in rules.languages:
+        return State(known_lang, ROOT), Screen(ROOT, welcome=True)
+    return State(None, LANGUAGES), Screen(LANGUAGES)
+
+
+def step(rules: Rules, state: State | None, command: Command,
+         known_lang: str | None = None) -> tuple[State, Screen]:
+    """Apply ``command`` to ``state`` (None: no conversation yet) and say what to show."""
+    if isinstance(command, Start) and command.lang in rules.languages:
+        return State(command.lang, ROOT), Screen(ROOT, welcome=True)
+    if state is None or not _valid(rules, state):
+        return begin(rules, known_lang)
+    if state.node == LANGUAGES or state.lang is None:
+        return _in_language_menu(rules, state, command)
+    if isinstance(command, Nav):
+        return _navigate(rules, state, command)
+    if isinstance(command, Choose) and rules.tree.is_menu(state.node):
+        target = rules.tree.option(state.node, command.digit)
+        if target is not None:
+            return _show(State(state.lang, target))
+    return state, _current(state, NOT_UNDERSTOOD)
+
+
+def _valid(rules: Rules, state: State) -> bool:
+    if state.lang is not None and state.lang not in rules.languages:
+        return False
+    if state.node in (LANGUAGES, PERSON) or rules.tree.is_menu(state.node):
+        return True
+    return (rules.tree.is_answer(state.node) and state.lang is not None
+            and 0 <= state.page < rules.pages(state.lang, state.node))
+
+
+def _show(state: State, notice: str | None = None) -> tuple[State, Screen]:
+    return state, Screen(state.node, state.page, notice)
+
+
+def _current(state: State, notice: str | None = None) -> Screen:
+    return Screen(state.node, state.page, notice)
+
+
+def _in_language_menu(rules: Rules, state: State, command: Command) -> tuple[State, Screen]:
+    if isinstance(command, Choose) and 1 <= command.digit <= len(rules.languages):
+        return State(rules.languages[command.digit - 1], ROOT), Screen(ROOT, welcome=True)
+    if state.lang is not None and command in (Nav.MAIN, Nav.BACK):
+        return _show(State(state.lang, ROOT))
+    repeat = command in (Nav.REPEAT, Nav.LANGUAGE)
+    return State(state.lang, LANGUAGES), Screen(LANGUAGES, notice=None if repeat else NOT_UNDERSTOOD)
+
+
+def _navigate(rules: Rules, state: State, nav: Nav) -> tuple[State, Screen]:
+    lang = state.lang
+    if nav is Nav.MAIN:
+        return _show(State(lang, ROOT))
+    if nav is Nav.LANGUAGE:
+        return State(lang, LANGUAGES), Screen(LANGUAGES)
+    if nav is Nav.PERSON:
+        return _show(State(lang, PERSON))
+    if nav is Nav.BACK:
+        parent = ROOT if state.node == PERSON else rules.tree.parent(state.node)
+        return _show(State(lang, parent))
+    if nav is Nav.MORE and rules.tree.is_answer(state.node) and lang is not None:
+        if state.page + 1 < rules.pages(lang, state.node):
+            return _show(replace(state, page=state.page + 1))
+        return state, _current(state, NO_MORE)
+    if nav is Nav.REPEAT:
+        return state, _current(state)
+    return state, _current(state, NOT_UNDERSTOOD)

@@ -1,0 +1,38 @@
+"""Phone numbers become keyed hashes before they go anywhere near storage or logs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import phonenumbers
+
+_CHANNEL_PREFIXES = ("whatsapp:", "messenger:", "sms:", "client:")
+
+
+def normalize(address: str) -> str:
+    """Reduce a Twilio ``From`` to one form per person: ``whatsapp:+31 6 ...`` -> ``+316...``.
+
+    SMS and WhatsApp from the same number are the same person (one session, one wipe).
+    Something that is not a phone number (a short code, a sender name) is kept as written,
+    lower-cased, so it still gets its own conversation.
+    """
+    text = address.strip()
+    lowered = text.lower()
+    for prefix in _CHANNEL_PREFIXES:
+        if lowered.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    try:
+        parsed = phonenumbers.parse(text, "NL")
+    except phonenumbers.NumberParseException:
+        return text.lower()
+    if not phonenumbers.is_possible_number(parsed):
+        return text.lower()
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def number_key(address: str, secret: bytes) -> str:
+    """Return the keyed HMAC of a number: stable for one secret, useless without it."""
+    digest = hmac.new(secret, normalize(address).encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:32]

@@ -1,0 +1,268 @@
+"""Every SMS the helpline can send, written out once when the content loads.
+
+A request only looks its reply up here. Building the book is also where the SMS budgets
+are enforced (PRODUCT.md §3): a menu fits in 2 segments, an answer page in 3; answers are
+cut into pages at sentence (or word) boundaries so that each page fits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from . import engine, segments
+from .content import ROOT, Content, Problem
+from .content.model import Language
+from .transliteration import for_sms
+
+MENU_SEGMENTS = 2
+PAGE_SEGMENTS = 3
+OTHER_SEGMENTS = 2
+
+WIPED = "@wiped"  # the reply to the wipe keyword
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Sms:
+    """One prepared message and what it costs."""
+
+    text: str
+    measure: segments.Measure
+
+    @property
+    def segments(self) -> int:
+        return self.measure.segments
+
+
+ScreenKey = tuple[str | None, str, int, str | None, bool]  # lang, node, page, notice, welcome
+
+
+@dataclass(frozen=True)
+class SmsBook:
+    """The prepared messages, and how many pages each answer has per language."""
+
+    messages: Mapping[ScreenKey, Sms]
+    page_counts: Mapping[tuple[str, str], int]
+
+    def pages(self, lang: str, answer: str) -> int:
+        return self.page_counts.get((lang, answer), 0)
+
+    def reply(self, lang: str | None, screen: engine.Screen) -> Sms:
+        """Return the message for ``screen`` in ``lang`` (it was prepared at load)."""
+        key = (lang, screen.node, screen.page, screen.notice, screen.welcome)
+        return self.messages[key]
+
+    def wiped(self, lang: str) -> Sms:
+        return self.messages[(lang, WIPED, 0, None, False)]
+
+
+class _Writer:
+    """Writes the messages of one language."""
+
+    def __init__(self, content: Content, lang: Language) -> None:
+        self.content = content
+        self.lang = lang
+        self.text = content.prompts[lang.code].text
+        self.titles = content.prompts[lang.code].menus
+        self.answers = content.answers[lang.code]
+
+    def fit(self, text: str) -> Sms:
+        final = for_sms(text, self.lang)
+        return Sms(final, segments.measure(final))
+
+    def label(self, node: str) -> str:
+        return self.titles[node] if self.content.tree.is_menu(node) else self.answers[node].title
+
+    def menu(self, menu: str, notice: str | None, welcome: bool) -> str:
+        lines = []
+        if welcome:
+            lines.append(self.text["welcome"])
+        if notice:
+            lines.append(self.text[notice])
+        lines.append(self.titles[menu])
+        options = self.content.tree.menus[menu]
+        lines += [f"{n} {self.label(node)}" for n, node in enumerate(options, start=1)]
+        lines.append(f"0 {self.text['person']}")
+        lines.append(f"8 {self.text['language']}" if menu == ROOT else f"9 {self.text['main_menu']}")
+        if welcome or notice:
+            lines.append(self.text["choose"])
+        if welcome:
+            lines.append(self.text["safety"].format(wipe=self.lang.keywords.wipe[0]))
+        return "\n".join(lines)
+
+    def nav(self) -> str:
+        return f"* {self.text['back']}, 9 {self.text['main_menu']}, 0 {self.text['person']}"
+
+    def page(self, answer: str, chunk: str, page: int, pages: int, last: bool) -> str:
+        title = self.answers[answer].title
+        if pages > 1:
+            title += " " + self.text["page"].format(page=page + 1, pages=pages)
+        lines = [title, chunk]
+        if not last:
+            lines.append(self.text["more"].format(more=self.lang.keywords.more[0]))
+        lines.append(self.nav())
+        return "\n".join(lines)
+
+    def answer_notice(self, notice: str, has_more: bool) -> str:
+        lines = [self.text[notice]]
+        if has_more:
+            lines.append(self.text["more"].format(more=self.lang.keywords.more[0]))
+        lines.append(self.nav())
+        return "\n".join(lines)
+
+    def fits(self, answer: str, chunks: list[str]) -> bool:
+        return all(
+            self.fit(self.page(answer, chunk, i, len(chunks), i == len(chunks) - 1)).segments
+            <= PAGE_SEGMENTS
+            for i, chunk in enumerate(chunks)
+        )
+
+    def paginate(self, answer: str) -> list[str]:
+        """Cut the answer into as few pages as fit the budget, of about equal length."""
+        pieces = _pieces(self.answers[answer].text)
+        whole = [" ".join(pieces)]
+        if self.fits(answer, whole):
+            return whole
+        greedy = self._greedy(answer, pieces)
+        balanced = _balanced(pieces, len(greedy))
+        return balanced if self.fits(answer, balanced) else greedy
+
+    def _greedy(self, answer: str, pieces: list[str]) -> list[str]:
+        pages: list[str] = []
+        current = ""
+        for piece in pieces:
+            candidate = f"{current} {piece}".strip()
+            # Measured with the widest counter ("9/9") and a "more" line, like a middle page.
+            if current and self.fit(self.page(answer, candidate, 8, 9, False)).segments > PAGE_SEGMENTS:
+                pages.append(current)
+                candidate = piece
+            current = candidate
+        pages.append(current)
+        return pages
+
+    def person(self) -> str:
+        contacts = self.content.contacts
+        info = self.text["person_sms"].format(helpline=contacts.helpline,
+                                              emergency=contacts.emergency)
+        return f"{info}\n9 {self.text['main_menu']}"
+
+    def wiped(self) -> str:
+        return self.text["wiped"].format(start=self.lang.keywords.start[0])
+
+
+def _pieces(text: str) -> list[str]:
+    """Split into sentences, and sentences longer than 120 characters into word runs."""
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        if len(sentence) <= 120:
+            out.append(sentence)
+            continue
+        words, run = sentence.split(" "), ""
+        for word in words:
+            if run and len(run) + 1 + len(word) > 120:
+                out.append(run)
+                run = word
+            else:
+                run = f"{run} {word}".strip()
+        out.append(run)
+    return out
+
+
+def _balanced(pieces: list[str], count: int) -> list[str]:
+    """Group ``pieces`` into ``count`` pages of about equal length (whole pieces only)."""
+    pages: list[str] = []
+    remaining = list(pieces)
+    for left in range(count, 0, -1):
+        if left == 1:
+            pages.append(" ".join(remaining))
+            break
+        target = len(" ".join(remaining)) / left
+        taken: list[str] = []
+        while remaining and len(remaining) > left - 1:
+            grown = len(" ".join([*taken, remaining[0]]))
+            if taken and abs(grown - target) > abs(len(" ".join(taken)) - target):
+                break
+            taken.append(remaining.pop(0))
+        pages.append(" ".join(taken))
+    return [p for p in pages if p]
+
+
+def _language_menu(content: Content, lang: Language | None, notice: str | None) -> str:
+    lines = []
+    if lang is not None:
+        prompts = content.prompts[lang.code].text
+        if notice:
+            lines.append(prompts[notice])
+        lines.append(prompts["choose_language"])
+    lines += [f"{n} {language.name}" for n, language in enumerate(content.languages.values(), 1)]
+    return "\n".join(lines)
+
+
+def _variant(notice: str | None, welcome: bool) -> str:
+    if welcome:
+        return " with the welcome lines"
+    return f" with the {notice!r} line" if notice else ""
+
+
+def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
+    """Write every message of every language; report each one over its budget."""
+    messages: dict[ScreenKey, Sms] = {}
+    page_counts: dict[tuple[str, str], int] = {}
+    problems: list[Problem] = []
+
+    def put(key: ScreenKey, sms: Sms, budget: int, file: str, path: tuple[str, ...],
+            variant: str = "") -> None:
+        messages[key] = sms
+        if sms.segments > budget:
+            problems.append(Problem(
+                file, f"the SMS{variant} is {sms.segments} segments ({sms.measure.units} "
+                f"{sms.measure.encoding} characters), the budget is {budget}: shorten the texts "
+                "it is made of", path))
+
+    # The language menu names each language in its own script: it is never folded.
+    for notice in (None, engine.NOT_UNDERSTOOD):
+        text = _language_menu(content, None, notice)
+        messages[(None, engine.LANGUAGES, 0, notice, False)] = Sms(text, segments.measure(text))
+    for lang in content.languages.values():
+        writer = _Writer(content, lang)
+        prompts_file = f"prompts/{lang.code}.yaml"
+        answers_file = f"content/answers/{lang.code}.yaml"
+        for notice in (None, engine.NOT_UNDERSTOOD):
+            text = _language_menu(content, lang, notice)
+            put((lang.code, engine.LANGUAGES, 0, notice, False), Sms(text, segments.measure(text)),
+                MENU_SEGMENTS,
+                prompts_file, ("text", "choose_language"))
+        for menu in content.tree.menus:
+            variants = [(None, False), (engine.NOT_UNDERSTOOD, False)]
+            if menu == ROOT:
+                variants.append((None, True))  # a conversation starts on the main menu
+            for notice, welcome in variants:
+                put((lang.code, menu, 0, notice, welcome),
+                    writer.fit(writer.menu(menu, notice, welcome)), MENU_SEGMENTS, prompts_file,
+                    ("menus", menu), _variant(notice, welcome))
+        for answer in content.tree.answers:
+            chunks = writer.paginate(answer)
+            page_counts[(lang.code, answer)] = len(chunks)
+            for page, chunk in enumerate(chunks):
+                last = page == len(chunks) - 1
+                text = writer.page(answer, chunk, page, len(chunks), last)
+                put((lang.code, answer, page, None, False), writer.fit(text), PAGE_SEGMENTS,
+                    answers_file, ("answers", answer, "text"))
+                for notice in (engine.NOT_UNDERSTOOD, engine.NO_MORE):
+                    put((lang.code, answer, page, notice, False),
+                        writer.fit(writer.answer_notice(notice, not last)), OTHER_SEGMENTS,
+                        prompts_file, ("text", notice), _variant(notice, False))
+        put((lang.code, engine.PERSON, 0, None, False), writer.fit(writer.person()),
+            OTHER_SEGMENTS, prompts_file, ("text", "person_sms"))
+        for notice in (engine.NOT_UNDERSTOOD,):
+            put((lang.code, engine.PERSON, 0, notice, False),
+                writer.fit(f"{writer.text[notice]}\n{writer.person()}"), OTHER_SEGMENTS,
+                prompts_file, ("text", "person_sms"))
+        put((lang.code, WIPED, 0, None, False), writer.fit(writer.wiped()), OTHER_SEGMENTS,
+            prompts_file, ("text", "wiped"))
+    book = SmsBook(MappingProxyType(messages), MappingProxyType(page_counts))
+    return book, problems

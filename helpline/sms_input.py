@@ -1,0 +1,73 @@
+"""Turn the body of an incoming SMS into what it asks for. Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import engine, words
+from .content import Content
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """STOP and its kin: forget the number and send nothing more."""
+
+
+@dataclass(frozen=True)
+class TwilioHandled:
+    """START, YES, UNSTOP: Twilio answers these itself; we stay silent."""
+
+
+@dataclass(frozen=True)
+class Wipe:
+    """The wipe keyword: erase everything about the number (``lang`` for the reply)."""
+
+    lang: str
+
+
+Request = engine.Command | OptOut | TwilioHandled | Wipe
+
+_SYMBOLS = {"*": engine.Nav.BACK, "#": engine.Nav.REPEAT}
+_DIGIT_NAV = {0: engine.Nav.PERSON, 8: engine.Nav.LANGUAGE, 9: engine.Nav.MAIN}
+
+
+@dataclass(frozen=True)
+class Keywords:
+    """Every language's keywords, folded, mapped to what they mean."""
+
+    start: dict[str, str]  # folded word -> language
+    wipe: dict[str, str]
+    more: frozenset[str]
+
+    @classmethod
+    def from_content(cls, content: Content) -> Keywords:
+        start, wipe, more = {}, {}, set()
+        for lang in content.languages.values():
+            start.update({words.fold(w): lang.code for w in lang.keywords.start})
+            wipe.update({words.fold(w): lang.code for w in lang.keywords.wipe})
+            more.update(words.fold(w) for w in lang.keywords.more)
+        return cls(start, wipe, frozenset(more))
+
+
+def parse(body: str, keywords: Keywords, current_lang: str | None) -> Request:
+    """Say what ``body`` asks for; anything unrecognised is :class:`engine.Unknown`."""
+    stripped = body.strip()
+    if stripped in _SYMBOLS:
+        return _SYMBOLS[stripped]
+    folded = words.fold(stripped)
+    if folded in words.TWILIO_OPT_OUT:
+        return OptOut()
+    if folded in words.TWILIO_OPT_IN:
+        return TwilioHandled()
+    if folded in keywords.start:
+        return engine.Start(keywords.start[folded])
+    if folded in keywords.wipe:
+        return Wipe(current_lang or keywords.wipe[folded])
+    if folded in keywords.more:
+        return engine.Nav.MORE
+    if folded.isdecimal() and len(folded) == 1:
+        digit = int(folded)
+        return _DIGIT_NAV.get(digit, engine.Choose(digit))
+    # HELP and INFO land here too: Twilio may send its own help text, and we answer with
+    # the menu, so that nobody who asks for help is left with only a carrier notice.
+    return engine.Unknown()

