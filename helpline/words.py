@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+from anyascii import anyascii
 
 # Twilio handles these itself on long codes (whole-body match, any case); they must never
 # be our commands. The first group opts the number out: we forget it and stay silent.
@@ -15,7 +15,9 @@ TWILIO_RESERVED = TWILIO_OPT_OUT | TWILIO_OPT_IN | TWILIO_HELP
 
 
 def fold(text: str) -> str:
-    """Fold ``text`` for matching: " Hulp! " -> "hulp", "AJUTÓR" -> "ajutor", "ПОМОЩ" -> "помощ"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = (c for c in decomposed if not unicodedata.combining(c) and c.isalnum())
-    return "".join(kept).casefold()
+    """Fold ``text`` for matching: " Hulp! " -> "hulp", "Giúp đỡ" -> "giupdo".
+
+    Every script is folded to ASCII first, so a keyword matches whether it is typed with
+    accents or without, on any phone keyboard.
+    """
+    return "".join(c for c in anyascii(text) if c.isalnum()).casefold()

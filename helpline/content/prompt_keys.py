@@ -36,4 +36,19 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "choose_language": _key("heading of the language menu"),
     "person_sms": _key("how to reach a person, by text", "helpline", "emergency"),
     "wiped": _key("confirms that everything about the number was erased", "start"),
+    # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
+    "voice_welcome": _key("first words of a call: who we are, and the emergency number",
+                          "emergency"),
+    "voice_choose_language": _key("one line of the language menu, spoken in this language",
+                                  "key"),
+    "voice_keys": _key("said once: the keys that work everywhere (0 person, 9 main menu, "
+                       "star back, hash repeat)"),
+    "voice_option": _key("one option of a menu", "label", "key"),
+    "voice_after_answer": _key("after an answer: 1 again, 2 slower, 9 main menu, 0 person"),
+    "voice_not_option": _key("a key that is not an option was pressed"),
+    "voice_no_input": _key("nothing was pressed"),
+    "voice_connecting": _key("just before the call is put through to a person"),
+    "voice_no_person": _key("nobody can take the call now; call back later; emergency number",
+                            "emergency"),
+    "voice_goodbye": _key("the last words before the helpline ends a call"),
 }
