@@ -6,9 +6,11 @@ app starts and keeps the last good version; ``current()`` is what a request read
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -39,8 +41,28 @@ class Catalog:
         return self.content.warnings
 
 
+def fingerprint(*folders: Path) -> str:
+    """Return a digest of every file under ``folders``: equal digests, equal content."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def build_catalog(content_dir: Path, prompts_dir: Path) -> Catalog:
-    """Load, validate and prepare the content; raise :class:`ContentError` on any problem."""
+    """Load, validate and prepare the content; raise :class:`ContentError` on any problem.
+
+    Unchanged files are not prepared twice in one process (tests build many apps, and a
+    reload that finds nothing changed costs only reading the files).
+    """
+    return _build(content_dir.resolve(), prompts_dir.resolve(),
+                  fingerprint(content_dir, prompts_dir))
+
+
+@lru_cache(maxsize=4)
+def _build(content_dir: Path, prompts_dir: Path, fingerprint: str) -> Catalog:
     content = load_content(content_dir, prompts_dir)
     book, problems = build_sms_book(content)
     if errors_only(problems):

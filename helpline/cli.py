@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from . import engine
 from .catalog import Catalog, build_catalog
 from .content import ROOT, ContentError
 
-helpline = click.Group("helpline", help="Check and manage the helpline's content and data.")
+helpline = AppGroup("helpline", help="Check and manage the helpline's content and data.")
 
 
 def _dirs() -> tuple[Path, Path]:
@@ -47,7 +48,8 @@ def _print_segments(catalog: Catalog) -> None:
             sms = book.reply(lang.code, engine.Screen(menu))
             extra = ""
             if menu == ROOT:
-                extra = f" (first message: {book.reply(lang.code, engine.Screen(menu, welcome=True)).segments})"
+                first = book.reply(lang.code, engine.Screen(menu, welcome=True))
+                extra = f" (first message: {first.segments})"
             click.echo(f"  menu   {menu:<24} {sms.segments}{extra}")
         for answer in content.tree.answers:
             pages = [book.reply(lang.code, engine.Screen(answer, page)).segments
@@ -69,8 +71,8 @@ def _stamp(lang: str, answer_ids: tuple[str, ...], reviewed: bool) -> None:
     except _ContentError as exc:
         raise click.ClickException(f"fix these problems first:\n{exc}") from None
     if lang not in content.languages or lang == content.base:
-        raise click.ClickException(f"{lang!r} is not a translated language "
-                                   f"(choose from {', '.join(c for c in content.languages if c != content.base)})")
+        choices = ", ".join(c for c in content.languages if c != content.base)
+        raise click.ClickException(f"{lang!r} is not a translated language (choose from {choices})")
     base = content.answers[content.base]
     unknown = [a for a in answer_ids if a not in base]
     if unknown:

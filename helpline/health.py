@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from . import catalog
 from .store import get_store
@@ -11,7 +12,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz() -> object:
+def healthz() -> ResponseReturnValue:
     holder = catalog.holder()
     current = holder.current
     content: dict[str, object] = {"status": "ok" if holder.error is None else "stale"}

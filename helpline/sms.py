@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
 
 from . import catalog as catalog_module
 from . import engine, identity, sms_input
@@ -43,7 +44,7 @@ def answer(catalog: Catalog, sessions: Sessions, number_key: str, body: str) -> 
 
 @bp.post("/sms")
 @twilio_signed
-def incoming_sms() -> object:
+def incoming_sms() -> ResponseReturnValue:
     catalog = catalog_module.current()
     if catalog is None:
         return sms_reply(UNAVAILABLE)

@@ -218,10 +218,10 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             variant: str = "") -> None:
         messages[key] = sms
         if sms.segments > budget:
-            problems.append(Problem(
-                file, f"the SMS{variant} is {sms.segments} segments ({sms.measure.units} "
+            problems.append(content.problem(
+                file, path, f"the SMS{variant} is {sms.segments} segments ({sms.measure.units} "
                 f"{sms.measure.encoding} characters), the budget is {budget}: shorten the texts "
-                "it is made of", path))
+                "it is made of"))
 
     # The language menu names each language in its own script: it is never folded.
     for notice in (None, engine.NOT_UNDERSTOOD):

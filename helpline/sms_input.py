@@ -41,7 +41,9 @@ class Keywords:
 
     @classmethod
     def from_content(cls, content: Content) -> Keywords:
-        start, wipe, more = {}, {}, set()
+        start: dict[str, str] = {}
+        wipe: dict[str, str] = {}
+        more: set[str] = set()
         for lang in content.languages.values():
             start.update({words.fold(w): lang.code for w in lang.keywords.start})
             wipe.update({words.fold(w): lang.code for w in lang.keywords.wipe})

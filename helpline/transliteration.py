@@ -24,7 +24,7 @@ _BG_OFFICIAL = str.maketrans({"ă": "a", "Ă": "A", "j": "y", "J": "Y"})
 def _bg_word(match: re.Match[str]) -> str:
     word = match.group(0)
     lower = word.lower()
-    latin = cyrtranslit.to_latin(lower, "bg").translate(_BG_OFFICIAL)
+    latin = str(cyrtranslit.to_latin(lower, "bg")).translate(_BG_OFFICIAL)
     if lower.endswith("ия"):
         latin = latin[: -len("iya")] + "ia"  # the official exception at the end of a word
     if word.isupper() and len(word) > 1:

@@ -115,6 +115,10 @@ def _message(error: dict[str, Any]) -> str:
         return f"has {ctx.get('actual_length')} entries, at most {ctx['max_length']} are allowed"
     if kind == "too_short":
         return f"has too few entries: at least {ctx['min_length']} needed"
+    if kind == "string_type":
+        return f"must be text, found {value!r}: put it in quotes, e.g. '{value}'"
+    if kind == "bool_type":
+        return f"must be true or false, found {value!r}"
     if kind == "literal_error":
         return f"{value!r} is not one of {ctx['expected']}"
     return f"{error['msg'].lower()} (found {value!r})"

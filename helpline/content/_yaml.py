@@ -8,6 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ._problems import KeyPath, Problem
@@ -70,6 +71,10 @@ def read_yaml(path: Path, name: str) -> YamlDoc | Problem:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
+        if isinstance(exc, DuplicateKeyError):
+            key = what.split('"')[1] if what.count('"') >= 2 else "?"
+            return Problem(name, f"the key {key!r} appears twice: each key must be unique here",
+                           (), line)
         return Problem(name, f"not valid YAML: {what}", (), line)
     except YAMLError as exc:
         return Problem(name, f"not valid YAML: {exc}")

@@ -50,6 +50,7 @@ class _Reader:
     root: Path
     problems: list[Problem] = field(default_factory=list)
     digest: Any = field(default_factory=hashlib.sha256)
+    lines: dict[str, Any] = field(default_factory=dict)
 
     def name(self, path: Path) -> str:
         try:
@@ -67,6 +68,7 @@ class _Reader:
         if isinstance(doc, Problem):
             self.problems.append(doc)
             return None, None
+        self.lines[name] = MappingProxyType(doc.lines)
         parsed, problems = schema.validate(doc, model)
         self.problems.extend(problems)
         return doc, parsed
@@ -77,12 +79,12 @@ def load_content(content_dir: Path, prompts_dir: Path) -> Content:
     root = content_dir.resolve().parent
     reader = _Reader(root)
     languages = _load_languages(reader, content_dir / "languages")
-    tree = _load_tree(reader, content_dir / "menu.yaml")
+    tree, menu_doc = _load_tree(reader, content_dir / "menu.yaml")
     contacts = _load_contacts(reader, content_dir / "contacts.yaml")
-    if not languages or tree is None or contacts is None:
+    if not languages or tree is None or menu_doc is None or contacts is None:
         raise ContentError(reader.problems)
     base = next(lang.code for lang in languages.values() if lang.base)
-    answers = _load_answers(reader, content_dir / "answers", languages, base, tree)
+    answers = _load_answers(reader, content_dir / "answers", languages, base, tree, menu_doc)
     prompts = _load_prompts(reader, prompts_dir, languages, tree)
     if errors_only(reader.problems):
         raise ContentError(errors_only(reader.problems))
@@ -104,6 +106,7 @@ def load_content(content_dir: Path, prompts_dir: Path) -> Content:
         contacts=contacts,
         version=reader.digest.hexdigest()[:12],
         warnings=tuple(p for p in reader.problems if p.warning),
+        lines=MappingProxyType(reader.lines),
     )
 
 
@@ -190,14 +193,14 @@ def _check_keywords(reader: _Reader, loaded: list[tuple[YamlDoc, schema.Language
                 seen.setdefault(folded, f"{doc.name} keywords.{kind}")
 
 
-def _load_tree(reader: _Reader, path: Path) -> MenuTree | None:
+def _load_tree(reader: _Reader, path: Path) -> tuple[MenuTree | None, YamlDoc | None]:
     doc, parsed = reader.read(path, schema.MenuFile)
     if doc is None or parsed is None:
-        return None
+        return None, None
     menus: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in parsed.menus.items()}
     if ROOT not in menus:
         reader.problems.append(doc.problem(("menus",), f"missing: the menu {ROOT!r} (the main menu)"))
-        return None
+        return None, None
     parents: dict[str, str] = {}
     for menu, options in menus.items():
         for index, option in enumerate(options):
@@ -219,7 +222,7 @@ def _load_tree(reader: _Reader, path: Path) -> MenuTree | None:
                             "option of a menu, or remove it")
             )
     answers = tuple(n for n in parents if n not in menus)
-    return MenuTree(MappingProxyType(menus), answers, MappingProxyType(parents))
+    return MenuTree(MappingProxyType(menus), answers, MappingProxyType(parents)), doc
 
 
 def _reachable(menus: dict[str, tuple[str, ...]]) -> set[str]:
@@ -245,17 +248,19 @@ def _load_answers(
     languages: dict[str, Language],
     base: str,
     tree: MenuTree,
+    menu_doc: YamlDoc,
 ) -> dict[str, Any]:
     doc, parsed = reader.read(folder / f"{base}.yaml", schema.BaseAnswersFile)
     if doc is None or parsed is None:
         return {}
     _check_language_field(reader, doc, parsed.language, base)
-    menu_doc_name = "content/menu.yaml"
     for answer_id in tree.answers:
         if answer_id not in parsed.answers:
+            menu = tree.parent(answer_id)
+            where = ("menus", menu, tree.menus[menu].index(answer_id))
             reader.problems.append(
-                Problem(menu_doc_name, f"option {answer_id!r} is neither a menu nor an answer in "
-                        f"{doc.name}")
+                menu_doc.problem(where, f"{answer_id!r} is neither a menu here nor an answer in "
+                                 f"{doc.name}: check the spelling")
             )
     faqs: dict[int, str] = {}
     base_texts: dict[str, AnswerText] = {}
@@ -360,15 +365,15 @@ def _load_prompts(
                     doc.problem(("text",), f"missing: {key!r} ({spec.purpose})")
                 )
         for key, value in parsed.text.items():
-            spec = PROMPT_KEYS.get(key)
-            if spec is None:
+            known = PROMPT_KEYS.get(key)
+            if known is None:
                 reader.problems.append(
                     doc.problem(("text", key), "unknown text: check its spelling, or remove it")
                 )
                 continue
             for name in _placeholders(value):
-                if name not in spec.placeholders:
-                    allowed = ", ".join(f"{{{p}}}" for p in sorted(spec.placeholders)) or "none"
+                if name not in known.placeholders:
+                    allowed = ", ".join(f"{{{p}}}" for p in sorted(known.placeholders)) or "none"
                     reader.problems.append(
                         doc.problem(("text", key), f"unknown placeholder {{{name}}} "
                                     f"(allowed here: {allowed})")

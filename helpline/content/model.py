@@ -114,6 +114,15 @@ class Content:
     contacts: Contacts
     version: str
     warnings: tuple[Problem, ...]
+    lines: Mapping[str, Mapping[tuple[str | int, ...], int]]  # file -> key path -> line
+
+    def problem(self, file: str, path: tuple[str | int, ...], message: str) -> Problem:
+        """Build a problem at ``path`` in ``file``, with its line where the file gives one."""
+        lines = self.lines.get(file, {})
+        probe = path
+        while probe and probe not in lines:
+            probe = probe[:-1]
+        return Problem(file, message, path, lines.get(probe) if probe else None)
 
     def language(self, code: str | None) -> Language:
         """Return the language ``code``, or the base language for an unknown code."""

@@ -1,0 +1,68 @@
+"""What an operator sees: start-up refusals, /healthz, and `check` on the shipped content."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from helpline.config import ConfigError, from_environment
+
+from .conftest import make_app
+
+
+@pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY"])
+def test_production_refuses_to_start_without_secrets(missing: str) -> None:
+    """A production server without the Twilio token or the hash key does not start."""
+    with pytest.raises(ConfigError, match=missing):
+        make_app(**{missing: None})
+
+
+def test_bad_numbers_in_the_environment_are_named() -> None:
+    """A typo in a TTL says which variable is wrong."""
+    with pytest.raises(ConfigError, match="HELPLINE_SESSION_TTL"):
+        from_environment({"HELPLINE_SESSION_TTL": "30 minutes"})
+
+
+def test_environment_variables_are_read() -> None:
+    """Settings come from the environment, and empty values count as unset."""
+    assert {"REDIS_URL": "redis://r:6379/0", "HELPLINE_SESSION_TTL": 600} == from_environment(
+        {"REDIS_URL": "redis://r:6379/0", "HELPLINE_SESSION_TTL": "600", "TWILIO_AUTH_TOKEN": ""})
+
+
+def test_healthz_reports_content_and_store(app: Flask, store_kind: str) -> None:
+    """/healthz says the content version and languages, and that the store answers."""
+    response = app.test_client().get("/healthz")
+    assert 200 == response.status_code
+    body = response.get_json()
+    assert "ok" == body["status"]
+    assert ["nl", "en"] == body["content"]["languages"][:2]
+    assert {"status": "ok", "kind": "embedded" if store_kind == "embedded" else "redis"} == body["store"]
+
+
+def test_healthz_is_503_when_the_store_is_unreachable() -> None:
+    """With Redis unreachable, /healthz turns 503 and says which part is down."""
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/healthz")
+    assert 503 == response.status_code
+    assert "unreachable" == response.get_json()["store"]["status"]
+
+
+def test_sms_still_answers_when_the_store_is_unreachable() -> None:
+    """With Redis unreachable, a texter still gets the language menu, never a 5xx."""
+    from .twilio_client import Texter
+
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    reply = Texter(app.test_client(), "+31612345678").send("HULP")
+    assert reply.text is not None
+    assert reply.text.startswith("Hulplijn mensenhandel.")
+
+
+def test_check_prints_segment_counts_per_language(embedded_app: Flask) -> None:
+    """On the shipped content `check` passes and lists every menu and answer page per language."""
+    result = embedded_app.test_cli_runner().invoke(args=["helpline", "check"])
+    assert 0 == result.exit_code, result.output
+    assert "\nnl Nederlands: SMS GSM-7 (simplified letters); segments per message" in result.output
+    assert "  menu   main                     1 (first message: 2)" in result.output
+    assert "  answer b8-3                     " in result.output
+    assert "20 answers" in result.output.splitlines()[-1]
+    assert "EXAMPLE number" in result.output

@@ -1,0 +1,171 @@
+"""A staff typo gets a clear error naming file, line and key, and `check` exits non-zero."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpline.catalog import build_catalog
+from helpline.content import ContentError
+
+from .conftest import make_app
+
+FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
+
+
+def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        path = root / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture changed: {old!r} not in {file}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+def delete(file: str) -> Callable[[Path], None]:
+    return lambda root: (root / file).unlink()
+
+
+LONG = "Dit is een zin van precies vijftig tekens lang ok. " * 14  # 700 characters
+
+BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
+    (
+        "bad YAML",
+        replace("content/menu.yaml", "main: [rights, what-is-trafficking]",
+                "main: [rights, what-is-trafficking"),
+        "content/menu.yaml:4: not valid YAML: expected ',' or ']', but got ':'",
+    ),
+    (
+        "dangling option",
+        replace("content/menu.yaml", "rights: [b8-3]", "rights: [b8-4]"),
+        "content/menu.yaml:4: menus.rights[0]: 'b8-4' is neither a menu here nor an answer in "
+        "content/answers/nl.yaml: check the spelling",
+    ),
+    (
+        "duplicate id",
+        replace("content/answers/nl.yaml", "  b8-3:\n    faq: 11",
+                "  what-is-trafficking:\n    faq: 11"),
+        "content/answers/nl.yaml:7: the key 'what-is-trafficking' appears twice: each key must "
+        "be unique here",
+    ),
+    (
+        "an answer placed twice in the menu",
+        replace("content/menu.yaml", "rights: [b8-3]", "rights: [b8-3, what-is-trafficking]"),
+        "content/menu.yaml:4: menus.rights[1]: 'what-is-trafficking' is already an option of "
+        "'main': each menu or answer has one place in the tree",
+    ),
+    (
+        "missing translation",
+        replace("content/answers/en.yaml", "  b8-3:\n    title: What is the B8/3?\n    text: The "
+                "B8/3 is a scheme for victims of human trafficking from abroad.\n    reviewed: "
+                "true\n    source: '6741e573'\n", ""),
+        "content/answers/en.yaml:2: answers: missing: the answer 'b8-3' (every language needs "
+        "every answer)",
+    ),
+    (
+        "answer text over 600 characters",
+        replace("content/answers/nl.yaml",
+                "text: De B8/3 is een regeling voor slachtoffers van mensenhandel uit het buitenland.",
+                f"text: {LONG.strip()}"),
+        "content/answers/nl.yaml:10: answers.b8-3.text: text is 713 characters, the limit is 600",
+    ),
+    (
+        "misspelt key",
+        replace("content/answers/en.yaml", "    title: What is the B8/3?", "    titel: What is the B8/3?"),
+        "content/answers/en.yaml:9: answers.b8-3.titel: unknown key: check its spelling, or remove it",
+    ),
+    (
+        "unknown placeholder",
+        replace("prompts/en.yaml", "Send {start} to start again.", "Send {begin} to start again."),
+        "prompts/en.yaml:20: text.wiped: unknown placeholder {begin} (allowed here: {start})",
+    ),
+    (
+        "missing prompt",
+        replace("prompts/nl.yaml", "  no_more: Dit was het hele antwoord.\n", ""),
+        "prompts/nl.yaml:6: text: missing: 'no_more' (reply to the paging word when there is no "
+        "next page)",
+    ),
+    (
+        "unreachable menu",
+        replace("content/menu.yaml", "  rights: [b8-3]", "  rights: [b8-3]\n  extra: [rights]"),
+        "content/menu.yaml:5: menus.extra: is not reachable from the main menu: add it as an option "
+        "of a menu, or remove it",
+    ),
+    (
+        "Twilio reserved word as keyword",
+        replace("content/languages/en.yaml", "start: [HELPLINE, ENGLISH]", "start: [HELPLINE, STOP]"),
+        "content/languages/en.yaml:8: keywords.start[1]: 'STOP' is reserved by Twilio (STOP, HELP, "
+        "START ...) and never reaches the menu: choose another word",
+    ),
+    (
+        "a menu over its 2-segment SMS budget",
+        replace("prompts/en.yaml", "  choose: Send a number.",
+                "  choose: " + "Send the number of the option you want. " * 4),
+        "prompts/en.yaml:4: menus.main: the SMS with the welcome lines is 3 segments (382 GSM-7 "
+        "characters), the budget is 2: shorten the texts it is made of",
+    ),
+    (
+        "missing file",
+        delete("prompts/en.yaml"),
+        "prompts/en.yaml: missing: this file is required",
+    ),
+    (
+        "two base languages",
+        replace("content/languages/en.yaml", "order: 2", "order: 2\nbase: true"),
+        "content/languages: exactly one language must have 'base: true' (found 2: en, nl)",
+    ),
+    (
+        "a yes/no field written as a word",
+        replace("content/answers/en.yaml", "reviewed: true", "reviewed: ja"),
+        "content/answers/en.yaml:11: answers.b8-3.reviewed: must be true or false, found 'ja'",
+    ),
+    (
+        "the same FAQ question answered twice",
+        replace("content/answers/nl.yaml", "faq: 11", "faq: 1"),
+        "content/answers/nl.yaml:8: answers.b8-3.faq: question 1 is already answered by "
+        "'what-is-trafficking'",
+    ),
+]
+
+
+@pytest.fixture
+def broken_root(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "site")
+    return tmp_path / "site"
+
+
+def test_fixture_is_valid() -> None:
+    """The unbroken fixture loads, so each broken case fails for its own reason only."""
+    catalog = build_catalog(FIXTURE / "content", FIXTURE / "prompts")
+    assert ["nl", "en"] == list(catalog.content.languages)
+
+
+@pytest.mark.parametrize(("case", "breaks", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_content_gives_its_exact_error(
+    case: str, breaks: Callable[[Path], None], expected: str, broken_root: Path
+) -> None:
+    """Each broken fixture yields exactly the error a staff member needs, and `check` fails."""
+    breaks(broken_root)
+    with pytest.raises(ContentError) as caught:
+        build_catalog(broken_root / "content", broken_root / "prompts")
+    assert expected in [str(p) for p in caught.value.problems]
+
+    app = make_app(HELPLINE_CONTENT_DIR=str(broken_root / "content"),
+                   HELPLINE_PROMPTS_DIR=str(broken_root / "prompts"))
+    result = app.test_cli_runner().invoke(args=["helpline", "check"])
+    assert result.exit_code != 0
+    assert f"error: {expected}" in result.output
+
+
+def test_errors_are_all_reported_not_just_the_first(broken_root: Path) -> None:
+    """Two mistakes in two files are both reported in one run."""
+    replace("content/menu.yaml", "rights: [b8-3]", "rights: [b8-4]")(broken_root)
+    replace("prompts/nl.yaml", "  no_more: Dit was het hele antwoord.\n", "")(broken_root)
+    with pytest.raises(ContentError) as caught:
+        build_catalog(broken_root / "content", broken_root / "prompts")
+    files = {p.file for p in caught.value.problems}
+    assert {"content/menu.yaml", "prompts/nl.yaml"} <= files

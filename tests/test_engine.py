@@ -1,0 +1,102 @@
+"""The menu engine, as pure functions: state and input in, new state and screen out."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import pytest
+
+from helpline.content.model import ROOT, MenuTree
+from helpline.engine import (
+    LANGUAGES,
+    NO_MORE,
+    NOT_UNDERSTOOD,
+    PERSON,
+    Choose,
+    Nav,
+    Rules,
+    Screen,
+    Start,
+    State,
+    Unknown,
+    begin,
+    step,
+)
+
+TREE = MenuTree(
+    menus=MappingProxyType({ROOT: ("rights", "what"), "rights": ("b8-3", "stay")}),
+    answers=("what", "b8-3", "stay"),
+    parents=MappingProxyType({"rights": ROOT, "what": ROOT, "b8-3": "rights", "stay": "rights"}),
+)
+RULES = Rules(TREE, ("nl", "en"), lambda lang, answer: 2 if answer == "b8-3" else 1)
+
+
+def test_begin_without_a_known_language_shows_the_language_menu() -> None:
+    """A first contact with no language yet gets the language menu."""
+    assert (State(None, LANGUAGES), Screen(LANGUAGES)) == begin(RULES, None)
+
+
+def test_begin_with_a_remembered_language_welcomes_on_the_main_menu() -> None:
+    """Someone whose language we remember starts on the main menu, welcomed."""
+    assert (State("en", ROOT), Screen(ROOT, welcome=True)) == begin(RULES, "en")
+
+
+def test_keyword_starts_over_in_its_language_from_anywhere() -> None:
+    """A keyword resets to the welcome main menu in the keyword's language."""
+    assert (State("en", ROOT), Screen(ROOT, welcome=True)) == step(
+        RULES, State("nl", "b8-3", 1), Start("en"))
+
+
+def test_digits_walk_the_tree_and_pages_follow() -> None:
+    """1 opens a topic, 1 an answer, MORE the next page; MORE on the last page says so."""
+    state, screen = step(RULES, State("nl"), Choose(1))
+    assert (State("nl", "rights"), Screen("rights")) == (state, screen)
+    state, screen = step(RULES, state, Choose(1))
+    assert (State("nl", "b8-3", 0), Screen("b8-3", 0)) == (state, screen)
+    state, screen = step(RULES, state, Nav.MORE)
+    assert (State("nl", "b8-3", 1), Screen("b8-3", 1)) == (state, screen)
+    state, screen = step(RULES, state, Nav.MORE)
+    assert (State("nl", "b8-3", 1), Screen("b8-3", 1, NO_MORE)) == (state, screen)
+
+
+@pytest.mark.parametrize(
+    ("start", "nav", "expected"),
+    [
+        (State("nl", "b8-3", 1), Nav.BACK, State("nl", "rights")),
+        (State("nl", "rights"), Nav.BACK, State("nl", ROOT)),
+        (State("nl", ROOT), Nav.BACK, State("nl", ROOT)),
+        (State("nl", "b8-3", 1), Nav.MAIN, State("nl", ROOT)),
+        (State("nl", "stay"), Nav.LANGUAGE, State("nl", LANGUAGES)),
+        (State("nl", "stay"), Nav.PERSON, State("nl", PERSON)),
+        (State("nl", PERSON), Nav.BACK, State("nl", ROOT)),
+    ],
+)
+def test_the_same_keys_work_everywhere(start: State, nav: Nav, expected: State) -> None:
+    """Back, main menu, language and person work from every node."""
+    assert expected == step(RULES, start, nav)[0]
+
+
+@pytest.mark.parametrize(
+    "command", [Choose(7), Choose(3), Unknown(), Nav.MORE],
+)
+def test_unknown_input_on_a_menu_repeats_it_with_a_notice(command: object) -> None:
+    """Something that is no option keeps the place and says it was not understood."""
+    state = State("nl", "rights")
+    assert (state, Screen("rights", 0, NOT_UNDERSTOOD)) == step(RULES, state, command)  # type: ignore[arg-type]
+
+
+def test_language_menu_picks_by_digit_and_rejects_others() -> None:
+    """In the language menu a digit picks a language; anything else repeats the menu."""
+    assert (State("en", ROOT), Screen(ROOT, welcome=True)) == step(
+        RULES, State(None, LANGUAGES), Choose(2))
+    assert (State(None, LANGUAGES), Screen(LANGUAGES, notice=NOT_UNDERSTOOD)) == step(
+        RULES, State(None, LANGUAGES), Choose(5))
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [State("xx", ROOT), State("nl", "gone"), State("nl", "b8-3", 7), State("nl", "b8-3", -1)],
+)
+def test_a_stale_or_tampered_state_starts_over(stale: State) -> None:
+    """State that no longer fits the content (edited menu, removed language) starts afresh."""
+    assert begin(RULES, "nl") == step(RULES, stale, Choose(1), known_lang="nl")

@@ -1,0 +1,172 @@
+"""What a texter's phone receives from POST /sms, message by message."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from helpline.sms_book import MENU_SEGMENTS, PAGE_SEGMENTS
+
+from .twilio_client import Reply, Texter
+
+GOLDEN = Path(__file__).parent / "golden"
+
+CONVERSATIONS = {
+    # keyword -> main menu -> topic -> answer -> next page -> main menu -> change language
+    "nl": ["HULP", "1", "1", "MEER", "9", "8", "2"],
+    "en": ["HELPLINE", "1", "1", "MORE", "9", "8", "1"],
+}
+
+
+def transcript(texter: Texter, bodies: list[str]) -> str:
+    lines = []
+    for body in bodies:
+        reply = texter.send(body)
+        assert reply.text is not None
+        m = reply.measure
+        lines += [f"> {body}", f"< {m.segments} segment(s), {m.encoding}, {m.units} characters",
+                  reply.text, ""]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("lang", sorted(CONVERSATIONS))
+def test_golden_conversation(lang: str, texter: Texter) -> None:
+    """Keyword, topic, answer, next page, main menu and language change read exactly as agreed.
+
+    Rewrite the golden files after an intended wording change with UPDATE_GOLDEN=1.
+    """
+    actual = transcript(texter, CONVERSATIONS[lang])
+    path = GOLDEN / f"sms-{lang}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run the tests once with UPDATE_GOLDEN=1"
+    assert path.read_text(encoding="utf-8") == actual
+
+
+@pytest.mark.parametrize("lang", sorted(CONVERSATIONS))
+def test_conversation_stays_within_segment_budgets(lang: str, texter: Texter) -> None:
+    """Menus arrive in at most 2 segments and answer pages in at most 3."""
+    keyword, topic, answer, more, main, _, _ = CONVERSATIONS[lang]
+    assert texter.send(keyword).measure.segments <= MENU_SEGMENTS
+    assert texter.send(topic).measure.segments <= MENU_SEGMENTS
+    assert texter.send(answer).measure.segments <= PAGE_SEGMENTS
+    assert texter.send(more).measure.segments <= PAGE_SEGMENTS
+    assert texter.send(main).measure.segments <= MENU_SEGMENTS
+
+
+@pytest.mark.parametrize("keyword", ["HULP", " hulp ", "Hulp!", "HÚLP", "h u l p", "nederlands"])
+def test_keywords_ignore_case_accents_and_spaces(keyword: str, texter: Texter) -> None:
+    """However the keyword is typed, the Dutch welcome menu comes back."""
+    reply = texter.send(keyword)
+    assert reply.text is not None
+    assert reply.text.startswith("Hulplijn mensenhandel.")
+
+
+def test_first_message_without_keyword_gets_the_language_menu(texter: Texter) -> None:
+    """Someone who texts 'hello' is asked to pick a language, each named in itself."""
+    reply = texter.send("hello")
+    assert reply.text is not None
+    assert "1 Nederlands\n2 English" in reply.text
+
+
+def test_language_is_remembered_after_the_session_expires(app: Flask, texter: Texter) -> None:
+    """When the menu position has expired, the next message is answered in the known language."""
+    texter.send("HELPLINE")
+    store = app.extensions["helpline.store"]
+    store.client.delete(*store.client.keys("helpline:session:*"))
+    reply = texter.send("hello")
+    assert reply.text is not None
+    assert reply.text.startswith("Human trafficking helpline.")
+
+
+@pytest.mark.parametrize("word", ["STOP", "stop", "Stop ", "UNSUBSCRIBE", "cancel", "END", "QUIT"])
+def test_stop_forgets_the_number_and_sends_nothing(word: str, app: Flask, texter: Texter) -> None:
+    """STOP and its kin: an empty <Response/>, and nothing kept about the number."""
+    texter.send("HULP")
+    reply = texter.send(word)
+    assert reply.text is None
+    assert "<Message" not in reply.xml
+    assert [] == app.extensions["helpline.store"].client.keys("*")
+
+
+@pytest.mark.parametrize("word", ["START", "YES", "unstop"])
+def test_twilio_opt_in_words_get_no_reply_from_us(word: str, texter: Texter) -> None:
+    """Twilio answers START/YES/UNSTOP itself; we add nothing."""
+    assert texter.send(word).text is None
+
+
+@pytest.mark.parametrize("word", ["HELP", "help", "INFO"])
+def test_help_is_never_a_command_but_still_gets_the_menu(word: str, texter: Texter) -> None:
+    """HELP is Twilio's: not our keyword, yet someone asking for help is shown the way in."""
+    texter.send("HULP")
+    texter.send("1")
+    reply = texter.send(word)
+    assert reply.text is not None
+    assert reply.text.startswith("Dat begrijp ik niet.\nJe rechten")
+
+
+def test_wipe_erases_everything_and_confirms_in_the_texters_language(
+    app: Flask, texter: Texter
+) -> None:
+    """The wipe word (in any language) erases all we keep and says so in the texter's language."""
+    texter.send("HULP")
+    texter.send("1")
+    reply = texter.send("wipe")
+    assert reply.text is not None
+    assert reply.text.startswith("Alles wat wij over jouw nummer bewaarden, is gewist.")
+    assert "Stuur HULP om opnieuw te beginnen." in reply.text
+    assert [] == app.extensions["helpline.store"].client.keys("*")
+
+
+LONG_BODY = "x" * 1600
+
+
+@pytest.mark.parametrize(
+    ("number", "body", "extra"),
+    [
+        ("+31612345678", "", {}),
+        ("+31612345678", LONG_BODY, {}),
+        ("+31612345678", "😀🙏", {}),
+        ("+31612345678", "", {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/1",
+                              "MediaContentType0": "image/jpeg"}),
+        ("12345", "hallo", {}),
+        ("anonymous", "1", {}),
+        ("", "1", {}),
+        ("whatsapp:+31612345678", "hallo", {}),
+        ("+31612345678", "\x00\x07 1", {}),
+        ("+31612345678", "99999999999999999999", {}),
+    ],
+    ids=["empty", "1600 chars", "emoji", "media only", "short code", "anonymous", "no From",
+         "whatsapp", "control chars", "huge number"],
+)
+def test_odd_messages_get_a_helpful_reply(
+    number: str, body: str, extra: dict[str, str], app: Flask
+) -> None:
+    """Odd input never crashes the webhook: the texter is shown the language menu."""
+    reply = Texter(app.test_client(), number).send(body, **extra)
+    assert reply.text is not None
+    assert "1 Nederlands\n2 English" in reply.text
+
+
+def test_whatsapp_and_sms_from_one_number_share_one_conversation(app: Flask) -> None:
+    """The same menus work over WhatsApp, and it is one person whichever way they write."""
+    sms = Texter(app.test_client(), "+31612345678")
+    whatsapp = Texter(app.test_client(), "whatsapp:+31612345678")
+    sms.send("HULP")
+    reply = whatsapp.send("1")
+    assert reply.text is not None
+    assert reply.text.startswith("Je rechten")
+
+
+def test_two_texters_keep_their_own_place(app: Flask) -> None:
+    """Conversations of different numbers never mix."""
+    anna, ben = Texter(app.test_client(), "+31611111111"), Texter(app.test_client(), "+31622222222")
+    anna.send("HULP")
+    ben.send("HELPLINE")
+    anna_reply: Reply = anna.send("1")
+    ben_reply: Reply = ben.send("2")
+    assert anna_reply.text is not None and anna_reply.text.startswith("Je rechten")
+    assert ben_reply.text is not None and ben_reply.text.startswith("Getting help")

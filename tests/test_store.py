@@ -1,0 +1,95 @@
+"""What is kept about a texter, under which key, and for how long: on real Redis and embedded."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from flask import Flask
+
+from helpline.identity import normalize, number_key
+
+from .conftest import HASH_KEY
+from .twilio_client import Texter
+
+NUMBER = "+31612345678"
+
+
+def everything_kept(client: redis.Redis) -> dict[str, str]:
+    return {key: str(client.get(key)) for key in client.keys("*")}
+
+
+def test_session_sits_under_a_hashed_key_with_the_idle_ttl(
+    texter: Texter, raw_store: redis.Redis
+) -> None:
+    """The session key is an HMAC of the number, expiring after 30 idle minutes."""
+    texter.send("HULP")
+    texter.send("1")
+    key = number_key(NUMBER, HASH_KEY.encode())
+    assert {f"helpline:session:{key}", f"helpline:lang:{key}"} == set(raw_store.keys("*"))
+    assert 1790 <= raw_store.ttl(f"helpline:session:{key}") <= 1800
+    assert 30 * 24 * 3600 - 10 <= raw_store.ttl(f"helpline:lang:{key}") <= 30 * 24 * 3600
+
+
+def test_each_message_renews_the_session_ttl(texter: Texter, raw_store: redis.Redis) -> None:
+    """The 30 minutes count from the last message, not the first."""
+    texter.send("HULP")
+    key = f"helpline:session:{number_key(NUMBER, HASH_KEY.encode())}"
+    raw_store.expire(key, 5)
+    texter.send("1")
+    assert raw_store.ttl(key) > 1700
+
+
+@pytest.mark.parametrize("written", ["+31612345678", "0612345678", "+31 6 1234 5678",
+                                      "whatsapp:+31612345678", "0031612345678"])
+def test_no_key_or_value_holds_the_number(written: str, app: Flask, raw_store: redis.Redis) -> None:
+    """However the number is written, it appears nowhere in Redis, in full or in part."""
+    texter = Texter(app.test_client(), written)
+    for body in ("HULP", "1", "2", "MEER"):
+        texter.send(body)
+    kept = everything_kept(raw_store)
+    assert kept
+    dump = " ".join([*kept, *kept.values()])
+    for fragment in ("612345678", "0612345678", "31612345678", "12345678"):
+        assert fragment not in dump
+
+
+def test_every_personal_key_has_a_ttl(texter: Texter, raw_store: redis.Redis) -> None:
+    """Nothing personal is kept forever."""
+    for body in ("HULP", "1", "8", "2"):
+        texter.send(body)
+    for key in raw_store.keys("*"):
+        assert raw_store.ttl(key) > 0, key
+
+
+def test_wipe_leaves_nothing_behind(texter: Texter, raw_store: redis.Redis) -> None:
+    """After the wipe word, not one key about the number remains."""
+    for body in ("HULP", "1", "1", "MEER"):
+        texter.send(body)
+    assert raw_store.keys("*")
+    texter.send("WIS")
+    assert [] == raw_store.keys("*")
+
+
+def test_wipe_leaves_other_texters_alone(app: Flask, raw_store: redis.Redis) -> None:
+    """One texter's wipe erases only their own data."""
+    Texter(app.test_client(), "+31611111111").send("HULP")
+    Texter(app.test_client(), "+31622222222").send("HULP")
+    Texter(app.test_client(), "+31622222222").send("WIS")
+    other = number_key("+31611111111", HASH_KEY.encode())
+    assert {f"helpline:session:{other}", f"helpline:lang:{other}"} == set(raw_store.keys("*"))
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("whatsapp:+31612345678", "+31612345678"), ("0612345678", "+31612345678"),
+     ("+44 20 7946 0000", "+442079460000"), ("CoMensha", "comensha"), ("", "")],
+)
+def test_numbers_are_normalised_before_hashing(written: str, expected: str) -> None:
+    """Different spellings of one number are one person; sender names stay distinct."""
+    assert expected == normalize(written)
+
+
+def test_the_hash_depends_on_the_secret() -> None:
+    """Without the secret key the hash cannot be recomputed from a guessed number."""
+    assert number_key(NUMBER, b"one") != number_key(NUMBER, b"two")
+    assert NUMBER not in number_key(NUMBER, b"one")
