@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 import click
 from flask import Flask
 
-from . import catalog, cli, config, health, sms, store
+from . import catalog, cli, config, health, logs, sms, store
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -21,9 +20,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     # A CLI command (check, build-audio ...) runs inside click; a web server does not.
     serving = click.get_current_context(silent=True) is None
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO if serving else logging.ERROR,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(app, serving)
     config.finish(app.config, serving=serving)
 
     catalog.init_app(app)

@@ -21,11 +21,17 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_HASH_KEY": None,
     "HELPLINE_SESSION_TTL": 30 * 60,
     "HELPLINE_LANGUAGE_TTL": 30 * 24 * 3600,
+    # Abuse limits: messages one number may send per window, and replies sent per minute overall
+    # (a cap on cost if someone floods the number to make us text premium numbers).
+    "HELPLINE_SMS_PER_NUMBER": 20,
+    "HELPLINE_SMS_PER_NUMBER_WINDOW": 600,
+    "HELPLINE_SMS_REPLIES_PER_MINUTE": 300,
     "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "HELPLINE_PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
 }
 
-_INTEGERS = {"HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL"}
+_INTEGERS = {"HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL", "HELPLINE_SMS_PER_NUMBER",
+             "HELPLINE_SMS_PER_NUMBER_WINDOW", "HELPLINE_SMS_REPLIES_PER_MINUTE"}
 
 
 class ConfigError(RuntimeError):
@@ -76,9 +82,9 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
     if env == "development" and not config.get("TWILIO_AUTH_TOKEN"):
         log.warning("DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set, so webhook signatures "
                     "are NOT checked. Never expose this server to the internet.")
-    for name in ("HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL"):
+    for name in sorted(_INTEGERS):
         if int(config[name]) <= 0:
-            raise ConfigError(f"{name} must be a positive number of seconds")
+            raise ConfigError(f"{name} must be a positive whole number")
 
 
 def environ() -> Mapping[str, str]:

@@ -22,6 +22,7 @@ PAGE_SEGMENTS = 3
 OTHER_SEGMENTS = 2
 
 WIPED = "@wiped"  # the reply to the wipe keyword
+SORRY = "@sorry"  # the reply when something failed on our side
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -58,6 +59,9 @@ class SmsBook:
 
     def wiped(self, lang: str) -> Sms:
         return self.messages[(lang, WIPED, 0, None, False)]
+
+    def sorry(self, lang: str) -> Sms:
+        return self.messages[(lang, SORRY, 0, None, False)]
 
 
 class _Writer:
@@ -264,5 +268,8 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
                 prompts_file, ("text", "person_sms"))
         put((lang.code, WIPED, 0, None, False), writer.fit(writer.wiped()), OTHER_SEGMENTS,
             prompts_file, ("text", "wiped"))
+        put((lang.code, SORRY, 0, None, False),
+            writer.fit(f"{writer.text['sorry']}\n{writer.person()}"), OTHER_SEGMENTS,
+            prompts_file, ("text", "sorry"))
     book = SmsBook(MappingProxyType(messages), MappingProxyType(page_counts))
     return book, problems

@@ -8,47 +8,56 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import time
 from typing import Any
 
 import fakeredis
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
 PREFIX = "helpline"
 
 # Every kind of key that holds something about one number; ``forget`` erases them all.
-PERSONAL_KINDS: list[str] = ["session", "lang"]
+PERSONAL_KINDS: list[str] = ["session", "lang", "rate"]
+
+# After Redis fails, requests skip it for this long instead of each waiting for a timeout:
+# a caller or texter must never wait on a dead store (Twilio gives up after 15 seconds).
+PAUSE_AFTER_FAILURE = 2.0
 
 
 class StoreUnavailable(Exception):
     """Redis did not answer in time; callers fall back to answering without state."""
 
 
-@contextmanager
-def _guard() -> Iterator[None]:
-    try:
-        yield
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        raise StoreUnavailable(type(exc).__name__) from None
-
-
 class Store:
-    """Small typed operations over a Redis client."""
+    """Small typed operations over a Redis client, with a short pause after a failure."""
 
     def __init__(self, client: redis.Redis, embedded: bool) -> None:
         self.client = client
         self.embedded = embedded
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _guard(self) -> _Guard:
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable("paused after a recent failure")
+        return _Guard(self)
+
+    def _failed(self) -> None:
+        with self._lock:
+            self._down_until = time.monotonic() + PAUSE_AFTER_FAILURE
 
     @staticmethod
     def key(kind: str, number_key: str) -> str:
         return f"{PREFIX}:{kind}:{number_key}"
 
     def get_json(self, kind: str, number_key: str) -> Any:
-        with _guard():
+        with self._guard():
             raw = self.client.get(self.key(kind, number_key))
         if raw is None:
             return None
@@ -58,13 +67,35 @@ class Store:
             return None
 
     def set_json(self, kind: str, number_key: str, value: Any, ttl: int) -> None:
-        with _guard():
+        with self._guard():
             self.client.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
 
     def forget(self, number_key: str) -> None:
         """Erase every key about this number, at once."""
-        with _guard():
+        with self._guard():
             self.client.delete(*(self.key(kind, number_key) for kind in PERSONAL_KINDS))
+
+    def hit(self, key: str, window: int) -> int:
+        """Count one event in a fixed window that starts at the first event; return the count."""
+        with self._guard():
+            pipe = self.client.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, window, nx=True)
+            count, _ = pipe.execute()
+        return int(count)
+
+    def add_to_hash(self, key: str, field: str, ttl: int) -> None:
+        """Add one to ``field`` of the hash ``key``, which expires ``ttl`` seconds from now."""
+        with self._guard():
+            pipe = self.client.pipeline()
+            pipe.hincrby(key, field, 1)
+            pipe.expire(key, ttl)
+            pipe.execute()
+
+    def read_hash(self, key: str) -> dict[str, int]:
+        with self._guard():
+            raw: dict[str, str] = self.client.hgetall(key)
+        return {k: int(v) for k, v in raw.items()}
 
     def ping(self) -> bool:
         try:
@@ -73,13 +104,29 @@ class Store:
             return False
 
 
+class _Guard:
+    """Turn Redis connection errors into :class:`StoreUnavailable` and pause the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
+        if kind is not None and issubclass(kind, redis.ConnectionError | redis.TimeoutError):
+            self.store._failed()
+            raise StoreUnavailable(kind.__name__) from None
+        return False
+
+
 def connect(url: str | None) -> Store:
     """Connect to ``url``, or create the embedded in-process store when it is None."""
     if not url:
         return Store(fakeredis.FakeRedis(decode_responses=True), embedded=True)
     client = redis.Redis.from_url(
         url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5,
-        health_check_interval=15,
+        health_check_interval=15, retry=Retry(NoBackoff(), 1),
     )
     return Store(client, embedded=False)
 

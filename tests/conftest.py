@@ -147,3 +147,11 @@ def raw_store(app: Flask) -> redis.Redis:
     """The Redis client behind the app (real or embedded), to look at what is kept."""
     client: redis.Redis = app.extensions["helpline.store"].client
     return client
+
+
+def personal_keys(client: redis.Redis, number: str) -> list[str]:
+    """Return the keys that hold anything about ``number`` (their names carry its HMAC)."""
+    from helpline.identity import number_key
+
+    digest = number_key(number, HASH_KEY.encode())
+    return sorted(k for k in client.keys("*") if digest in k)

@@ -8,14 +8,19 @@ from flask import Flask
 
 from helpline.identity import normalize, number_key
 
-from .conftest import HASH_KEY
+from .conftest import HASH_KEY, personal_keys
 from .twilio_client import Texter
 
 NUMBER = "+31612345678"
 
 
 def everything_kept(client: redis.Redis) -> dict[str, str]:
-    return {key: str(client.get(key)) for key in client.keys("*")}
+    """Every key and its value as text, whatever its type."""
+    kept = {}
+    for key in client.keys("*"):
+        kind = client.type(key)
+        kept[key] = str(client.hgetall(key) if kind == "hash" else client.get(key))
+    return kept
 
 
 def test_session_sits_under_a_hashed_key_with_the_idle_ttl(
@@ -25,7 +30,8 @@ def test_session_sits_under_a_hashed_key_with_the_idle_ttl(
     texter.send("HULP")
     texter.send("1")
     key = number_key(NUMBER, HASH_KEY.encode())
-    assert {f"helpline:session:{key}", f"helpline:lang:{key}"} == set(raw_store.keys("*"))
+    assert [f"helpline:lang:{key}", f"helpline:rate:{key}", f"helpline:session:{key}"] == \
+        personal_keys(raw_store, NUMBER)
     assert 1790 <= raw_store.ttl(f"helpline:session:{key}") <= 1800
     assert 30 * 24 * 3600 - 10 <= raw_store.ttl(f"helpline:lang:{key}") <= 30 * 24 * 3600
 
@@ -65,9 +71,9 @@ def test_wipe_leaves_nothing_behind(texter: Texter, raw_store: redis.Redis) -> N
     """After the wipe word, not one key about the number remains."""
     for body in ("HULP", "1", "1", "MEER"):
         texter.send(body)
-    assert raw_store.keys("*")
+    assert personal_keys(raw_store, NUMBER)
     texter.send("WIS")
-    assert [] == raw_store.keys("*")
+    assert [] == personal_keys(raw_store, NUMBER)
 
 
 def test_wipe_leaves_other_texters_alone(app: Flask, raw_store: redis.Redis) -> None:
@@ -75,8 +81,8 @@ def test_wipe_leaves_other_texters_alone(app: Flask, raw_store: redis.Redis) -> 
     Texter(app.test_client(), "+31611111111").send("HULP")
     Texter(app.test_client(), "+31622222222").send("HULP")
     Texter(app.test_client(), "+31622222222").send("WIS")
-    other = number_key("+31611111111", HASH_KEY.encode())
-    assert {f"helpline:session:{other}", f"helpline:lang:{other}"} == set(raw_store.keys("*"))
+    assert 3 == len(personal_keys(raw_store, "+31611111111"))
+    assert [] == personal_keys(raw_store, "+31622222222")
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "choose_language": _key("heading of the language menu"),
     "person_sms": _key("how to reach a person, by text", "helpline", "emergency"),
     "wiped": _key("confirms that everything about the number was erased", "start"),
+    "sorry": _key("apology when something went wrong on our side (followed by how to reach a person)"),
     # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
     "voice_welcome": _key("first words of a call: who we are, and the emergency number",
                           "emergency"),

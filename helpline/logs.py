@@ -1,0 +1,79 @@
+"""Logs that hold no personal data: JSON lines in production, phone numbers redacted always.
+
+The code never logs a phone number or a message body; this is the safety net behind that
+rule. Every handler of the root logger gets :class:`RedactNumbers`, which also replaces the
+text of logged exceptions by their type and place (an exception message can quote input).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import traceback
+from types import TracebackType
+
+from flask import Flask
+
+from .config import is_development
+
+# Eight or more digits, optionally led by + and split by single spaces, dashes or brackets.
+_PHONE_LIKE = re.compile(r"\+?\d(?:[\s()-]?\d){7,}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+def redact(text: str) -> str:
+    """Replace anything that looks like a phone number with ``[number]``."""
+    return _PHONE_LIKE.sub(lambda m: m.group(0) if _DATE.fullmatch(m.group(0)) else "[number]", text)
+
+
+def safe_traceback(exc_info: ExcInfo) -> str:
+    """Describe an exception by type and frames only, never by its message."""
+    kind, _, tb = exc_info
+    frames = [f"  {f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)]
+    return "\n".join([f"{kind.__name__} (message withheld: it may quote personal data)", *frames])
+
+
+class RedactNumbers(logging.Filter):
+    """Redact phone-number-like text and exception messages from every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = redact(message), None
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = safe_traceback(record.exc_info)  # type: ignore[arg-type]
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and exception, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(app: Flask, serving: bool) -> None:
+    """Set up the root logger once: JSON in production, text in development; always redacted."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        if is_development(app.config) or not serving:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        else:
+            handler.setFormatter(JsonLines())
+        root.addHandler(handler)
+        root.setLevel(logging.INFO if serving else logging.ERROR)
+    for logger in (root, logging.getLogger("gunicorn.error"), logging.getLogger("gunicorn.access")):
+        for handler in logger.handlers:
+            if not any(isinstance(f, RedactNumbers) for f in handler.filters):
+                handler.addFilter(RedactNumbers())
