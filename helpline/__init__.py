@@ -20,6 +20,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     # A CLI command (check, build-audio ...) runs inside click; a web server does not.
     serving = click.get_current_context(silent=True) is None
+    app.config["HELPLINE_SERVING"] = serving
     logs.configure(app, serving)
     config.finish(app.config, serving=serving)
 

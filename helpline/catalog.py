@@ -74,7 +74,8 @@ def _build(content_dir: Path, prompts_dir: Path, fingerprint: str) -> Catalog:
 class CatalogHolder:
     """Keeps the last good catalog, and the error of the last load that failed."""
 
-    def __init__(self, content_dir: Path, prompts_dir: Path) -> None:
+    def __init__(self, content_dir: Path, prompts_dir: Path, quiet: bool = False) -> None:
+        self.quiet = quiet  # CLI commands report problems themselves
         self.content_dir = content_dir
         self.prompts_dir = prompts_dir
         self.current: Catalog | None = None
@@ -88,10 +89,11 @@ class CatalogHolder:
                 catalog = build_catalog(self.content_dir, self.prompts_dir)
             except ContentError as exc:
                 self.error = exc
-                log.error("content not loaded, %d problem(s):\n%s", len(exc.problems), exc)
+                if not self.quiet:
+                    log.error("content not loaded, %d problem(s):\n%s", len(exc.problems), exc)
                 return False
             self.current, self.error = catalog, None
-        for warning in catalog.warnings:
+        for warning in () if self.quiet else catalog.warnings:
             level = logging.WARNING if "EXAMPLE" in warning.message else logging.INFO
             log.log(level, "content: %s", warning)
         return True
@@ -99,7 +101,8 @@ class CatalogHolder:
 
 def init_app(app: Flask) -> None:
     holder = CatalogHolder(Path(app.config["HELPLINE_CONTENT_DIR"]),
-                           Path(app.config["HELPLINE_PROMPTS_DIR"]))
+                           Path(app.config["HELPLINE_PROMPTS_DIR"]),
+                           quiet=not app.config["HELPLINE_SERVING"])
     holder.load()
     app.extensions["helpline.catalog"] = holder
 

@@ -43,6 +43,8 @@ def _print_segments(catalog: Catalog) -> None:
     book, content = catalog.sms, catalog.content
     for lang in content.languages.values():
         alphabet = "GSM-7 (simplified letters)" if lang.alphabet == "gsm7" else "as written"
+        if lang.script == "bg-latin":
+            alphabet += ", in Latin script"
         click.echo(f"\n{lang.code} {lang.name}: SMS {alphabet}; segments per message")
         for menu in content.tree.menus:
             sms = book.reply(lang.code, engine.Screen(menu))

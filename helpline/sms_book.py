@@ -198,10 +198,10 @@ def _balanced(pieces: list[str], count: int) -> list[str]:
 def _language_menu(content: Content, lang: Language | None, notice: str | None) -> str:
     lines = []
     if lang is not None:
+        # The names are in their own scripts, so this message is UCS-2 (67 characters a
+        # segment): after a notice the heading is left out to stay within 2 segments.
         prompts = content.prompts[lang.code].text
-        if notice:
-            lines.append(prompts[notice])
-        lines.append(prompts["choose_language"])
+        lines.append(prompts[notice] if notice else prompts["choose_language"])
     lines += [f"{n} {language.name}" for n, language in enumerate(content.languages.values(), 1)]
     return "\n".join(lines)
 

@@ -8,18 +8,22 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from helpline.catalog import build_catalog
 from helpline.sms_book import MENU_SEGMENTS, PAGE_SEGMENTS
 
-from .conftest import personal_keys
+from .conftest import ROOT, personal_keys
 from .twilio_client import Reply, Texter
 
 GOLDEN = Path(__file__).parent / "golden"
 
-CONVERSATIONS = {
-    # keyword -> main menu -> topic -> answer -> next page -> main menu -> change language
-    "nl": ["HULP", "1", "1", "MEER", "9", "8", "2"],
-    "en": ["HELPLINE", "1", "1", "MORE", "9", "8", "1"],
-}
+SHIPPED = build_catalog(ROOT / "content", ROOT / "prompts").content
+
+
+def conversation(lang: str) -> list[str]:
+    """Keyword, topic, answer, next page, main menu, language menu, another language."""
+    keywords = SHIPPED.languages[lang].keywords
+    other = 2 if list(SHIPPED.languages).index(lang) == 0 else 1
+    return [keywords.start[0], "1", "1", keywords.more[0], "9", "8", str(other)]
 
 
 def transcript(texter: Texter, bodies: list[str]) -> str:
@@ -33,13 +37,13 @@ def transcript(texter: Texter, bodies: list[str]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("lang", sorted(CONVERSATIONS))
+@pytest.mark.parametrize("lang", list(SHIPPED.languages))
 def test_golden_conversation(lang: str, texter: Texter) -> None:
     """Keyword, topic, answer, next page, main menu and language change read exactly as agreed.
 
     Rewrite the golden files after an intended wording change with UPDATE_GOLDEN=1.
     """
-    actual = transcript(texter, CONVERSATIONS[lang])
+    actual = transcript(texter, conversation(lang))
     path = GOLDEN / f"sms-{lang}.txt"
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(actual, encoding="utf-8")
@@ -47,10 +51,10 @@ def test_golden_conversation(lang: str, texter: Texter) -> None:
     assert path.read_text(encoding="utf-8") == actual
 
 
-@pytest.mark.parametrize("lang", sorted(CONVERSATIONS))
+@pytest.mark.parametrize("lang", list(SHIPPED.languages))
 def test_conversation_stays_within_segment_budgets(lang: str, texter: Texter) -> None:
     """Menus arrive in at most 2 segments and answer pages in at most 3."""
-    keyword, topic, answer, more, main, _, _ = CONVERSATIONS[lang]
+    keyword, topic, answer, more, main, _, _ = conversation(lang)
     assert texter.send(keyword).measure.segments <= MENU_SEGMENTS
     assert texter.send(topic).measure.segments <= MENU_SEGMENTS
     assert texter.send(answer).measure.segments <= PAGE_SEGMENTS
@@ -70,7 +74,7 @@ def test_first_message_without_keyword_gets_the_language_menu(texter: Texter) ->
     """Someone who texts 'hello' is asked to pick a language, each named in itself."""
     reply = texter.send("hello")
     assert reply.text is not None
-    assert "1 Nederlands\n2 English" in reply.text
+    assert "1 Nederlands\n2 English\n3 Română" in reply.text
 
 
 def test_language_is_remembered_after_the_session_expires(app: Flask, texter: Texter) -> None:
@@ -149,7 +153,7 @@ def test_odd_messages_get_a_helpful_reply(
     """Odd input never crashes the webhook: the texter is shown the language menu."""
     reply = Texter(app.test_client(), number).send(body, **extra)
     assert reply.text is not None
-    assert "1 Nederlands\n2 English" in reply.text
+    assert "1 Nederlands\n2 English\n3 Română" in reply.text
 
 
 def test_whatsapp_and_sms_from_one_number_share_one_conversation(app: Flask) -> None:
