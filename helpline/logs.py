@@ -43,7 +43,7 @@ class RedactNumbers(logging.Filter):
         message = record.getMessage()
         record.msg, record.args = redact(message), None
         if record.exc_info and record.exc_info[0] is not None:
-            record.exc_text = safe_traceback(record.exc_info)  # type: ignore[arg-type]
+            record.exc_text = safe_traceback(record.exc_info)
         return True
 
 
@@ -66,7 +66,7 @@ def configure(app: Flask, serving: bool) -> None:
     """Set up the root logger once: JSON in production, text in development; always redacted."""
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler()
+        handler: logging.Handler = logging.StreamHandler()
         if is_development(app.config) or not serving:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         else:
@@ -74,6 +74,6 @@ def configure(app: Flask, serving: bool) -> None:
         root.addHandler(handler)
         root.setLevel(logging.INFO if serving else logging.ERROR)
     for logger in (root, logging.getLogger("gunicorn.error"), logging.getLogger("gunicorn.access")):
-        for handler in logger.handlers:
-            if not any(isinstance(f, RedactNumbers) for f in handler.filters):
-                handler.addFilter(RedactNumbers())
+        for each in logger.handlers:
+            if not any(isinstance(f, RedactNumbers) for f in each.filters):
+                each.addFilter(RedactNumbers())

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from . import catalog as catalog_module
 from . import engine, identity, sms_input, stats
 from .catalog import Catalog
+from .content import ROOT
 from .limits import Limits
 from .sessions import Sessions
 from .signature import twilio_signed
@@ -87,6 +88,6 @@ def incoming_sms() -> ResponseReturnValue:
         log.exception("the SMS webhook failed; the texter got the apology")
         stats.count(store, "sms.error")
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
-    node = outcome.node if outcome.event == "answer" or outcome.node == engine.ROOT else None
+    node = outcome.node if outcome.event == "answer" or outcome.node == ROOT else None
     stats.count(store, f"sms.{outcome.event}", lang=outcome.lang, node=node)
     return sms_reply(outcome.text)

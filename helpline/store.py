@@ -94,8 +94,8 @@ class Store:
 
     def read_hash(self, key: str) -> dict[str, int]:
         with self._guard():
-            raw: dict[str, str] = self.client.hgetall(key)
-        return {k: int(v) for k, v in raw.items()}
+            raw = self.client.hgetall(key)
+        return {str(k): int(v) for k, v in raw.items()}
 
     def ping(self) -> bool:
         try:
@@ -113,11 +113,10 @@ class _Guard:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is not None and issubclass(kind, redis.ConnectionError | redis.TimeoutError):
             self.store._failed()
             raise StoreUnavailable(kind.__name__) from None
-        return False
 
 
 def connect(url: str | None) -> Store:
