@@ -114,5 +114,20 @@ def translated(lang: str, answer_ids: tuple[str, ...]) -> None:
     _stamp(lang, answer_ids, reviewed=False)
 
 
+@helpline.command()
+@click.argument("number")
+def forget(number: str) -> None:
+    """Erase everything kept about NUMBER (as the wipe keyword does)."""
+    from .identity import number_key
+    from .store import StoreUnavailable, get_store
+
+    try:
+        get_store().forget(number_key(number, current_app.config["HELPLINE_HASH_KEY"].encode()))
+    except StoreUnavailable:
+        raise click.ClickException("the store (Redis) cannot be reached: nothing was erased; "
+                                   "try again when it is back") from None
+    click.echo("Erased everything kept about that number.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(helpline)

@@ -104,6 +104,7 @@ def make_app(**overrides: Any) -> Flask:
         "HELPLINE_ENV": "production",
         "TWILIO_AUTH_TOKEN": TOKEN,
         "HELPLINE_HASH_KEY": HASH_KEY,
+        "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
         "HELPLINE_PUBLIC_URL": PUBLIC_URL,
     }
     config.update(overrides)
