@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_SMS_PER_NUMBER": 20,
     "HELPLINE_SMS_PER_NUMBER_WINDOW": 600,
     "HELPLINE_SMS_REPLIES_PER_MINUTE": 300,
+    # How often (seconds) a running app looks for edited content files; 0 turns this off.
+    "HELPLINE_RELOAD_SECONDS": 5,
     "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "HELPLINE_PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
 }
@@ -46,7 +48,12 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         value = environ.get(name, "").strip()
         if not value:
             continue
-        if name in _INTEGERS:
+        if name == "HELPLINE_RELOAD_SECONDS":
+            try:
+                found[name] = float(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+        elif name in _INTEGERS:
             try:
                 found[name] = int(value)
             except ValueError:

@@ -106,6 +106,7 @@ def make_app(**overrides: Any) -> Flask:
         "HELPLINE_HASH_KEY": HASH_KEY,
         "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
         "HELPLINE_PUBLIC_URL": PUBLIC_URL,
+        "HELPLINE_RELOAD_SECONDS": 0,  # no reload threads in unit tests (tests/test_reload.py)
     }
     config.update(overrides)
     return create_app(config)
