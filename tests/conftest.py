@@ -137,3 +137,17 @@ def raw_store(app: Flask) -> redis.Redis:
     """The Redis client behind the app (real or embedded), to look at what is kept."""
     client: redis.Redis = app.extensions["helpline.store"].client
     return client
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of content/ and prompts/ under one folder, for content a test edits."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    return tmp_path
+
+
+def app_on(copy: Path, **overrides: Any) -> Flask:
+    """Build the app on the content in ``copy`` (see ``content_copy``)."""
+    return make_app(HELPLINE_CONTENT_DIR=str(copy / "content"),
+                    HELPLINE_PROMPTS_DIR=str(copy / "prompts"), **overrides)
