@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from helpline import create_app
 
-from .twilio_client import PUBLIC_URL, TOKEN, Texter
+from .twilio_client import PUBLIC_URL, TOKEN, Caller, Texter
 
 HASH_KEY = "test-hash-key-not-secret"
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +137,12 @@ def raw_store(app: Flask) -> redis.Redis:
     """The Redis client behind the app (real or embedded), to look at what is kept."""
     client: redis.Redis = app.extensions["helpline.store"].client
     return client
+
+
+@pytest.fixture
+def caller(app: Flask) -> Caller:
+    """Someone calling the helpline number, on the app as deployed (either store)."""
+    return Caller(app.test_client())
 
 
 @pytest.fixture
