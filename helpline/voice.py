@@ -41,7 +41,15 @@ def _send(choose: Callable[[VoiceBook], Turn]) -> Response:
     catalog = catalog_module.current()
     if catalog is None:
         return twiml_response(UNAVAILABLE)
-    return twiml_response(catalog.voice.document(choose(catalog.voice)))
+    book = catalog.voice
+    try:
+        turn = choose(book)
+    except Exception as exc:
+        # A bug must not cut off a caller (Twilio would say "application error" and hang
+        # up): log it by type and place only, and offer the language menu.
+        log.error("voice: %s while answering %s", type(exc).__name__, request.path)
+        turn = book.home(None)
+    return twiml_response(book.document(turn))
 
 
 @bp.post("/voice")

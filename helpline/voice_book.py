@@ -20,7 +20,7 @@ recording when the :class:`AudioIndex` has one, else said by Twilio in the langu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
@@ -57,8 +57,12 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 LANGUAGES, PERSON = engine.LANGUAGES, engine.PERSON
 
 
-class AudioIndex(Protocol):
-    """Where a recording of a unit is served, if there is one."""
+class AudioIndex(Hashable, Protocol):
+    """Where a recording of a unit is served, if there is one.
+
+    Hashable, and unequal to the index of another set of recordings: a catalog is cached
+    by what it was built from.
+    """
 
     def url(self, unit_id: str, lang: str, slow: bool) -> str | None:
         """Return the absolute URL (from ``HELPLINE_PUBLIC_URL``) of the file, or None."""
@@ -106,7 +110,7 @@ def url(lang: str | None, node: str, action: str = "", silences: int | None = No
 
 @dataclass(frozen=True)
 class VoiceBook:
-    """The prepared documents and how to find the next one; every method is a lookup."""
+    """The prepared documents, and the small pure decisions of which one comes next."""
 
     documents: Mapping[Turn, str]
     numbers: Mapping[str, str]  # dialled number (normalised) -> language

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from helpline.catalog import build_catalog
+from helpline.voice_book import VoiceBook
 from helpline.voice_script import spoken_units
 
 from .conftest import RedisServer, app_on, make_app
@@ -216,7 +217,8 @@ def test_a_wrong_key_after_an_answer_repeats_the_choices_not_the_answer(caller: 
 def test_a_wrong_key_in_the_language_menu(caller: Caller) -> None:
     """Before a language is chosen, "not an option" is said in the base language."""
     caller.call()
-    reply = caller.press("7")
+    # Not a digit: with up to 9 languages, every digit but 0 may be a language here.
+    reply = caller.press("*")
     assert [said("prompt:voice_not_option", CONTENT.base), *language_menu()] == reply.said
 
 
@@ -454,6 +456,18 @@ def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> Non
         assert said("prompt:voice_no_person", "en") == caller.dial_ends("no-answer").said[0]
     finally:
         redis_server.start()
+
+
+def test_a_bug_offers_the_language_menu_not_an_error(embedded_app: Flask,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should deciding the next step ever fail, the caller gets the language menu, not a 500."""
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(VoiceBook, "after_key", broken)
+    caller = Caller(embedded_app.test_client())
+    caller.call()
+    assert language_menu() == caller.press("1").said
 
 
 def test_without_content_the_caller_hears_112(tmp_path: Path) -> None:
