@@ -21,18 +21,20 @@ from . import engine, sms_input
 from .content import Content, ContentError, Problem, load_content
 from .content._problems import errors_only
 from .sms_book import SmsBook, build_sms_book
+from .voice_book import NO_AUDIO, AudioIndex, VoiceBook, build_voice_book
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """Everything a request needs, prepared: content, SMS texts, engine rules, keywords."""
+    """Everything a request needs, prepared: content, SMS texts, engine rules, keywords, TwiML."""
 
     content: Content
     sms: SmsBook
     rules: engine.Rules
     keywords: sms_input.Keywords
+    voice: VoiceBook
 
     @property
     def version(self) -> str:
@@ -53,24 +55,29 @@ def fingerprint(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-def build_catalog(content_dir: Path, prompts_dir: Path) -> Catalog:
+def build_catalog(content_dir: Path, prompts_dir: Path,
+                  audio: AudioIndex = NO_AUDIO) -> Catalog:
     """Load, validate and prepare the content; raise :class:`ContentError` on any problem.
 
     Unchanged files are not prepared twice in one process (tests build many apps, and a
     reload that finds nothing changed costs only reading the files).
     """
     return _build(content_dir.resolve(), prompts_dir.resolve(),
-                  fingerprint(content_dir, prompts_dir))
+                  fingerprint(content_dir, prompts_dir), audio)
 
 
 @lru_cache(maxsize=4)
-def _build(content_dir: Path, prompts_dir: Path, fingerprint: str) -> Catalog:
+def _build(content_dir: Path, prompts_dir: Path, fingerprint: str,
+           audio: AudioIndex = NO_AUDIO) -> Catalog:
     content = load_content(content_dir, prompts_dir)
     book, problems = build_sms_book(content)
     if errors_only(problems):
         raise ContentError(problems)
     rules = engine.Rules(content.tree, tuple(content.languages), book.pages)
-    return Catalog(content, book, rules, sms_input.Keywords.from_content(content))
+    voice, problems = build_voice_book(content, rules, audio)
+    if errors_only(problems):
+        raise ContentError(problems)
+    return Catalog(content, book, rules, sms_input.Keywords.from_content(content), voice)
 
 
 class CatalogHolder:

@@ -41,7 +41,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     """Work out the reply to one incoming message."""
     state, known_lang = sessions.load(number_key)
     current_lang = state.lang if state else known_lang
-    request_ = sms_input.parse(body, catalog.keywords, current_lang)
+    choices = engine.choices(catalog.rules, state)
+    request_ = sms_input.parse(body, catalog.keywords, current_lang, choices)
     if isinstance(request_, sms_input.OptOut):
         sessions.forget(number_key)
         return Outcome(None, "opt_out")

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from helpline import create_app
 
-from .twilio_client import PUBLIC_URL, TOKEN, Texter
+from .twilio_client import PUBLIC_URL, TOKEN, Caller, Texter
 
 HASH_KEY = "test-hash-key-not-secret"
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,3 +157,23 @@ def personal_keys(client: redis.Redis, number: str) -> list[str]:
 
     digest = number_key(number, HASH_KEY.encode())
     return sorted(k for k in client.keys("*") if digest in k)
+
+
+@pytest.fixture
+def caller(app: Flask) -> Caller:
+    """Someone calling the helpline number, on the app as deployed (either store)."""
+    return Caller(app.test_client())
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of content/ and prompts/ under one folder, for content a test edits."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    return tmp_path
+
+
+def app_on(copy: Path, **overrides: Any) -> Flask:
+    """Build the app on the content in ``copy`` (see ``content_copy``)."""
+    return make_app(HELPLINE_CONTENT_DIR=str(copy / "content"),
+                    HELPLINE_PROMPTS_DIR=str(copy / "prompts"), **overrides)
