@@ -33,10 +33,23 @@ def check() -> None:
                                    "helpline keeps serving the last good version") from None
     for warning in catalog.warnings:
         click.echo(f"warning: {warning}")
+    _print_review_status(catalog)
     _print_segments(catalog)
     content = catalog.content
     click.echo(f"OK: content version {catalog.version}: {len(content.languages)} languages, "
                f"{len(content.tree.menus)} menus, {len(content.tree.answers)} answers")
+
+
+def _print_review_status(catalog: Catalog) -> None:
+    from .translations import summary_lines
+
+    lines = summary_lines(catalog.content)
+    if not lines:
+        return
+    click.echo("\nTranslations checked by a person (answers):")
+    for line in lines:
+        click.echo(f"  {line}")
+    click.echo("  After a person has checked one: flask --app app helpline review LANG ANSWER")
 
 
 def _print_segments(catalog: Catalog) -> None:

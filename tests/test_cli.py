@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
-from .conftest import make_app
+from .conftest import app_on, make_app
 from .twilio_client import Texter
 
 
@@ -43,3 +45,27 @@ def test_stats_without_figures_says_so(embedded_app: Flask) -> None:
     """An empty store gives a plain sentence, not an empty table."""
     result = embedded_app.test_cli_runner().invoke(args=["helpline", "stats"])
     assert "No figures in the last 30 days." in result.output
+
+
+def test_check_shows_which_translations_a_person_reviewed(content_copy: Path) -> None:
+    """`check` counts reviewed translations per language and names the rest and the stale ones."""
+    app = app_on(content_copy)
+    runner = app.test_cli_runner()
+    before = runner.invoke(args=["helpline", "check"])
+    assert 0 == before.exit_code, before.output
+    assert "  en English: 0 of 20 reviewed; none reviewed yet; all up to date" in before.output
+
+    assert 0 == runner.invoke(args=["helpline", "review", "en", "b8-3"]).exit_code
+    nl = content_copy / "content/answers/nl.yaml"
+    text = nl.read_text(encoding="utf-8")
+    nl.write_text(text.replace("title: Wat is mensenhandel?", "title: Wat is mensenhandel precies?"),
+                  encoding="utf-8")
+    after = runner.invoke(args=["helpline", "check"])
+    assert 0 == after.exit_code, after.output
+    line = next(x for x in after.output.splitlines() if x.startswith("  en English:"))
+    not_yet = line.split("; not yet: ")[1].split("; out of date:")[0].split(", ")
+    assert line.startswith("  en English: 1 of 20 reviewed; not yet: ")
+    assert 19 == len(not_yet) and "b8-3" not in not_yet and "what-is-trafficking" in not_yet
+    assert line.endswith("; out of date: what-is-trafficking")
+    assert "  ro Română: 0 of 20 reviewed; none reviewed yet; out of date: what-is-trafficking" \
+        in after.output

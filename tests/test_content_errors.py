@@ -37,7 +37,8 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "bad YAML",
         replace("content/menu.yaml", "main: [rights, what-is-trafficking]",
                 "main: [rights, what-is-trafficking"),
-        "content/menu.yaml:4: not valid YAML: expected ',' or ']', but got ':'",
+        "content/menu.yaml:4: not valid YAML: expected ',' or ']', but got ':': check the "
+        "indentation, quotes and brackets on this line and the line before",
     ),
     (
         "dangling option",
@@ -56,7 +57,7 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "an answer placed twice in the menu",
         replace("content/menu.yaml", "rights: [b8-3]", "rights: [b8-3, what-is-trafficking]"),
         "content/menu.yaml:4: menus.rights[1]: 'what-is-trafficking' is already an option of "
-        "'main': each menu or answer has one place in the tree",
+        "'main': each menu or answer has one place in the tree; remove it from one of the two menus",
     ),
     (
         "missing translation",
@@ -64,14 +65,15 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
                 "B8/3 is a scheme for victims of human trafficking from abroad.\n    reviewed: "
                 "true\n    source: '6741e573'\n", ""),
         "content/answers/en.yaml:2: answers: missing: the answer 'b8-3' (every language needs "
-        "every answer)",
+        "every answer): add it, translated from content/answers/nl.yaml",
     ),
     (
         "answer text over 600 characters",
         replace("content/answers/nl.yaml",
                 "text: De B8/3 is een regeling voor slachtoffers van mensenhandel uit het buitenland.",
                 f"text: {LONG.strip()}"),
-        "content/answers/nl.yaml:10: answers.b8-3.text: text is 713 characters, the limit is 600",
+        "content/answers/nl.yaml:10: answers.b8-3.text: text is 713 characters, the limit is 600: "
+        "shorten it",
     ),
     (
         "misspelt key",
@@ -81,13 +83,14 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "unknown placeholder",
         replace("prompts/en.yaml", "Send {start} to start again.", "Send {begin} to start again."),
-        "prompts/en.yaml:20: text.wiped: unknown placeholder {begin} (allowed here: {start})",
+        "prompts/en.yaml:20: text.wiped: unknown placeholder {begin} (allowed here: {start}): use "
+        "only these",
     ),
     (
         "missing prompt",
         replace("prompts/nl.yaml", "  no_more: Dit was het hele antwoord.\n", ""),
         "prompts/nl.yaml:6: text: missing: 'no_more' (reply to the paging word when there is no "
-        "next page)",
+        "next page): add it under text:",
     ),
     (
         "unreachable menu",
@@ -111,23 +114,50 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "missing file",
         delete("prompts/en.yaml"),
-        "prompts/en.yaml: missing: this file is required",
+        "prompts/en.yaml: missing: this file is required: copy the file of another language and "
+        "translate it",
     ),
     (
         "two base languages",
         replace("content/languages/en.yaml", "order: 2", "order: 2\nbase: true"),
-        "content/languages: exactly one language must have 'base: true' (found 2: en, nl)",
+        "content/languages: exactly one language must have 'base: true' (found 2: en, nl): keep it "
+        "only in the file of the language the others are translated from",
     ),
     (
         "a yes/no field written as a word",
         replace("content/answers/en.yaml", "reviewed: true", "reviewed: ja"),
-        "content/answers/en.yaml:11: answers.b8-3.reviewed: must be true or false, found 'ja'",
+        "content/answers/en.yaml:11: answers.b8-3.reviewed: must be true or false, found 'ja': "
+        "write true or false, without quotes",
     ),
     (
         "the same FAQ question answered twice",
         replace("content/answers/nl.yaml", "faq: 11", "faq: 1"),
         "content/answers/nl.yaml:8: answers.b8-3.faq: question 1 is already answered by "
-        "'what-is-trafficking'",
+        "'what-is-trafficking': correct the number (each question has one answer)",
+    ),
+    (
+        "a number written in quotes",
+        replace("content/languages/en.yaml", "order: 2", "order: '2'"),
+        "content/languages/en.yaml:4: order: must be a whole number, found '2': write digits "
+        "only, without quotes",
+    ),
+    (
+        "a locale without its country",
+        replace("content/languages/en.yaml", "locale: en-GB", "locale: en"),
+        "content/languages/en.yaml:12: voice.locale: 'en' is not allowed here: write a language "
+        "and a country code, e.g. 'nl-NL'",
+    ),
+    (
+        "an SMS alphabet that does not exist",
+        replace("content/languages/en.yaml", "alphabet: gsm7", "alphabet: latin"),
+        "content/languages/en.yaml:6: sms.alphabet: 'latin' is not one of 'gsm7' or 'unicode': "
+        "write one of these",
+    ),
+    (
+        "a list written as a single word",
+        replace("content/languages/en.yaml", "more: [MORE]", "more: MORE"),
+        "content/languages/en.yaml:9: keywords.more: must be a list, found 'MORE': write it as "
+        "[MORE], or one '- ' line per entry",
     ),
 ]
 

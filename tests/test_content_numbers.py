@@ -30,11 +30,13 @@ def test_numbers_preset_a_language(content_copy: Path) -> None:
     # One dialled number cannot preset two languages: the second file is named.
     ({"nl": 'numbers: ["+3197010000002"]', "en": 'numbers: ["+3197010000002"]'},
      "content/languages/nl.yaml:17: numbers: '+3197010000002' is already used by "
-     "content/languages/en.yaml"),
+     "content/languages/en.yaml: a dialled number can start one language only; remove it from "
+     "one file"),
     # A number is + country code and digits, no spaces.
     ({"en": 'numbers: ["097 010 000 02"]'},
-     "content/languages/en.yaml:16: numbers[0]: '097 010 000 02' is not allowed here "
-     "(expected the form ^\\+[1-9][0-9]{6,14}$)"),
+     "content/languages/en.yaml:16: numbers[0]: '097 010 000 02' is not allowed here"
+     ": write + and the country code, then the number without its first 0 and without spaces "
+     "(020 ... becomes +3120...)"),
 ])
 def test_wrong_numbers_are_errors_that_say_where(content_copy: Path, additions: dict[str, str],
                                                  expected: str) -> None:

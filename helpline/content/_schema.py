@@ -104,29 +104,58 @@ class ContactsFile(_Strict):
     staff: list[Number] = []  # a call for a person rings these numbers at once
 
 
+# What each pattern asks for, in words staff can act on (the regex itself helps nobody).
+_PATTERN_HELP = {
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "write an id in lower-case letters and digits, words joined by "
+                                 "single hyphens, e.g. 'b8-3'",
+    r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$": "write a language code in lower-case letters, e.g. 'nl'",
+    r"^[a-z]{2,3}-[A-Z]{2}$": "write a language and a country code, e.g. 'nl-NL'",
+    r"^\+[1-9][0-9]{6,14}$": "write + and the country code, then the number without its first 0 "
+                              "and without spaces (020 ... becomes +3120...)",
+    r"^[0-9]{3}$": "write three digits, e.g. '112'",
+}
+
+
 def _message(error: dict[str, Any]) -> str:
+    """Say what is wrong with one value, and how to fix it."""
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":
-        return "missing: this key is required"
+        return "missing: this key is required: add it (the same file of another language shows how)"
     if kind == "extra_forbidden":
         return "unknown key: check its spelling, or remove it"
     if kind == "string_too_long" and isinstance(value, str):
-        return f"text is {len(value)} characters, the limit is {ctx['max_length']}"
+        return f"text is {len(value)} characters, the limit is {ctx['max_length']}: shorten it"
     if kind == "string_too_short":
         return "is empty: write a text here"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} is not allowed here (expected the form {ctx['pattern']})"
+        pattern = str(ctx.get("pattern", ""))
+        fix = _PATTERN_HELP.get(pattern, f"write it in the form {pattern}")
+        return f"{value!r} is not allowed here: {fix}"
     if kind == "too_long":
-        return f"has {ctx.get('actual_length')} entries, at most {ctx['max_length']} are allowed"
+        return (f"has {ctx.get('actual_length')} entries, at most {ctx['max_length']} are allowed: "
+                "remove some, or put them in a submenu of their own")
     if kind == "too_short":
-        return f"has too few entries: at least {ctx['min_length']} needed"
+        return f"has too few entries: at least {ctx['min_length']} needed: add one"
     if kind == "string_type":
         return f"must be text, found {value!r}: put it in quotes, e.g. '{value}'"
     if kind == "bool_type":
-        return f"must be true or false, found {value!r}"
+        return f"must be true or false, found {value!r}: write true or false, without quotes"
+    if kind == "int_type":
+        return f"must be a whole number, found {value!r}: write digits only, without quotes"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        limit = ctx.get("ge", ctx.get("le"))
+        least = kind == "greater_than_equal"
+        return f"is {value!r}, but must be {'at least' if least else 'at most'} {limit}: change it"
     if kind == "literal_error":
-        return f"{value!r} is not one of {ctx['expected']}"
-    return f"{error['msg'].lower()} (found {value!r})"
+        return f"{value!r} is not one of {ctx['expected']}: write one of these"
+    if kind in ("dict_type", "model_type"):
+        return (f"must hold keys and values, each on its own indented line below, found {value!r}: "
+                "the same file of another language shows how")
+    if kind == "list_type":
+        example = f"[{value}]" if isinstance(value, str) else "[A, B]"
+        return f"must be a list, found {value!r}: write it as {example}, or one '- ' line per entry"
+    return (f"{error['msg'].lower()} (found {value!r}): compare with the same file of another "
+            "language")
 
 
 def validate(doc: YamlDoc, model: type[_Strict]) -> tuple[Any, list[Problem]]:

@@ -75,8 +75,10 @@ def read_yaml(path: Path, name: str) -> YamlDoc | Problem:
             key = what.split('"')[1] if what.count('"') >= 2 else "?"
             return Problem(name, f"the key {key!r} appears twice: each key must be unique here",
                            (), line)
-        return Problem(name, f"not valid YAML: {what}", (), line)
+        return Problem(name, f"not valid YAML: {what}: check the indentation, quotes and "
+                       "brackets on this line and the line before", (), line)
     except YAMLError as exc:
-        return Problem(name, f"not valid YAML: {exc}")
+        return Problem(name, f"not valid YAML: {exc}: check the indentation, quotes and "
+                       "brackets")
     lines: dict[KeyPath, int] = {}
     return YamlDoc(name, _plain(raw, (), lines), lines)

@@ -61,7 +61,10 @@ class _Reader:
     def read(self, path: Path, model: type[schema._Strict]) -> tuple[YamlDoc | None, Any]:
         name = self.name(path)
         if not path.is_file():
-            self.problems.append(Problem(name, "missing: this file is required"))
+            fix = ("copy the file of another language and translate it"
+                   if path.parent.name in ("answers", "prompts") else
+                   "restore it (your version control, or the last copy that worked)")
+            self.problems.append(Problem(name, f"missing: this file is required: {fix}"))
             return None, None
         self.digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
         doc = read_yaml(path, name)
@@ -113,7 +116,8 @@ def load_content(content_dir: Path, prompts_dir: Path) -> Content:
 def _load_languages(reader: _Reader, folder: Path) -> dict[str, Language]:
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if not files:
-        reader.problems.append(Problem(reader.name(folder), "missing: no language files found"))
+        reader.problems.append(Problem(reader.name(folder), "missing: no language files found: "
+                                       "add one file per language, e.g. nl.yaml"))
         return {}
     loaded: list[tuple[YamlDoc, schema.LanguageFile]] = []
     for path in files:
@@ -122,7 +126,8 @@ def _load_languages(reader: _Reader, folder: Path) -> dict[str, Language]:
             continue
         if parsed.code != path.stem:
             reader.problems.append(
-                doc.problem(("code",), f"is {parsed.code!r} but the file is named {path.name}")
+                doc.problem(("code",), f"is {parsed.code!r} but the file is named {path.name}: make them "
+                                           "the same")
             )
             continue
         loaded.append((doc, parsed))
@@ -130,10 +135,13 @@ def _load_languages(reader: _Reader, folder: Path) -> dict[str, Language]:
     if len(loaded) == len(files) and len(bases) != 1:
         reader.problems.append(
             Problem(reader.name(folder), f"exactly one language must have 'base: true' "
-                    f"(found {len(bases)}: {', '.join(bases) or 'none'})")
+                    f"(found {len(bases)}: {', '.join(bases) or 'none'}): keep it only in the "
+                    "file of the language the others are translated from")
         )
-    _check_unique(reader, loaded, "order", lambda f: [f.order])
-    _check_unique(reader, loaded, "numbers", lambda f: f.numbers)
+    _check_unique(reader, loaded, "order", lambda f: [f.order],
+                  "give each language its own place in the menu")
+    _check_unique(reader, loaded, "numbers", lambda f: f.numbers,
+                  "a dialled number can start one language only; remove it from one file")
     _check_keywords(reader, loaded)
     if errors_only(reader.problems):
         return {}
@@ -161,13 +169,14 @@ def _check_unique(
     loaded: list[tuple[YamlDoc, schema.LanguageFile]],
     key: str,
     values: Any,
+    fix: str,
 ) -> None:
     seen: dict[Any, str] = {}
     for doc, parsed in loaded:
         for value in values(parsed):
             if value in seen:
                 reader.problems.append(
-                    doc.problem((key,), f"{value!r} is already used by {seen[value]}")
+                    doc.problem((key,), f"{value!r} is already used by {seen[value]}: {fix}")
                 )
             seen[value] = doc.name
 
@@ -190,7 +199,8 @@ def _check_keywords(reader: _Reader, loaded: list[tuple[YamlDoc, schema.Language
                     )
                 elif folded in seen and not (kind == "more" and seen[folded].endswith("keywords.more")):
                     reader.problems.append(
-                        doc.problem(path, f"{word!r} is already a keyword in {seen[folded]}")
+                        doc.problem(path, f"{word!r} is already a keyword in {seen[folded]}: choose "
+                                    "another word")
                     )
                 seen.setdefault(folded, f"{doc.name} keywords.{kind}")
 
@@ -201,18 +211,21 @@ def _load_tree(reader: _Reader, path: Path) -> tuple[MenuTree | None, YamlDoc | 
         return None, None
     menus: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in parsed.menus.items()}
     if ROOT not in menus:
-        reader.problems.append(doc.problem(("menus",), f"missing: the menu {ROOT!r} (the main menu)"))
+        reader.problems.append(doc.problem(("menus",), f"missing: the menu {ROOT!r} (the main "
+                                           "menu): add it, with the first options people hear"))
         return None, None
     parents: dict[str, str] = {}
     for menu, options in menus.items():
         for index, option in enumerate(options):
             where = ("menus", menu, index)
             if option == ROOT:
-                reader.problems.append(doc.problem(where, f"{ROOT!r} cannot be an option"))
+                reader.problems.append(doc.problem(where, f"{ROOT!r} cannot be an option: remove it (a key "
+                                                   "leads back to the main menu everywhere)"))
             elif option in parents:
                 reader.problems.append(
                     doc.problem(where, f"{option!r} is already an option of {parents[option]!r}: "
-                                "each menu or answer has one place in the tree")
+                                "each menu or answer has one place in the tree; remove it from one "
+                                "of the two menus")
                 )
             else:
                 parents[option] = menu
@@ -288,7 +301,8 @@ def _load_answers(
         if answer.faq in faqs:
             reader.problems.append(
                 doc.problem(("answers", answer_id, "faq"),
-                            f"question {answer.faq} is already answered by {faqs[answer.faq]!r}")
+                            f"question {answer.faq} is already answered by {faqs[answer.faq]!r}: "
+                            "correct the number (each question has one answer)")
             )
         faqs[answer.faq] = answer_id
         base_texts[answer_id] = AnswerText(
@@ -310,11 +324,13 @@ def _load_translation(
         return MappingProxyType({})
     _check_language_field(reader, doc, parsed.language, code)
     texts: dict[str, AnswerText] = {}
+    base = next(iter(base_texts.values())).lang if base_texts else "the base language"
+    source_file = reader.name(path.parent / f"{base}.yaml")
     for answer_id in base_texts:
         if answer_id not in parsed.answers:
             reader.problems.append(
                 doc.problem(("answers",), f"missing: the answer {answer_id!r} (every language "
-                            "needs every answer)")
+                            f"needs every answer): add it, translated from {source_file}")
             )
     for answer_id, answer in parsed.answers.items():
         source = base_texts.get(answer_id)
@@ -342,7 +358,8 @@ def _load_translation(
 def _check_language_field(reader: _Reader, doc: YamlDoc, found: str, expected: str) -> None:
     if found != expected:
         reader.problems.append(
-            doc.problem(("language",), f"is {found!r} but this file is for {expected!r}")
+            doc.problem(("language",), f"is {found!r} but this file is for {expected!r}: write "
+                    f"'language: {expected}'")
         )
 
 
@@ -364,16 +381,19 @@ def _load_prompts(
         _check_language_field(reader, doc, parsed.language, code)
         for menu in tree.menus:
             if menu not in parsed.menus:
-                reader.problems.append(doc.problem(("menus",), f"missing: the title of menu {menu!r}"))
+                reader.problems.append(doc.problem(("menus",), f"missing: the title of menu {menu!r}: "
+                                                    "add it under menus:"))
         for menu in parsed.menus:
             if menu not in tree.menus:
                 reader.problems.append(
-                    doc.problem(("menus", menu), "is not a menu in content/menu.yaml")
+                    doc.problem(("menus", menu), "is not a menu in content/menu.yaml: check "
+                                "the spelling, or remove it")
                 )
         for key, spec in PROMPT_KEYS.items():
             if key not in parsed.text:
                 reader.problems.append(
-                    doc.problem(("text",), f"missing: {key!r} ({spec.purpose})")
+                    doc.problem(("text",), f"missing: {key!r} ({spec.purpose}): add it under "
+                                "text:")
                 )
         for key, value in parsed.text.items():
             known = PROMPT_KEYS.get(key)
@@ -384,10 +404,11 @@ def _load_prompts(
                 continue
             for name in _placeholders(value):
                 if name not in known.placeholders:
-                    allowed = ", ".join(f"{{{p}}}" for p in sorted(known.placeholders)) or "none"
+                    allowed = ", ".join(f"{{{p}}}" for p in sorted(known.placeholders))
+                    fix = (f"(allowed here: {allowed}): use only these" if allowed else
+                           "(none is allowed here): remove the braces")
                     reader.problems.append(
-                        doc.problem(("text", key), f"unknown placeholder {{{name}}} "
-                                    f"(allowed here: {allowed})")
+                        doc.problem(("text", key), f"unknown placeholder {{{name}}} {fix}")
                     )
         result[code] = Prompts(code, MappingProxyType(dict(parsed.menus)),
                                MappingProxyType(dict(parsed.text)))
