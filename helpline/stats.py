@@ -3,6 +3,7 @@
 Nothing here identifies a person: no number, no hash of a number, no message text. A day is a
 Redis hash ``helpline:stats:<YYYY-MM-DD>`` (Amsterdam time) whose fields are
 ``event|label=value|...``; days expire after ``KEEP_DAYS``. Counting never fails a reply.
+Conversations the simulators hold (staff trying the helpline) are not counted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from .simulate import is_simulated
 from .store import PREFIX, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,9 @@ def field(event: str, labels: Mapping[str, str | None]) -> str:
 
 
 def count(store: Store, event: str, now: dt.datetime | None = None, **labels: str | None) -> None:
-    """Add one to today's counter of ``event`` with ``labels``."""
+    """Add one to today's counter of ``event`` with ``labels`` (one pipeline to the store)."""
+    if is_simulated():
+        return
     try:
         store.add_to_hash(f"{PREFIX}:stats:{_day(now)}", field(event, labels), KEEP_DAYS * 86400)
     except StoreUnavailable:

@@ -6,8 +6,12 @@ from pathlib import Path
 
 from flask import Flask
 
-from .conftest import app_on, make_app
+from helpline.catalog import build_catalog
+
+from .conftest import ROOT, app_on, make_app
 from .twilio_client import Texter
+
+CONTENT = build_catalog(ROOT / "content", ROOT / "prompts").content
 
 
 def test_simulate_sms_shows_replies_and_their_cost(embedded_app: Flask) -> None:
@@ -69,3 +73,66 @@ def test_check_shows_which_translations_a_person_reviewed(content_copy: Path) ->
     assert line.endswith("; out of date: what-is-trafficking")
     assert "  ro Română: 0 of 20 reviewed; none reviewed yet; out of date: what-is-trafficking" \
         in after.output
+
+
+def said(unit: str, lang: str) -> str:
+    from helpline.voice_script import spoken_units
+
+    return spoken_units(CONTENT)[(unit, lang)]
+
+
+def simulate_call(app: Flask, keys: str) -> list[str]:
+    result = app.test_cli_runner().invoke(args=["helpline", "simulate", "call"], input=keys)
+    assert 0 == result.exit_code, result.output
+    return result.output.splitlines()
+
+
+def test_simulate_call_says_what_is_heard_in_which_language(embedded_app: Flask) -> None:
+    """A staff member calls, hears each language offered in its own, chooses English by key."""
+    lines = simulate_call(embedded_app, "2\n")
+    assert f"  [nl-NL] {said('prompt:voice_welcome', 'nl')}" == lines[1]
+    assert f"  [en-GB] {said('lang:en', 'en')}" in lines
+    assert f"  [ro-RO] {said('lang:ro', 'ro')}" in lines
+    after = lines[lines.index("keys> 2") + 1:]
+    assert [f"  [en-GB] {said('prompt:voice_keys', 'en')}",
+            f"  [en-GB] {said('menu:main', 'en')}",
+            "keys> ", "(you hang up)"] == after
+
+
+def test_simulate_call_follows_keys_silences_and_the_call_to_staff(embedded_app: Flask) -> None:
+    """Keys, Enter alone (silence), an answer read slowly, and a person who answers, in order."""
+    lines = simulate_call(embedded_app, "21\n\n12\n0\ny\n")
+    silence = lines.index("  (silence)")
+    assert [f"  [en-GB] {said('prompt:voice_no_input', 'en')}",
+            f"  [en-GB] {said('menu:rights', 'en')}"] == lines[silence + 1:silence + 3]
+    answer = said("answer:b8-3", "en")
+    assert f"  [en-GB] {answer}" in lines
+    assert f"  [en-GB, slowly] {answer}" in lines
+    assert lines[-4:] == [
+        "(the call is put through: 1 staff phone rings)",
+        "answered? y = a person answers and the talk ends, Enter = nobody answers> y",
+        f"  [en-GB] {said('prompt:voice_goodbye', 'en')}",
+        "(the helpline ends the call)",
+    ]
+
+
+def test_simulate_call_when_nobody_answers_and_wrong_keys(embedded_app: Flask) -> None:
+    """Nobody answers: the caller hears so and the main menu; a letter is not a key."""
+    lines = simulate_call(embedded_app, "2\nA\n0\n\n")
+    assert "  ('A': a phone has only 0-9, * and #)" in lines
+    nobody = lines.index("answered? y = a person answers and the talk ends, Enter = nobody answers> ")
+    assert [f"  [en-GB] {said('prompt:voice_no_person', 'en')}",
+            f"  [en-GB] {said('menu:main', 'en')}"] == lines[nobody + 1:nobody + 3]
+
+
+def test_simulated_conversations_are_not_counted(embedded_app: Flask) -> None:
+    """Staff trying the helpline in the terminal do not move the figures."""
+    import datetime as dt
+
+    from helpline.stats import AMSTERDAM, read_day
+
+    simulate_call(embedded_app, "21\n1\n")
+    runner = embedded_app.test_cli_runner()
+    assert 0 == runner.invoke(args=["helpline", "simulate", "sms"], input="HULP\n1\n").exit_code
+    store = embedded_app.extensions["helpline.store"]
+    assert {} == read_day(store, dt.datetime.now(AMSTERDAM).date())

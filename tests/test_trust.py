@@ -19,7 +19,7 @@ from helpline.sealed import Sealer
 from helpline.stats import read_day
 
 from .conftest import RedisServer, _redis_binary, make_app, personal_keys
-from .twilio_client import Texter, post_signed, sms_params
+from .twilio_client import Caller, Texter, post_signed, sms_params
 
 NUMBER = "+31687654321"
 
@@ -140,6 +140,92 @@ def test_figures_hold_no_number_text_or_hash(app: Flask, raw_store: redis.Redis)
     dump = " ".join([*figures, *figures.values(), *stats_keys])
     for secret in ("87654321", number_key(NUMBER, HASH_KEY.encode()), "paspoort"):
         assert secret not in dump
+
+
+def call_in_english(caller: Caller) -> None:
+    """Call, choose English, hear an answer three ways, fall silent, ask for a person: nobody."""
+    caller.call()
+    caller.press("2")  # English
+    caller.press("1")  # Your rights
+    caller.press("1")  # What is the B8/3
+    caller.press("1")  # again
+    caller.press("2")  # slowly
+    caller.silence()
+    caller.press("0")
+    caller.dial_ends("no-answer")
+
+
+def test_call_figures_move_and_hold_no_number_text_or_hash(app: Flask, raw_store: redis.Redis) -> None:
+    """A call counts the call, the language chosen and the answers heard, and identifies nobody."""
+    from helpline.identity import number_key
+
+    from .conftest import HASH_KEY
+
+    caller = Caller(app.test_client(), NUMBER)
+    call_in_english(caller)
+    stats_keys = [k for k in raw_store.keys("helpline:stats:*")]
+    assert 1 == len(stats_keys)
+    assert 0 < raw_store.ttl(stats_keys[0]) <= 400 * 86400
+    figures = {k: int(v) for k, v in raw_store.hgetall(stats_keys[0]).items()}
+    assert {
+        "voice.call": 1,
+        "voice.language|lang=en": 1,
+        "voice.menu|lang=en|node=rights": 1,
+        "voice.answer|lang=en|node=b8-3": 1,
+        "voice.answer_again|lang=en": 1,
+        "voice.answer_slow|lang=en": 1,
+        "voice.silence|lang=en": 1,
+        "voice.person|lang=en": 1,
+        "voice.nobody|lang=en": 1,
+    } == figures
+    dump = " ".join([*figures, *map(str, figures.values()), *stats_keys])
+    for secret in ("87654321", number_key(NUMBER, HASH_KEY.encode()), caller.call_sid, "B8/3",
+                   "+3197010000000"):
+        assert secret not in dump
+
+
+class CountingClient:
+    """A Redis client that notes every command (a pipeline counts once, as one round trip)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self.used: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        self.used.append(name)
+        return getattr(self.client, name)
+
+
+def test_each_call_request_touches_the_store_once(app: Flask) -> None:
+    """A voice request does one lookup and sends one pipeline to the store: no more."""
+    store = app.extensions["helpline.store"]
+    counting = CountingClient(store.client)
+    store.client = counting
+    caller = Caller(app.test_client(), NUMBER)
+    steps = [caller.call, lambda: caller.press("2"), lambda: caller.press("1"),
+             caller.silence, lambda: caller.press("0"), lambda: caller.dial_ends("completed")]
+    for step in steps:
+        counting.used.clear()
+        step()
+        assert ["pipeline"] == counting.used
+
+
+def test_counting_never_breaks_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should counting fail in any way, the caller hears exactly what they would have heard."""
+    def heard(app: Flask) -> list[str]:
+        caller = Caller(app.test_client(), NUMBER)
+        call_in_english(caller)
+        return caller.transcript
+
+    expected = heard(make_app())
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the figures are broken")
+
+    from helpline.store import Store
+
+    monkeypatch.setattr(Store, "add_to_hash", broken)
+    assert expected == heard(make_app())
 
 
 # --- failure -----------------------------------------------------------------------------------
