@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import catalog, cli, config, health, logs, sms, store, voice
+from . import catalog, cli, config, health, logs, sms, staff, store, voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,5 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    staff.init_app(app)
+    proxies = int(app.config["HELPLINE_TRUSTED_PROXIES"])
+    if proxies:  # believe the proxies' X-Forwarded-Proto and -For, and only theirs
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     cli.init_app(app)
     return app

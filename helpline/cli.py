@@ -146,45 +146,30 @@ def forget(number: str) -> None:
 @click.option("--days", default=30, show_default=True, help="how many days back")
 def stats(days: int) -> None:
     """Print the anonymous figures: per day, per event; and the most read answers."""
-    import datetime as dt
-
-    from .stats import AMSTERDAM, read_day
+    from .stats import most_read, per_event, read_days
     from .store import StoreUnavailable, get_store
 
-    today = dt.datetime.now(AMSTERDAM).date()
-    store = get_store()
-    totals: dict[str, int] = {}
-    answers: dict[str, int] = {}
-    rows = []
     try:
-        for back in range(days - 1, -1, -1):
-            day = today - dt.timedelta(days=back)
-            figures = read_day(store, day)
-            per_event: dict[str, int] = {}
-            for field, value in figures.items():
-                event = field.split("|")[0]
-                per_event[event] = per_event.get(event, 0) + value
-                if event.endswith(".answer"):
-                    labels = dict(p.split("=", 1) for p in field.split("|")[1:])
-                    name = f"{labels.get('node', '?')} ({labels.get('lang', '?')})"
-                    answers[name] = answers.get(name, 0) + value
-            for event, value in per_event.items():
-                totals[event] = totals.get(event, 0) + value
-            if per_event:
-                rows.append((day, per_event))
+        found = read_days(get_store(), days)
     except StoreUnavailable:
         raise click.ClickException("the store (Redis) cannot be reached") from None
+    rows = [(day, per_event(figures)) for day, figures in found if figures]
     if not rows:
         click.echo(f"No figures in the last {days} days.")
         return
+    totals: dict[str, int] = {}
+    for _, counted in rows:
+        for event, value in counted.items():
+            totals[event] = totals.get(event, 0) + value
     events = sorted(totals)
     click.echo("day         " + "".join(f"{e:>18}" for e in events))
-    for day, per_event in rows:
-        click.echo(f"{day}  " + "".join(f"{per_event.get(e, 0):>18}" for e in events))
+    for day, counted in rows:
+        click.echo(f"{day}  " + "".join(f"{counted.get(e, 0):>18}" for e in events))
     click.echo("total       " + "".join(f"{totals[e]:>18}" for e in events))
+    answers = most_read(found)
     if answers:
         click.echo("\nMost read answers:")
-        for name, value in sorted(answers.items(), key=lambda kv: -kv[1])[:10]:
+        for name, value in answers:
             click.echo(f"  {value:>6}  {name}")
 
 

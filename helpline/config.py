@@ -31,6 +31,13 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_RELOAD_SECONDS": 5,
     "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "HELPLINE_PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
+    # The staff page (/staff/): one login. The hash is werkzeug's generate_password_hash(); with
+    # neither set the page is off (404).
+    "HELPLINE_STAFF_USER": None,
+    "HELPLINE_STAFF_PASSWORD_HASH": None,
+    # How many reverse proxies (TLS terminators) stand in front of the app: their
+    # X-Forwarded-Proto and X-Forwarded-For are believed (werkzeug's ProxyFix). 0: none are.
+    "HELPLINE_TRUSTED_PROXIES": 0,
 }
 
 _INTEGERS = {"HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL", "HELPLINE_SMS_PER_NUMBER",
@@ -53,6 +60,10 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                 found[name] = float(value)
             except ValueError:
                 raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+        elif name == "HELPLINE_TRUSTED_PROXIES":
+            if not value.isdigit():
+                raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}")
+            found[name] = int(value)
         elif name in _INTEGERS:
             try:
                 found[name] = int(value)
@@ -96,6 +107,22 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
     for name in sorted(_INTEGERS):
         if int(config[name]) <= 0:
             raise ConfigError(f"{name} must be a positive whole number")
+    _check_staff_login(config)
+
+
+MAKE_HASH = ("python -c 'import getpass, werkzeug.security as s; "
+             "print(s.generate_password_hash(getpass.getpass()))'")
+
+
+def _check_staff_login(config: Mapping[str, Any]) -> None:
+    """Refuse a half-configured staff login, or a password that is not a werkzeug hash."""
+    user, hashed = config.get("HELPLINE_STAFF_USER"), config.get("HELPLINE_STAFF_PASSWORD_HASH")
+    if bool(user) != bool(hashed):
+        raise ConfigError("set both HELPLINE_STAFF_USER and HELPLINE_STAFF_PASSWORD_HASH for the "
+                          "staff page, or neither (the page is then off)")
+    if hashed and not str(hashed).startswith(("scrypt:", "pbkdf2:")):
+        raise ConfigError("HELPLINE_STAFF_PASSWORD_HASH must be a password hash, never the "
+                          f"password itself; make one with: {MAKE_HASH}")
 
 
 def environ() -> Mapping[str, str]:

@@ -45,3 +45,54 @@ def count(store: Store, event: str, now: dt.datetime | None = None, **labels: st
 def read_day(store: Store, day: dt.date) -> dict[str, int]:
     """Return every counter of ``day``."""
     return store.read_hash(f"{PREFIX}:stats:{day.isoformat()}")
+
+
+def today() -> dt.date:
+    return dt.datetime.now(AMSTERDAM).date()
+
+
+def read_days(store: Store, days: int, last: dt.date | None = None) -> list[tuple[dt.date, dict[str, int]]]:
+    """Return the counters of the ``days`` days up to ``last`` (today), oldest first."""
+    last = last or today()
+    dates = [last - dt.timedelta(days=back) for back in range(days - 1, -1, -1)]
+    figures = store.read_hashes([f"{PREFIX}:stats:{day.isoformat()}" for day in dates])
+    return list(zip(dates, figures, strict=True))
+
+
+def parse_field(name: str) -> tuple[str, dict[str, str]]:
+    """Split ``sms.answer|lang=nl|node=b8-3`` into its event and labels."""
+    event, *labels = name.split("|")
+    return event, dict(label.split("=", 1) for label in labels if "=" in label)
+
+
+def per_event(figures: Mapping[str, int]) -> dict[str, int]:
+    """Add up one day's counters per event (over all labels)."""
+    totals: dict[str, int] = {}
+    for name, value in figures.items():
+        event = parse_field(name)[0]
+        totals[event] = totals.get(event, 0) + value
+    return totals
+
+
+def per_label(days: list[tuple[dt.date, dict[str, int]]], label: str,
+              events: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Add up the counters per value of ``label`` (e.g. lang), over ``days`` and ``events``."""
+    totals: dict[str, int] = {}
+    for _, figures in days:
+        for name, value in figures.items():
+            event, labels = parse_field(name)
+            if label in labels and (events is None or event in events):
+                totals[labels[label]] = totals.get(labels[label], 0) + value
+    return totals
+
+
+def most_read(days: list[tuple[dt.date, dict[str, int]]], top: int = 10) -> list[tuple[str, int]]:
+    """Return the answers read or heard most, as ``b8-3 (nl)``, with their counts."""
+    answers: dict[str, int] = {}
+    for _, figures in days:
+        for name, value in figures.items():
+            event, labels = parse_field(name)
+            if event in ("sms.answer", "voice.answer"):
+                key = f"{labels.get('node', '?')} ({labels.get('lang', '?')})"
+                answers[key] = answers.get(key, 0) + value
+    return sorted(answers.items(), key=lambda kv: (-kv[1], kv[0]))[:top]

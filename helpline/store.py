@@ -97,6 +97,15 @@ class Store:
             raw = self.client.hgetall(key)
         return {str(k): int(v) for k, v in raw.items()}
 
+    def read_hashes(self, keys: list[str]) -> list[dict[str, int]]:
+        """Read several counter hashes in one round trip."""
+        with self._guard():
+            pipe = self.client.pipeline()
+            for key in keys:
+                pipe.hgetall(key)
+            raws = pipe.execute()
+        return [{str(k): int(v) for k, v in raw.items()} for raw in raws]
+
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
