@@ -300,7 +300,7 @@ class Bar:
     label: bool  # write the date under this bar
 
 
-CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_TOP = 720, 220, 40, 10
+CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_RIGHT, CHART_TOP = 720, 220, 40, 24, 10
 PLOT_HEIGHT = CHART_HEIGHT - CHART_TOP - 30
 
 
@@ -310,7 +310,7 @@ def chart(days: list[tuple[dt.date, dict[str, int]]]) -> tuple[list[Bar], int]:
     totals = [(sum(v for e, v in per.items() if e.startswith("sms.")), per.get("voice.call", 0))
               for _, per in counted]
     top = max([1, *(s + c for s, c in totals)])
-    step = (CHART_WIDTH - CHART_LEFT) / max(1, len(days))
+    step = (CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / max(1, len(days))
     bars = []
     for index, ((day, _), (sms, calls)) in enumerate(zip(counted, totals, strict=True)):
         sms_height = PLOT_HEIGHT * sms / top
@@ -337,7 +337,8 @@ def figures() -> ResponseReturnValue:
     languages = stats.per_label(days, "lang", ("sms.answer", "voice.answer"))
     return render_template(
         "staff/figures.html", page="figures", failed=False, bars=bars, top=top,
-        width=CHART_WIDTH, height=CHART_HEIGHT, left=CHART_LEFT, plot_top=CHART_TOP,
+        width=CHART_WIDTH, height=CHART_HEIGHT, left=CHART_LEFT, right=CHART_WIDTH - CHART_RIGHT,
+        plot_top=CHART_TOP,
         plot_bottom=CHART_TOP + PLOT_HEIGHT, days=FIGURE_DAYS,
         events=[(EVENTS.get(e, e), e, totals[e]) for e in sorted(totals, key=lambda e: (
             e.split(".")[0], list(EVENTS).index(e) if e in EVENTS else 99, e))],

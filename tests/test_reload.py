@@ -23,12 +23,12 @@ from .twilio_client import parse_sms_twiml
 class Server:
     """The helpline under gunicorn, as deployed, on a copy of the content."""
 
-    def __init__(self, site: Path) -> None:
+    def __init__(self, site: Path, **settings: str) -> None:
         self.site = site
         self.port = _free_port()
         env = {**os.environ, "HELPLINE_ENV": "development", "HELPLINE_RELOAD_SECONDS": "0.3",
                "HELPLINE_CONTENT_DIR": str(site / "content"),
-               "HELPLINE_PROMPTS_DIR": str(site / "prompts")}
+               "HELPLINE_PROMPTS_DIR": str(site / "prompts"), **settings}
         for name in ("REDIS_URL", "TWILIO_AUTH_TOKEN"):
             env.pop(name, None)
         self.log = (site / "server.log").open("wb")

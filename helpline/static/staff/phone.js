@@ -38,7 +38,7 @@ function bubble(who, text, detail) {
   item.append(element("p", "text", text));
   if (detail) item.append(element("div", "segments", detail));
   thread.append(item);
-  item.scrollIntoView({ block: "nearest" });
+  thread.scrollTop = thread.scrollHeight;
 }
 
 async function text(body) {
@@ -93,7 +93,7 @@ let step = null;
 function line(className, text) {
   const item = element("li", className, text);
   log.append(item);
-  item.scrollIntoView({ block: "nearest" });
+  log.scrollTop = log.scrollHeight;
   return item;
 }
 
