@@ -132,7 +132,8 @@ def guard() -> ResponseReturnValue | None:
     if not _configured():
         abort(404)
     if request.scheme != "https" and not is_development(current_app.config):
-        return render_template("staff/https.html"), 403
+        # No session here: a cookie must never travel over plain http.
+        return render_template("staff/https.html", without_session=True), 403
     if request.method == "POST":
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
         expected = session.get("csrf")

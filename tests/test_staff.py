@@ -158,6 +158,7 @@ def test_production_refuses_plain_http() -> None:
     assert 403 == response.status_code
     assert "works over a secure connection (https://) only" in response.get_data(as_text=True)
     assert 403 == member.post("/staff/login", data={"username": USER, "password": PASSWORD}).status_code
+    assert "Set-Cookie" not in response.headers  # no cookie ever travels over plain http
 
 
 def test_forwarded_proto_counts_only_from_trusted_proxies() -> None:
@@ -247,6 +248,8 @@ def test_calling_through_the_phone_follows_the_real_voice_webhooks(staff: Staff)
     assert ("dial", 1) == (dial["next"], dial["phones"])
     nobody = staff.api("/staff/api/call", {"do": "dial", "status": "no-answer", "url": dial["url"]})
     assert nobody.get_json()["step"]["heard"][0]["text"].startswith("Sorry, nobody can take")
+    store = staff.client.application.extensions["helpline.store"]
+    assert {} == read_day(store, dt.datetime.now(AMSTERDAM).date())  # staff trying are not counted
 
 
 @pytest.mark.parametrize("body", [

@@ -48,7 +48,8 @@ async function text(body) {
   try {
     const { reply } = await api(sms.dataset.api, { body, new: fresh });
     if (reply === null) {
-      bubble("none", "(no reply is sent)");
+      bubble("none", "(no reply is sent: after STOP, a word Twilio answers itself, or too many "
+                     + "messages from one number; New conversation starts afresh)");
     } else {
       const plural = reply.segments === 1 ? "segment" : "segments";
       bubble("helpline", reply.text,
