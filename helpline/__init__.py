@@ -8,12 +8,14 @@ from typing import Any
 import click
 from flask import Flask
 
-from . import catalog, cli, config, health, logs, sms, store, voice
+from . import catalog, cli, config, health, logs, safety, sms, store, voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the helpline app: defaults, then environment, then ``test_config``."""
     app = Flask(__name__)
+    # Twilio does not follow redirects: an odd URL ("/voice//key") must reach a view, not a 308.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(config.DEFAULTS)
     app.config.update(config.from_environment(config.environ()))
     if test_config is not None:
@@ -29,5 +31,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    safety.init_app(app)
     cli.init_app(app)
     return app
