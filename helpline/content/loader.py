@@ -258,8 +258,8 @@ def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
         if staff.example:
             reader.problems.append(
                 doc.problem(("staff", index, "number"),
-                            f"{staff.number} is an EXAMPLE number: a caller who asks for a person "
-                            "rings nobody; replace it with a real staff number and remove "
+                            f"{staff.number} is an EXAMPLE number: a caller or texter who asks for a "
+                            "person reaches nobody; replace it with a real staff number and remove "
                             "'example: true' before going live", warning=True)
             )
     return Contacts(parsed.helpline.number, parsed.helpline.example, parsed.emergency,
