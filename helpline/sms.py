@@ -65,7 +65,9 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             return Outcome(None, "opt_out", sends=told)
         wiped = catalog.sms.wiped(request_.lang).text
         return _capped(limits, Outcome(wiped, "wipe", request_.lang, sends=told))
-    if isinstance(request_, sms_input.TwilioHandled):
+    if isinstance(request_, sms_input.TwilioHandled) and thread is None:
+        # In a hand-off a "yes" is an answer to staff: it is passed on (Twilio still
+        # handles its opt-in; we send the texter nothing either way).
         return Outcome(None, "twilio_keyword")
     if desk is not None:
         staff_key = desk.staff_key(sender)
@@ -76,6 +78,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         return Outcome(None, "rate_limited")
     if desk is not None and thread is not None:
         return _to_staff(catalog, sessions, desk, thread, number_key, body)
+    if isinstance(request_, sms_input.TwilioHandled):  # (handled above: narrows the type)
+        return Outcome(None, "twilio_keyword")
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
     sessions.save(number_key, new_state)
     if screen.node == engine.PERSON and new_state.lang is not None:
@@ -201,4 +205,8 @@ def incoming_sms() -> ResponseReturnValue:
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
     node = outcome.node if outcome.event in ("answer", "menu") else None
     stats.count(store, f"sms.{outcome.event}", lang=outcome.lang, node=node)
+    if outcome.event.startswith("handoff."):
+        # What happened, never to whom or what was written.
+        log.info("sms: %s (%s), %d message(s) passed on", outcome.event, outcome.lang,
+                 len(outcome.sends))
     return sms_reply(outcome.text, outcome.sends)

@@ -6,6 +6,7 @@ Keys are ``helpline:<kind>:<number key>`` where the number key is a keyed HMAC (
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -80,10 +81,8 @@ class Store:
             for kind, target in LINKED_KINDS.items():
                 linked = self.client.get(self.key(kind, number_key))
                 if linked is not None:
-                    try:
+                    with contextlib.suppress(ValueError):
                         keys.append(self.key(target, str(json.loads(linked))))
-                    except ValueError:
-                        pass
             self.client.delete(*keys)
 
     def delete(self, kind: str, key: str) -> bool:
@@ -111,11 +110,6 @@ class Store:
             except ValueError:
                 continue
         return found
-
-    def ttl(self, kind: str, key: str) -> int:
-        """Return the seconds ``key`` has left (negative when it is gone or has no TTL)."""
-        with self._guard():
-            return int(self.client.ttl(self.key(kind, key)))
 
     def hit(self, key: str, window: int) -> int:
         """Count one event in a fixed window that starts at the first event; return the count."""

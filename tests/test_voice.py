@@ -512,7 +512,10 @@ def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> Non
         caller.silence()
         caller.press("9")
         caller.press("0")
+        caller.press("1")
         assert said("prompt:voice_no_person", "en") == caller.dial_ends("no-answer").said[0]
+        # A callback cannot be kept without the store: the caller is told, never cut off.
+        assert said("prompt:voice_callback_failed", "en") == caller.press("1").said[0]
     finally:
         redis_server.start()
 

@@ -30,9 +30,9 @@ from . import _schema as schema
 from ._problems import ContentError, Problem, errors_only
 from ._yaml import YamlDoc, read_yaml
 from .model import (
+    ALWAYS_OPEN,
     ROOT,
     AnswerText,
-    ALWAYS_OPEN,
     Contacts,
     Content,
     Coordinator,
