@@ -6,6 +6,9 @@ import xml.etree.ElementTree as ET
 
 
 def sms_text(xml: str) -> str | None:
-    """Return the text of the reply's ``<Message>``, or None for an empty ``<Response/>``."""
-    message = ET.fromstring(xml).find("Message")
+    """Return the text of the reply's ``<Message>``, or None for an empty ``<Response/>``.
+
+    Messages to others (``<Message to=...>``, an SMS hand-off) are not the sender's reply.
+    """
+    message = next((m for m in ET.fromstring(xml).iter("Message") if m.get("to") is None), None)
     return None if message is None else (message.text or "")

@@ -98,7 +98,7 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "Twilio reserved word as keyword",
         replace("content/languages/en.yaml", "start: [HELPLINE, ENGLISH]", "start: [HELPLINE, STOP]"),
-        "content/languages/en.yaml:8: keywords.start[1]: 'STOP' is reserved by Twilio (STOP, HELP, "
+        "content/languages/en.yaml:9: keywords.start[1]: 'STOP' is reserved by Twilio (STOP, HELP, "
         "START ...) and never reaches the menu: choose another word",
     ),
     (
