@@ -247,13 +247,15 @@ from .twiml_checker import check_twiml  # noqa: E402
 
 
 def test_no_number_in_any_log_record_of_a_call(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
-    """A whole call (menus, wrong keys, silences, a transfer nobody answers) logs no number."""
+    """A whole call (menus, wrong keys, a postcode, transfers nobody answers, a callback) logs no number."""
     caplog.set_level(logging.DEBUG)
     caller = Caller(app.test_client(), number=NUMBER)
     caller.call()
-    for key in ("2", "1", "7", "1", "2", "#", "*", "0"):
+    for key in ("2", "1", "7", "1", "2", "#", "*", "0", "2", "1011"):  # Twilio drops the "#"
         caller.press(key)
-    caller.dial_ends("no-answer")
+    caller.dial_ends("no-answer")  # the coordinator does not answer: staff are tried next
+    caller.dial_ends("no-answer")  # nor do staff: 112, the hours, and the callback offer
+    caller.press("1")  # yes, call me back: the number is kept, sealed
     caller.silence()
     for record in caplog.records:
         text = record.getMessage() + str(record.exc_info or "") + str(record.args or "")
