@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from . import catalog, cli, config, health, logs, sms, store
+from . import catalog, cli, config, health, logs, metrics, sms, store
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     catalog.init_app(app)
     store.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
 from . import catalog as catalog_module
-from . import engine, identity, sms_input, stats
+from . import engine, identity, metrics, sms_input, stats
 from .catalog import Catalog
 from .content import ROOT
 from .limits import Limits
@@ -25,6 +25,10 @@ bp = Blueprint("sms", __name__)
 # Said when the content could not be loaded at all (never after a good load).
 UNAVAILABLE = ("Hulplijn tijdelijk niet bereikbaar. In gevaar? Bel 112. / "
                "Helpline temporarily unavailable. In danger? Call 112.")
+
+
+# Outcomes that are an abuse limit at work, and the ``limit`` label /metrics counts them under.
+_LIMITS = {"rate_limited": "number", "reply_capped": "replies"}
 
 
 @dataclass(frozen=True)
@@ -90,4 +94,6 @@ def incoming_sms() -> ResponseReturnValue:
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
     node = outcome.node if outcome.event == "answer" or outcome.node == ROOT else None
     stats.count(store, f"sms.{outcome.event}", lang=outcome.lang, node=node)
+    if outcome.event in _LIMITS:
+        metrics.count("rate_limited", channel="sms", limit=_LIMITS[outcome.event])
     return sms_reply(outcome.text)
