@@ -16,7 +16,7 @@ import redis
 from bench.servers import Gunicorn, free_port
 
 from .conftest import HASH_KEY, ROOT, RedisServer
-from .test_metrics import Samples, value
+from .test_metrics import Samples, samples_of, value
 from .test_sms import GOLDEN, SHIPPED, conversation, transcript
 from .twilio_client import PUBLIC_URL, TOKEN, Reply, parse_sms_twiml, sign, sms_params
 
@@ -96,15 +96,9 @@ def test_wipe_on_one_instance_is_seen_by_the_other(instances: Instances, empty_r
 
 
 def _scrape(server: Gunicorn) -> tuple[Samples, str]:
-    from prometheus_client.parser import text_string_to_metric_families
-
     status, text = server.get("/metrics")
     assert 200 == status
-    samples: Samples = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
-    return samples, text
+    return samples_of(text), text
 
 
 def test_metrics_add_up_every_worker_of_an_instance(instances: Instances, empty_redis: None) -> None:

@@ -16,16 +16,21 @@ NUMBER = "+31612345678"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
+def samples_of(text: str) -> Samples:
+    """Every sample of a Prometheus text, by name and labels."""
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return samples
+
+
 def scrape(app: Flask) -> Samples:
     """Every sample of /metrics, by name and labels."""
     response = app.test_client().get("/metrics")
     assert 200 == response.status_code
     assert response.content_type.startswith("text/plain; version=")
-    samples: Samples = {}
-    for family in text_string_to_metric_families(response.get_data(as_text=True)):
-        for sample in family.samples:
-            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
-    return samples
+    return samples_of(response.get_data(as_text=True))
 
 
 def value(samples: Samples, name: str, **labels: str) -> float:
