@@ -34,7 +34,7 @@ ENV PORT=8000 \
 EXPOSE 8000
 VOLUME ["/app/var/audio"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
-  CMD ["python", "deploy/healthcheck.py"]
+  CMD ["python", "/app/deploy/healthcheck.py"]
 
 # check the content, build missing audio, then exec gunicorn --config gunicorn.conf.py app:app
-CMD ["deploy/start.sh"]
+CMD ["/app/deploy/start.sh"]
