@@ -90,7 +90,8 @@ class Bench:
 
     def env(self, **extra: str) -> dict[str, str]:
         return {"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": load.TOKEN,
-                "HELPLINE_HASH_KEY": "bench-hash-key", "HELPLINE_PUBLIC_URL": load.PUBLIC_URL,
+                "HELPLINE_HASH_KEY": "bench-hash-key",
+                "HELPLINE_ENCRYPTION_KEY": "bench-encryption-key", "HELPLINE_PUBLIC_URL": load.PUBLIC_URL,
                 "REDIS_URL": self.redis.url, "GUNICORN_WORKERS": self.options.workers,
                 "GUNICORN_THREADS": self.options.threads,
                 # The abuse limits would answer most of a flood with silence: lift them here.

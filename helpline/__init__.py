@@ -8,12 +8,14 @@ from typing import Any
 import click
 from flask import Flask
 
-from . import catalog, cli, config, health, logs, metrics, sms, store
+from . import catalog, cli, config, health, logs, metrics, safety, sms, store, voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the helpline app: defaults, then environment, then ``test_config``."""
     app = Flask(__name__)
+    # Twilio does not follow redirects: an odd URL ("/voice//key") must reach a view, not a 308.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(config.DEFAULTS)
     app.config.update(config.from_environment(config.environ()))
     if test_config is not None:
@@ -28,6 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     store.init_app(app)
     metrics.init_app(app)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    safety.init_app(app)
     cli.init_app(app)
     return app

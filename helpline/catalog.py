@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,18 +21,20 @@ from . import engine, sms_input
 from .content import Content, ContentError, Problem, load_content
 from .content._problems import errors_only
 from .sms_book import SmsBook, build_sms_book
+from .voice_book import NO_AUDIO, AudioIndex, VoiceBook, build_voice_book
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """Everything a request needs, prepared: content, SMS texts, engine rules, keywords."""
+    """Everything a request needs, prepared: content, SMS texts, engine rules, keywords, TwiML."""
 
     content: Content
     sms: SmsBook
     rules: engine.Rules
     keywords: sms_input.Keywords
+    voice: VoiceBook
 
     @property
     def version(self) -> str:
@@ -51,60 +55,105 @@ def fingerprint(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-def build_catalog(content_dir: Path, prompts_dir: Path) -> Catalog:
+def build_catalog(content_dir: Path, prompts_dir: Path,
+                  audio: AudioIndex = NO_AUDIO) -> Catalog:
     """Load, validate and prepare the content; raise :class:`ContentError` on any problem.
 
     Unchanged files are not prepared twice in one process (tests build many apps, and a
     reload that finds nothing changed costs only reading the files).
     """
     return _build(content_dir.resolve(), prompts_dir.resolve(),
-                  fingerprint(content_dir, prompts_dir))
+                  fingerprint(content_dir, prompts_dir), audio)
 
 
 @lru_cache(maxsize=4)
-def _build(content_dir: Path, prompts_dir: Path, fingerprint: str) -> Catalog:
+def _build(content_dir: Path, prompts_dir: Path, fingerprint: str,
+           audio: AudioIndex = NO_AUDIO) -> Catalog:
     content = load_content(content_dir, prompts_dir)
     book, problems = build_sms_book(content)
     if errors_only(problems):
         raise ContentError(problems)
     rules = engine.Rules(content.tree, tuple(content.languages), book.pages)
-    return Catalog(content, book, rules, sms_input.Keywords.from_content(content))
+    voice, problems = build_voice_book(content, rules, audio)
+    if errors_only(problems):
+        raise ContentError(problems)
+    return Catalog(content, book, rules, sms_input.Keywords.from_content(content), voice)
 
 
 class CatalogHolder:
-    """Keeps the last good catalog, and the error of the last load that failed."""
+    """Keeps the last good catalog, and the error of the last load that failed.
 
-    def __init__(self, content_dir: Path, prompts_dir: Path, quiet: bool = False) -> None:
+    With ``reload_seconds`` > 0 a background thread (one per worker process, started by the
+    first request so that it survives gunicorn's fork) re-reads the files that often and swaps
+    in a new version atomically, but only one that validates.
+    """
+
+    def __init__(self, content_dir: Path, prompts_dir: Path, quiet: bool = False,
+                 reload_seconds: float = 0) -> None:
         self.quiet = quiet  # CLI commands report problems themselves
         self.content_dir = content_dir
         self.prompts_dir = prompts_dir
+        self.reload_seconds = reload_seconds
         self.current: Catalog | None = None
         self.error: ContentError | None = None
+        self.loaded_at: float | None = None
+        self._fingerprint: str | None = None
         self._lock = threading.Lock()
+        self._watching_pid: int | None = None
 
     def load(self) -> bool:
         """Try to (re)load; on failure keep serving the last good version."""
         with self._lock:
+            self._fingerprint = fingerprint(self.content_dir, self.prompts_dir)
             try:
-                catalog = build_catalog(self.content_dir, self.prompts_dir)
+                catalog = _build(self.content_dir.resolve(), self.prompts_dir.resolve(),
+                                 self._fingerprint)
             except ContentError as exc:
                 self.error = exc
                 if not self.quiet:
-                    log.error("content not loaded, %d problem(s):\n%s", len(exc.problems), exc)
+                    still = " (still serving the last good version)" if self.current else ""
+                    log.error("content not loaded%s, %d problem(s):\n%s", still,
+                              len(exc.problems), exc)
                 return False
-            self.current, self.error = catalog, None
-        for warning in () if self.quiet else catalog.warnings:
-            level = logging.WARNING if "EXAMPLE" in warning.message else logging.INFO
-            log.log(level, "content: %s", warning)
+            self.current, self.error, self.loaded_at = catalog, None, time.time()
+        if not self.quiet:
+            log.info("content version %s loaded", catalog.version)
+            for warning in catalog.warnings:
+                level = logging.WARNING if "EXAMPLE" in warning.message else logging.INFO
+                log.log(level, "content: %s", warning)
         return True
+
+    def reload_if_changed(self) -> bool | None:
+        """Reload when any file changed; None when nothing did."""
+        if fingerprint(self.content_dir, self.prompts_dir) == self._fingerprint:
+            return None
+        return self.load()
+
+    def watch(self) -> None:
+        """Start the reload thread of this process, once."""
+        if self.reload_seconds <= 0 or self._watching_pid == os.getpid():
+            return
+        self._watching_pid = os.getpid()
+        threading.Thread(target=self._watch, name="content-reload", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.reload_seconds)
+            try:
+                self.reload_if_changed()
+            except Exception:  # a reload must never end the watching
+                log.exception("content reload failed")
 
 
 def init_app(app: Flask) -> None:
     holder = CatalogHolder(Path(app.config["HELPLINE_CONTENT_DIR"]),
                            Path(app.config["HELPLINE_PROMPTS_DIR"]),
-                           quiet=not app.config["HELPLINE_SERVING"])
+                           quiet=not app.config["HELPLINE_SERVING"],
+                           reload_seconds=float(app.config["HELPLINE_RELOAD_SECONDS"]))
     holder.load()
     app.extensions["helpline.catalog"] = holder
+    if app.config["HELPLINE_SERVING"]:
+        app.before_request(holder.watch)
 
 
 def holder() -> CatalogHolder:

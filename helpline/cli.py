@@ -114,5 +114,69 @@ def translated(lang: str, answer_ids: tuple[str, ...]) -> None:
     _stamp(lang, answer_ids, reviewed=False)
 
 
+@helpline.command()
+@click.argument("number")
+def forget(number: str) -> None:
+    """Erase everything kept about NUMBER (as the wipe keyword does)."""
+    from .identity import number_key
+    from .store import StoreUnavailable, get_store
+
+    try:
+        get_store().forget(number_key(number, current_app.config["HELPLINE_HASH_KEY"].encode()))
+    except StoreUnavailable:
+        raise click.ClickException("the store (Redis) cannot be reached: nothing was erased; "
+                                   "try again when it is back") from None
+    click.echo("Erased everything kept about that number.")
+
+
+@helpline.command()
+@click.option("--days", default=30, show_default=True, help="how many days back")
+def stats(days: int) -> None:
+    """Print the anonymous figures: per day, per event; and the most read answers."""
+    import datetime as dt
+
+    from .stats import AMSTERDAM, read_day
+    from .store import StoreUnavailable, get_store
+
+    today = dt.datetime.now(AMSTERDAM).date()
+    store = get_store()
+    totals: dict[str, int] = {}
+    answers: dict[str, int] = {}
+    rows = []
+    try:
+        for back in range(days - 1, -1, -1):
+            day = today - dt.timedelta(days=back)
+            figures = read_day(store, day)
+            per_event: dict[str, int] = {}
+            for field, value in figures.items():
+                event = field.split("|")[0]
+                per_event[event] = per_event.get(event, 0) + value
+                if event.endswith(".answer"):
+                    labels = dict(p.split("=", 1) for p in field.split("|")[1:])
+                    name = f"{labels.get('node', '?')} ({labels.get('lang', '?')})"
+                    answers[name] = answers.get(name, 0) + value
+            for event, value in per_event.items():
+                totals[event] = totals.get(event, 0) + value
+            if per_event:
+                rows.append((day, per_event))
+    except StoreUnavailable:
+        raise click.ClickException("the store (Redis) cannot be reached") from None
+    if not rows:
+        click.echo(f"No figures in the last {days} days.")
+        return
+    events = sorted(totals)
+    click.echo("day         " + "".join(f"{e:>18}" for e in events))
+    for day, per_event in rows:
+        click.echo(f"{day}  " + "".join(f"{per_event.get(e, 0):>18}" for e in events))
+    click.echo("total       " + "".join(f"{totals[e]:>18}" for e in events))
+    if answers:
+        click.echo("\nMost read answers:")
+        for name, value in sorted(answers.items(), key=lambda kv: -kv[1])[:10]:
+            click.echo(f"  {value:>6}  {name}")
+
+
 def init_app(app: Flask) -> None:
+    from .simulate import simulate
+
+    helpline.add_command(simulate)
     app.cli.add_command(helpline)

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "TWILIO_AUTH_TOKEN": None,
     "HELPLINE_PUBLIC_URL": None,
     "HELPLINE_HASH_KEY": None,
+    "HELPLINE_ENCRYPTION_KEY": None,
     "HELPLINE_SESSION_TTL": 30 * 60,
     "HELPLINE_LANGUAGE_TTL": 30 * 24 * 3600,
     # Abuse limits: messages one number may send per window, and replies sent per minute overall
@@ -26,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_SMS_PER_NUMBER": 20,
     "HELPLINE_SMS_PER_NUMBER_WINDOW": 600,
     "HELPLINE_SMS_REPLIES_PER_MINUTE": 300,
+    # How often (seconds) a running app looks for edited content files; 0 turns this off.
+    "HELPLINE_RELOAD_SECONDS": 5,
     "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "HELPLINE_PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
     # Where the audio build writes the spoken prompts and answers (a volume in docker-compose).
@@ -47,7 +50,12 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         value = environ.get(name, "").strip()
         if not value:
             continue
-        if name in _INTEGERS:
+        if name == "HELPLINE_RELOAD_SECONDS":
+            try:
+                found[name] = float(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+        elif name in _INTEGERS:
             try:
                 found[name] = int(value)
             except ValueError:
@@ -65,22 +73,25 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
     """Check the settings and fill in what development may leave out.
 
     When ``serving`` (a web server, not a CLI command such as ``check``), production refuses
-    to start without a Twilio token and a hash key: an unsigned webhook would let anyone
-    drive the helpline, and numbers must be hashed with a secret that survives restarts.
+    to start without a Twilio token, a hash key and an encryption key: an unsigned webhook
+    would let anyone drive the helpline, numbers must be hashed with a secret that survives
+    restarts, and numbers kept to reply to must be encrypted.
     """
     env = str(config["HELPLINE_ENV"]).lower()
     if env not in ("production", "development"):
         raise ConfigError(f"HELPLINE_ENV must be 'production' or 'development', not {env!r}")
     if serving and env == "production":
-        missing = [n for n in ("TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY") if not config.get(n)]
+        missing = [n for n in ("TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY", "HELPLINE_ENCRYPTION_KEY")
+                   if not config.get(n)]
         if missing:
             raise ConfigError(
                 f"refusing to start in production without {' and '.join(missing)}; set "
                 "them (see README), or set HELPLINE_ENV=development on a development machine"
             )
-    if not config.get("HELPLINE_HASH_KEY"):
-        # Fine for development: the embedded store forgets everything at restart anyway.
-        config["HELPLINE_HASH_KEY"] = secrets.token_hex(32)
+    for name in ("HELPLINE_HASH_KEY", "HELPLINE_ENCRYPTION_KEY"):
+        if not config.get(name):
+            # Fine for development: the embedded store forgets everything at restart anyway.
+            config[name] = secrets.token_hex(32)
     if env == "development" and not config.get("TWILIO_AUTH_TOKEN"):
         log.warning("DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set, so webhook signatures "
                     "are NOT checked. Never expose this server to the internet.")

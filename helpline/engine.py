@@ -81,6 +81,13 @@ class Rules:
     pages: Callable[[str, str], int]  # (lang, answer id) -> number of pages
 
 
+def choices(rules: Rules, state: State | None) -> int:
+    """Return how many numbered options the screen at ``state`` offers."""
+    if state is None or state.node == LANGUAGES:
+        return len(rules.languages) if state is not None else 0
+    return len(rules.tree.menus.get(state.node, ()))
+
+
 def begin(rules: Rules, known_lang: str | None) -> tuple[State, Screen]:
     """Open a conversation: the main menu in a known language, else the language menu."""
     if known_lang in rules.languages:

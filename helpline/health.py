@@ -42,7 +42,7 @@ def healthz() -> ResponseReturnValue:
         content["status"] = "missing"
     else:
         content.update(version=current.version, languages=list(current.content.languages),
-                       warnings=len(current.warnings))
+                       warnings=len(current.warnings), loaded_at=holder.loaded_at)
     if holder.error is not None:
         content["error"] = str(holder.error)
     store = get_store()

@@ -11,7 +11,6 @@ from flask.typing import ResponseReturnValue
 from . import catalog as catalog_module
 from . import engine, identity, metrics, sms_input, stats
 from .catalog import Catalog
-from .content import ROOT
 from .limits import Limits
 from .sessions import Sessions
 from .signature import twilio_signed
@@ -46,7 +45,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     """Work out the reply to one incoming message."""
     state, known_lang = sessions.load(number_key)
     current_lang = state.lang if state else known_lang
-    request_ = sms_input.parse(body, catalog.keywords, current_lang)
+    choices = engine.choices(catalog.rules, state)
+    request_ = sms_input.parse(body, catalog.keywords, current_lang, choices)
     if isinstance(request_, sms_input.OptOut):
         sessions.forget(number_key)
         return Outcome(None, "opt_out")
@@ -60,8 +60,19 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
     sessions.save(number_key, new_state)
     text = catalog.sms.reply(new_state.lang, screen).text
-    kind = "answer" if catalog.content.tree.is_answer(screen.node) else "screen"
-    return _capped(limits, Outcome(text, kind, new_state.lang, screen.node))
+    return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
+
+
+def _event(catalog: Catalog, screen: engine.Screen) -> str:
+    """Name what was shown, for the figures: a menu, an answer (first page), a notice ..."""
+    tree = catalog.content.tree
+    if screen.notice:
+        return screen.notice
+    if tree.is_answer(screen.node):
+        return "answer" if screen.page == 0 else "answer_page"
+    if tree.is_menu(screen.node):
+        return "menu"
+    return {engine.LANGUAGES: "language_menu", engine.PERSON: "person"}.get(screen.node, "other")
 
 
 def _capped(limits: Limits, outcome: Outcome) -> Outcome:
@@ -92,7 +103,7 @@ def incoming_sms() -> ResponseReturnValue:
         log.exception("the SMS webhook failed; the texter got the apology")
         stats.count(store, "sms.error")
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
-    node = outcome.node if outcome.event == "answer" or outcome.node == ROOT else None
+    node = outcome.node if outcome.event in ("answer", "menu") else None
     stats.count(store, f"sms.{outcome.event}", lang=outcome.lang, node=node)
     if outcome.event in _LIMITS:
         metrics.count("rate_limited", channel="sms", limit=_LIMITS[outcome.event])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import engine, words
+from . import engine, keypad, words
 from .content import Content
 
 
@@ -27,9 +27,6 @@ class Wipe:
 
 Request = engine.Command | OptOut | TwilioHandled | Wipe
 
-_SYMBOLS = {"*": engine.Nav.BACK, "#": engine.Nav.REPEAT}
-_DIGIT_NAV = {0: engine.Nav.PERSON, 8: engine.Nav.LANGUAGE, 9: engine.Nav.MAIN}
-
 
 @dataclass(frozen=True)
 class Keywords:
@@ -51,11 +48,11 @@ class Keywords:
         return cls(start, wipe, frozenset(more))
 
 
-def parse(body: str, keywords: Keywords, current_lang: str | None) -> Request:
-    """Say what ``body`` asks for; anything unrecognised is :class:`engine.Unknown`."""
+def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int = 0) -> Request:
+    """Say what ``body`` asks for where ``choices`` options are on screen (see ``keypad``)."""
     stripped = body.strip()
-    if stripped in _SYMBOLS:
-        return _SYMBOLS[stripped]
+    if stripped in keypad.SYMBOLS:
+        return keypad.SYMBOLS[stripped]
     folded = words.fold(stripped)
     if folded in words.TWILIO_OPT_OUT:
         return OptOut()
@@ -68,8 +65,7 @@ def parse(body: str, keywords: Keywords, current_lang: str | None) -> Request:
     if folded in keywords.more:
         return engine.Nav.MORE
     if folded.isdecimal() and len(folded) == 1:
-        digit = int(folded)
-        return _DIGIT_NAV.get(digit, engine.Choose(digit))
+        return keypad.command(folded, choices)
     # HELP and INFO land here too: Twilio may send its own help text, and we answer with
     # the menu, so that nobody who asks for help is left with only a carrier notice.
     return engine.Unknown()

@@ -58,13 +58,21 @@ class Store:
 
     def get_json(self, kind: str, number_key: str) -> Any:
         with self._guard():
-            raw = self.client.get(self.key(kind, number_key))
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return None
+            return _loads(self.client.get(self.key(kind, number_key)))
+
+    def get_jsons(self, kinds: tuple[str, ...], number_key: str) -> list[Any]:
+        """Read several kinds of key about one number in one round trip."""
+        with self._guard():
+            raws = self.client.mget([self.key(kind, number_key) for kind in kinds])
+        return [_loads(raw) for raw in raws]
+
+    def set_jsons(self, number_key: str, values: dict[str, tuple[Any, int]]) -> None:
+        """Write several kinds of key about one number (kind -> (value, ttl)) in one round trip."""
+        with self._guard():
+            pipe = self.client.pipeline(transaction=False)
+            for kind, (value, ttl) in values.items():
+                pipe.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
+            pipe.execute()
 
     def set_json(self, kind: str, number_key: str, value: Any, ttl: int) -> None:
         with self._guard():
@@ -102,6 +110,15 @@ class Store:
             return bool(self.client.ping())
         except (redis.ConnectionError, redis.TimeoutError):
             return False
+
+
+def _loads(raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 class _Guard:

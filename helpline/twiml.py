@@ -7,8 +7,8 @@ from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 
 
-def twiml_response(document: TwiML, status: int = 200) -> Response:
-    """Serialise ``document`` (a VoiceResponse or MessagingResponse) for Twilio."""
+def twiml_response(document: TwiML | str, status: int = 200) -> Response:
+    """Serialise ``document`` (a VoiceResponse, MessagingResponse, or one prepared) for Twilio."""
     return Response(str(document), status=status, mimetype="text/xml")
 
 

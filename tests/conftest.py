@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from helpline import create_app
 
-from .twilio_client import PUBLIC_URL, TOKEN, Texter
+from .twilio_client import PUBLIC_URL, TOKEN, Caller, Texter
 
 HASH_KEY = "test-hash-key-not-secret"
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,9 @@ def make_app(**overrides: Any) -> Flask:
         "HELPLINE_ENV": "production",
         "TWILIO_AUTH_TOKEN": TOKEN,
         "HELPLINE_HASH_KEY": HASH_KEY,
+        "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
         "HELPLINE_PUBLIC_URL": PUBLIC_URL,
+        "HELPLINE_RELOAD_SECONDS": 0,  # no reload threads in unit tests (tests/test_reload.py)
     }
     config.update(overrides)
     return create_app(config)
@@ -155,3 +157,23 @@ def personal_keys(client: redis.Redis, number: str) -> list[str]:
 
     digest = number_key(number, HASH_KEY.encode())
     return sorted(k for k in client.keys("*") if digest in k)
+
+
+@pytest.fixture
+def caller(app: Flask) -> Caller:
+    """Someone calling the helpline number, on the app as deployed (either store)."""
+    return Caller(app.test_client())
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of content/ and prompts/ under one folder, for content a test edits."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    return tmp_path
+
+
+def app_on(copy: Path, **overrides: Any) -> Flask:
+    """Build the app on the content in ``copy`` (see ``content_copy``)."""
+    return make_app(HELPLINE_CONTENT_DIR=str(copy / "content"),
+                    HELPLINE_PROMPTS_DIR=str(copy / "prompts"), **overrides)

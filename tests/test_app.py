@@ -10,7 +10,8 @@ from helpline.config import ConfigError, from_environment
 from .conftest import make_app
 
 
-@pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY"])
+@pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY",
+                                     "HELPLINE_ENCRYPTION_KEY"])
 def test_production_refuses_to_start_without_secrets(missing: str) -> None:
     """A production server without the Twilio token or the hash key does not start."""
     with pytest.raises(ConfigError, match=missing):

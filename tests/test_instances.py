@@ -58,6 +58,7 @@ class AlternatingTexter:
 def instances(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[Instances]:
     env = {"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_HASH_KEY": HASH_KEY,
+           "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
            "HELPLINE_PUBLIC_URL": PUBLIC_URL, "REDIS_URL": redis_server.url,
            "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "2"}
     logs = tmp_path_factory.mktemp("gunicorn")

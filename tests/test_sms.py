@@ -175,3 +175,23 @@ def test_two_texters_keep_their_own_place(app: Flask) -> None:
     ben_reply: Reply = ben.send("2")
     assert anna_reply.text is not None and anna_reply.text.startswith("Je rechten")
     assert ben_reply.text is not None and ben_reply.text.startswith("Getting help")
+
+
+@pytest.mark.parametrize(("digit", "heading"), [("8", "Menu principal"), ("7", "Menu chinh")])
+def test_every_language_has_a_digit_in_the_language_menu(
+    digit: str, heading: str, texter: Texter
+) -> None:
+    """In the language menu 8 picks Français (not 'language menu'), 7 Tiếng Việt."""
+    texter.send("hello")
+    reply = texter.send(digit)
+    assert reply.text is not None
+    assert heading == reply.text.splitlines()[1]
+
+
+def test_8_still_opens_the_language_menu_from_a_topic(texter: Texter) -> None:
+    """Outside the language menu, 8 keeps meaning 'change language'."""
+    texter.send("HULP")
+    texter.send("1")
+    reply = texter.send("8")
+    assert reply.text is not None
+    assert reply.text.startswith("Kies je taal:")

@@ -6,6 +6,7 @@ import itertools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
@@ -82,3 +83,173 @@ class Texter:
         assert response.status_code == 200, xml
         assert response.mimetype == "text/xml"
         return Reply(response.status_code, xml, parse_sms_twiml(xml))
+
+
+# Voice: what Twilio posts during a call, and a caller that follows the TwiML like Twilio.
+
+CALLER_NUMBER = "+31612345678"
+
+
+def voice_params(caller: str, dialled: str, call_sid: str, **extra: str) -> dict[str, str]:
+    """Return the fields Twilio posts to a voice webhook (plus ``extra``: Digits, ...)."""
+    params = {
+        "CallSid": call_sid,
+        "AccountSid": ACCOUNT,
+        "From": caller,
+        "To": dialled,
+        "Caller": caller,
+        "Called": dialled,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        "FromCountry": "NL",
+        "ToCountry": "NL",
+    }
+    params.update(extra)
+    return params
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One thing the caller heard: a ``Say`` (text, language, slow or not) or a ``Play`` (URL)."""
+
+    verb: str
+    text: str
+    language: str | None = None
+    slow: bool = False
+
+    def __str__(self) -> str:
+        if self.verb == "Play":
+            return f"< play {self.text}"
+        return f"< {self.language}{' slowly' if self.slow else ''}: {self.text}"
+
+
+def heard_in(element: ET.Element) -> list[Heard]:
+    """Return every Say and Play in ``element`` (nested ones too), in document order."""
+    found = []
+    for node in element.iter():
+        if node.tag == "Play":
+            found.append(Heard("Play", (node.text or "").strip()))
+        elif node.tag == "Say":
+            slow = any(p.get("rate") in ("slow", "x-slow") for p in node.iter("prosody"))
+            text = "".join(node.itertext()).strip()
+            found.append(Heard("Say", text, node.get("language"), slow))
+    return found
+
+
+@dataclass(frozen=True)
+class VoiceReply:
+    """One TwiML document Twilio received, and the URL it came from."""
+
+    path: str
+    status: int
+    mimetype: str
+    xml: str
+
+    @property
+    def root(self) -> ET.Element:
+        return ET.fromstring(self.xml)
+
+    @property
+    def verbs(self) -> list[ET.Element]:
+        return list(self.root)
+
+    @property
+    def heard(self) -> list[Heard]:
+        return heard_in(self.root)
+
+    @property
+    def said(self) -> list[str]:
+        return [h.text for h in self.heard]
+
+    def first(self, tag: str) -> ET.Element | None:
+        return next((verb for verb in self.verbs if verb.tag == tag), None)
+
+    def after(self, tag: str) -> ET.Element | None:
+        """Return the verb right after the first ``tag`` (what a silence falls through to)."""
+        verbs = self.verbs
+        for index, verb in enumerate(verbs[:-1]):
+            if verb.tag == tag:
+                return verbs[index + 1]
+        return None
+
+
+def twilio_path(current: str, target: str) -> str:
+    """Resolve ``target`` against the document URL the way Twilio does; return its path."""
+    absolute = urljoin(PUBLIC_URL + current, target)
+    assert absolute.startswith(PUBLIC_URL + "/"), f"{target!r} leaves {PUBLIC_URL}"
+    return absolute[len(PUBLIC_URL):]
+
+
+def post_voice(client: FlaskClient, path: str, params: dict[str, str]) -> VoiceReply:
+    response = post_signed(client, path, params)
+    return VoiceReply(path, response.status_code, response.mimetype,
+                      response.get_data(as_text=True))
+
+
+class Caller:
+    """Someone calling the helpline: Twilio's side of the call, one step at a time.
+
+    Each step posts what Twilio would post where the current document sends it: the
+    Gather action with ``Digits``, the Redirect that follows a Gather nobody answered,
+    the Dial action with ``DialCallStatus``. ``transcript`` is the call as heard.
+    """
+
+    def __init__(self, client: FlaskClient, number: str = CALLER_NUMBER,
+                 dialled: str = HELPLINE_NUMBER) -> None:
+        self.client, self.number, self.dialled = client, number, dialled
+        self.call_sid = f"CA{next(_sids):032d}"
+        self.reply: VoiceReply | None = None
+        self.transcript: list[str] = []
+
+    def _post(self, path: str, **extra: str) -> VoiceReply:
+        reply = post_voice(self.client, path, voice_params(self.number, self.dialled,
+                                                           self.call_sid, **extra))
+        assert reply.status == 200, f"{path}: {reply.status} {reply.xml}"
+        assert reply.mimetype == "text/xml", path
+        self.reply = reply
+        self.transcript += [str(h) for h in reply.heard]
+        return reply
+
+    def _current(self) -> VoiceReply:
+        assert self.reply is not None, "call() first"
+        return self.reply
+
+    def call(self) -> VoiceReply:
+        """Ring the helpline: Twilio posts the incoming call to /voice."""
+        return self._post("/voice", CallStatus="ringing")
+
+    def press(self, key: str) -> VoiceReply:
+        """Press ``key`` while the current Gather waits (Twilio posts its action)."""
+        reply = self._current()
+        gather = reply.first("Gather")
+        assert gather is not None, f"nothing waits for a key here:\n{reply.xml}"
+        self.transcript.append(f"> {key}")
+        return self._post(twilio_path(reply.path, gather.get("action", reply.path)), Digits=key)
+
+    def speak(self, words: str) -> VoiceReply:
+        """Say ``words`` while the current Gather listens for speech."""
+        reply = self._current()
+        gather = reply.first("Gather")
+        assert gather is not None and "speech" in gather.get("input", ""), reply.xml
+        self.transcript.append(f"> (says) {words}")
+        return self._post(twilio_path(reply.path, gather.get("action", reply.path)),
+                          SpeechResult=words, Confidence="0.9")
+
+    def silence(self) -> VoiceReply:
+        """Press nothing: Twilio falls through the Gather to the Redirect after it."""
+        reply = self._current()
+        redirect = reply.after("Gather")
+        assert redirect is not None and redirect.tag == "Redirect", reply.xml
+        self.transcript.append("> (silence)")
+        return self._post(twilio_path(reply.path, (redirect.text or "").strip()))
+
+    def dial_ends(self, status: str) -> VoiceReply:
+        """Let the Dial in the current document end with ``status`` (completed, no-answer ...)."""
+        reply = self._current()
+        dial = reply.first("Dial")
+        assert dial is not None and dial.get("action"), reply.xml
+        numbers = [n.text for n in dial.iter("Number")]
+        self.transcript.append(f"> (rings {', '.join(map(str, numbers))}: {status})")
+        return self._post(twilio_path(reply.path, dial.get("action", "")), DialCallStatus=status,
+                          DialCallSid=f"CA{next(_sids):032d}", DialCallDuration="0")

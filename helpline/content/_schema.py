@@ -44,6 +44,9 @@ class VoiceSettings(_Strict):
     speech_input: bool = False
 
 
+PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+
+
 class LanguageFile(_Strict):
     code: LangCode
     name: Annotated[Text, StringConstraints(max_length=LABEL_LIMIT)]
@@ -52,6 +55,7 @@ class LanguageFile(_Strict):
     sms: SmsSettings
     keywords: KeywordSettings
     voice: VoiceSettings
+    numbers: list[PhoneNumber] = []  # helpline numbers whose callers hear this language at once
 
 
 class PromptsFile(_Strict):
@@ -90,13 +94,14 @@ class MenuFile(_Strict):
 
 
 class Number(_Strict):
-    number: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+    number: PhoneNumber
     example: bool = False
 
 
 class ContactsFile(_Strict):
     helpline: Number
     emergency: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
+    staff: list[Number] = []  # a call for a person rings these numbers at once
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -82,7 +82,7 @@ def load_content(content_dir: Path, prompts_dir: Path) -> Content:
     tree, menu_doc = _load_tree(reader, content_dir / "menu.yaml")
     contacts = _load_contacts(reader, content_dir / "contacts.yaml")
     if not languages or tree is None or menu_doc is None or contacts is None:
-        raise ContentError(reader.problems)
+        raise ContentError(errors_only(reader.problems))
     base = next(lang.code for lang in languages.values() if lang.base)
     answers = _load_answers(reader, content_dir / "answers", languages, base, tree, menu_doc)
     prompts = _load_prompts(reader, prompts_dir, languages, tree)
@@ -133,6 +133,7 @@ def _load_languages(reader: _Reader, folder: Path) -> dict[str, Language]:
                     f"(found {len(bases)}: {', '.join(bases) or 'none'})")
         )
     _check_unique(reader, loaded, "order", lambda f: [f.order])
+    _check_unique(reader, loaded, "numbers", lambda f: f.numbers)
     _check_keywords(reader, loaded)
     if errors_only(reader.problems):
         return {}
@@ -151,6 +152,7 @@ def _language(parsed: schema.LanguageFile) -> Language:
         script=parsed.sms.script,
         keywords=Keywords(tuple(kw.start), tuple(kw.more), tuple(kw.wipe)),
         voice=Voice(voice.locale, voice.say_voice, voice.gtts, voice.espeak, voice.speech_input),
+        numbers=tuple(parsed.numbers),
     )
 
 
@@ -236,10 +238,19 @@ def _reachable(menus: dict[str, tuple[str, ...]]) -> set[str]:
 
 
 def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
-    _, parsed = reader.read(path, schema.ContactsFile)
-    if parsed is None:
+    doc, parsed = reader.read(path, schema.ContactsFile)
+    if doc is None or parsed is None:
         return None
-    return Contacts(parsed.helpline.number, parsed.helpline.example, parsed.emergency)
+    for index, staff in enumerate(parsed.staff):
+        if staff.example:
+            reader.problems.append(
+                doc.problem(("staff", index, "number"),
+                            f"{staff.number} is an EXAMPLE number: a caller who asks for a person "
+                            "rings nobody; replace it with a real staff number and remove "
+                            "'example: true' before going live", warning=True)
+            )
+    return Contacts(parsed.helpline.number, parsed.helpline.example, parsed.emergency,
+                    tuple(staff.number for staff in parsed.staff))
 
 
 def _load_answers(

@@ -42,6 +42,7 @@ class Language:
     script: str | None
     keywords: Keywords
     voice: Voice
+    numbers: tuple[str, ...] = ()  # dialled helpline numbers that preset this language
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Contacts:
     helpline: str
     helpline_is_example: bool
     emergency: str
+    staff: tuple[str, ...] = ()  # who a call for a person rings, all at once
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "voice_choose_language": _key("one line of the language menu, spoken in this language",
                                   "key"),
     "voice_keys": _key("said once: the keys that work everywhere (0 person, 9 main menu, "
-                       "star back, hash repeat)"),
+                       "8 another language, star back, hash repeat)"),
     "voice_option": _key("one option of a menu", "label", "key"),
     "voice_after_answer": _key("after an answer: 1 again, 2 slower, 9 main menu, 0 person"),
     "voice_not_option": _key("a key that is not an option was pressed"),

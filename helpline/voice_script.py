@@ -1,0 +1,104 @@
+"""Everything the phone line says, cut into units: one text per (unit id, language).
+
+Pure: content in, texts out. The voice TwiML says or plays these units and nothing else,
+and the audio build makes one file per unit from exactly :func:`spoken_units`, so a
+recording and its ``<Say>`` fallback can never drift apart.
+
+Unit ids (stable: audio file names and the golden transcripts depend on them):
+
+``prompt:<key>``
+    a fixed phrase, in every language, placeholders filled in: ``prompt:voice_welcome``,
+    ``prompt:voice_keys``, ``prompt:voice_after_answer``, ``prompt:voice_not_option``,
+    ``prompt:voice_no_input``, ``prompt:voice_connecting``, ``prompt:voice_no_person``,
+    ``prompt:voice_goodbye`` (see :data:`PROMPT_UNITS`).
+``lang:<code>``
+    the language menu line of language ``<code>`` ("For English, press 2"), only in that
+    language: the language menu plays every ``lang:`` unit, each in its own language.
+``menu:<menu id>``
+    a whole menu: its title, then "For <label>, press <key>" for each option in order.
+``answer:<answer id>``
+    an answer as it is heard (its ``say`` text where staff wrote one). Answers are the only
+    units with a slow variant (:func:`has_slow_variant`): key 2 after an answer.
+
+``voice_option`` and ``voice_choose_language`` are building blocks of ``menu:`` and
+``lang:`` units, not units of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from .content import Content
+
+UnitKey = tuple[str, str]  # (unit id, language code)
+
+# The fixed phrases that are units, in the order a call may meet them.
+PROMPT_UNITS: tuple[str, ...] = (
+    "voice_welcome",
+    "voice_keys",
+    "voice_after_answer",
+    "voice_not_option",
+    "voice_no_input",
+    "voice_connecting",
+    "voice_no_person",
+    "voice_goodbye",
+)
+# Prompt keys spoken only as part of a ``lang:`` or ``menu:`` unit.
+BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option")
+
+
+def prompt_unit(key: str) -> str:
+    return f"prompt:{key}"
+
+
+def lang_unit(code: str) -> str:
+    return f"lang:{code}"
+
+
+def menu_unit(menu: str) -> str:
+    return f"menu:{menu}"
+
+
+def answer_unit(answer: str) -> str:
+    return f"answer:{answer}"
+
+
+def has_slow_variant(unit_id: str) -> bool:
+    """Say whether ``unit_id`` is also heard slowly (so needs a slow recording)."""
+    return unit_id.startswith("answer:")
+
+
+def _label(text: str) -> str:
+    # A title such as "What is coercion?" sits inside "For ..., press 2": a question mark
+    # there would make a voice rise in the middle of the sentence.
+    return text.rstrip(" ?!.:;")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def spoken_units(content: Content) -> Mapping[UnitKey, str]:
+    """Return the text of every unit in every language, keyed by (unit id, language)."""
+    units: dict[UnitKey, str] = {}
+    emergency = content.contacts.emergency
+    tree = content.tree
+    # A language's key in the language menu is its position there.
+    for position, code in enumerate(content.languages, start=1):
+        text = content.prompts[code].text
+        titles = content.prompts[code].menus
+        answers = content.answers[code]
+        for key in PROMPT_UNITS:
+            units[(prompt_unit(key), code)] = text[key].format(emergency=emergency)
+        units[(lang_unit(code), code)] = text["voice_choose_language"].format(key=position)
+        for menu, options in tree.menus.items():
+            lines = [_sentence(titles[menu])]
+            for digit, option in enumerate(options, start=1):
+                label = titles[option] if tree.is_menu(option) else answers[option].title
+                lines.append(text["voice_option"].format(label=_label(label), key=digit))
+            units[(menu_unit(menu), code)] = " ".join(lines)
+        for answer in tree.answers:
+            units[(answer_unit(answer), code)] = answers[answer].spoken
+    return MappingProxyType(units)

@@ -1,0 +1,69 @@
+"""Phone numbers in content: the numbers that preset a language, and the staff phones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpline.content import ContentError, load_content
+
+
+def _load(copy: Path) -> object:
+    return load_content(copy / "content", copy / "prompts")
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_numbers_preset_a_language(content_copy: Path) -> None:
+    """``numbers:`` in a language file lists the helpline numbers that start in it."""
+    _append(content_copy / "content/languages/en.yaml",
+            'numbers: ["+3197010000002", "+3197010000003"]\n')
+    content = load_content(content_copy / "content", content_copy / "prompts")
+    assert content.languages["en"].numbers == ("+3197010000002", "+3197010000003")
+    assert content.languages["nl"].numbers == ()
+
+
+@pytest.mark.parametrize(("additions", "expected"), [
+    # One dialled number cannot preset two languages: the second file is named.
+    ({"nl": 'numbers: ["+3197010000002"]', "en": 'numbers: ["+3197010000002"]'},
+     "content/languages/nl.yaml:17: numbers: '+3197010000002' is already used by "
+     "content/languages/en.yaml"),
+    # A number is + country code and digits, no spaces.
+    ({"en": 'numbers: ["097 010 000 02"]'},
+     "content/languages/en.yaml:16: numbers[0]: '097 010 000 02' is not allowed here "
+     "(expected the form ^\\+[1-9][0-9]{6,14}$)"),
+])
+def test_wrong_numbers_are_errors_that_say_where(content_copy: Path, additions: dict[str, str],
+                                                 expected: str) -> None:
+    """A number used twice, or not in international form, stops the content loading."""
+    for lang, line in additions.items():
+        _append(content_copy / f"content/languages/{lang}.yaml", line + "\n")
+    with pytest.raises(ContentError) as caught:
+        _load(content_copy)
+    assert [expected] == [str(p) for p in caught.value.problems]
+
+
+def test_staff_numbers_are_read_and_examples_warned_about(content_copy: Path) -> None:
+    """Staff numbers load in order; one marked ``example: true`` is a loud warning."""
+    contacts = content_copy / "content/contacts.yaml"
+    _append(contacts, '  - number: "+31201234567"\n')
+    content = load_content(content_copy / "content", content_copy / "prompts")
+    assert content.contacts.staff == ("+31000000001", "+31201234567")
+    examples = [str(w) for w in content.warnings if "staff" in str(w)]
+    expected = ["content/contacts.yaml:11: staff[0].number: +31000000001 is an EXAMPLE number: "
+                "a caller who asks for a person rings nobody; replace it with a real staff number "
+                "and remove 'example: true' before going live"]
+    assert expected == examples
+
+
+def test_staff_is_optional(content_copy: Path) -> None:
+    """Without ``staff:``, nobody is rung (callers are told so) and nothing is warned."""
+    contacts = content_copy / "content/contacts.yaml"
+    text = contacts.read_text(encoding="utf-8")
+    contacts.write_text(text[:text.index("staff:")], encoding="utf-8")
+    content = load_content(content_copy / "content", content_copy / "prompts")
+    assert content.contacts.staff == ()
+    assert not [w for w in content.warnings if "staff" in str(w)]

@@ -1,0 +1,321 @@
+"""Trust: limits against abuse, no personal data in logs, safe answers when things fail."""
+
+from __future__ import annotations
+
+import logging
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpline import engine, logs
+from helpline.sealed import Sealer
+from helpline.stats import read_day
+
+from .conftest import RedisServer, _redis_binary, make_app, personal_keys
+from .twilio_client import Texter, post_signed, sms_params
+
+NUMBER = "+31687654321"
+
+
+# --- abuse limits ----------------------------------------------------------------------------
+
+def test_a_number_over_its_limit_gets_an_empty_reply_and_a_figure_moves() -> None:
+    """After the per-number limit, replies stop (<Response/>) and rate_limited is counted."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    texter = Texter(app.test_client(), NUMBER)
+    for body in ("HULP", "1", "9"):
+        assert texter.send(body).text is not None
+    reply = texter.send("1")
+    assert reply.text is None
+    assert reply.xml.endswith("<Response />")
+    store = app.extensions["helpline.store"]
+    import datetime as dt
+
+    from helpline.stats import AMSTERDAM
+    assert 1 == read_day(store, dt.datetime.now(AMSTERDAM).date())["sms.rate_limited"]
+
+
+def test_the_limit_is_per_number() -> None:
+    """One number at its limit does not silence another."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=1)
+    assert Texter(app.test_client(), NUMBER).send("HULP").text is not None
+    assert Texter(app.test_client(), NUMBER).send("HULP").text is None
+    assert Texter(app.test_client(), "+31611111111").send("HULP").text is not None
+
+
+def test_wipe_and_stop_work_even_over_the_limit() -> None:
+    """Someone who is rate limited can still erase their data."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=1)
+    texter = Texter(app.test_client(), NUMBER)
+    texter.send("HULP")
+    assert texter.send("1").text is None
+    assert texter.send("WIS").text is not None
+    assert [] == personal_keys(app.extensions["helpline.store"].client, NUMBER)
+
+
+def test_global_reply_cap_stops_outgoing_messages() -> None:
+    """Past the cap of replies per minute, nobody gets a reply (a guard against SMS pumping)."""
+    app = make_app(HELPLINE_SMS_REPLIES_PER_MINUTE=2)
+    replies = [Texter(app.test_client(), f"+3161111111{i}").send("HULP").text for i in range(4)]
+    assert [True, True, False, False] == [r is not None for r in replies]
+
+
+# --- privacy -----------------------------------------------------------------------------------
+
+SECRET_WORDS = "mijn baas heeft mijn paspoort"
+
+
+def test_no_number_or_message_in_any_log_record(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """A full SMS conversation, including odd input and a failure, logs no number and no text."""
+    caplog.set_level(logging.DEBUG)
+    texter = Texter(app.test_client(), NUMBER)
+    for body in ("HULP", "1", "1", "MEER", "*", "9", "8", "2", SECRET_WORDS, "0", "WIS", "STOP",
+                 "hallo", "1", "2"):
+        texter.send(body)
+    app.config["HELPLINE_SESSION_TTL"] = "not a number"  # force an internal error
+    texter.send(SECRET_WORDS)
+    assert any(r.levelno >= logging.ERROR for r in caplog.records)  # the failure was logged ...
+    for record in caplog.records:
+        text = record.getMessage() + str(record.exc_info or "") + str(record.args or "")
+        for secret in ("87654321", "687654321", SECRET_WORDS, "paspoort"):
+            assert secret not in text, record.getMessage()
+
+
+def test_log_filter_redacts_numbers_and_exception_messages() -> None:
+    """The safety net: number-like text and exception messages never reach the log output."""
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "texter %s said %s",
+                               ("+31 6 8765 4321", "hi"), None)
+    try:
+        raise ValueError("body was: +31687654321 help me")
+    except ValueError:
+        import sys
+        record.exc_info = sys.exc_info()  # type: ignore[assignment]
+    logs.RedactNumbers().filter(record)
+    line = logs.JsonLines().format(record)
+    assert "8765" not in line and "help me" not in line
+    assert "texter [number] said hi" in line
+    assert "ValueError (message withheld" in line
+    assert "2026-11-28" == logs.redact("2026-11-28")  # dates are not numbers
+
+
+def test_forget_command_erases_a_number(app: Flask, raw_store: redis.Redis) -> None:
+    """`flask --app app helpline forget NUMBER` erases what the wipe keyword would."""
+    Texter(app.test_client(), NUMBER).send("HULP")
+    assert personal_keys(raw_store, NUMBER)
+    result = app.test_cli_runner().invoke(args=["helpline", "forget", "06 8765 4321"])
+    assert 0 == result.exit_code, result.output
+    assert [] == personal_keys(raw_store, NUMBER)
+    assert "87654321" not in result.output
+
+
+def test_sealed_numbers_open_only_with_their_key() -> None:
+    """A number kept to reply to is unreadable without the encryption key."""
+    token = Sealer("key one").seal(NUMBER)
+    assert "87654321" not in token
+    assert NUMBER == Sealer("key one").open(token)
+    assert Sealer("key two").open(token) is None
+    assert Sealer("key one").open("garbage") is None
+
+
+def test_figures_hold_no_number_text_or_hash(app: Flask, raw_store: redis.Redis) -> None:
+    """Daily figures move with a conversation and identify nobody."""
+    from helpline.identity import number_key
+
+    from .conftest import HASH_KEY
+
+    texter = Texter(app.test_client(), NUMBER)
+    for body in ("HULP", "1", "1", SECRET_WORDS):
+        texter.send(body)
+    stats_keys = [k for k in raw_store.keys("helpline:stats:*")]
+    assert 1 == len(stats_keys)
+    figures = raw_store.hgetall(stats_keys[0])
+    assert "1" == figures["sms.answer|lang=nl|node=b8-3"]
+    dump = " ".join([*figures, *figures.values(), *stats_keys])
+    for secret in ("87654321", number_key(NUMBER, HASH_KEY.encode()), "paspoort"):
+        assert secret not in dump
+
+
+# --- failure -----------------------------------------------------------------------------------
+
+def test_an_internal_error_gets_a_safe_reply(monkeypatch: pytest.MonkeyPatch,
+                                             embedded_app: Flask) -> None:
+    """An unexpected error: an apology, how to reach a person and 112, never a 5xx."""
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "step", broken)
+    reply = Texter(embedded_app.test_client(), NUMBER).send("HULP")
+    assert reply.text is not None
+    assert reply.text.startswith("Sorry, er ging bij ons iets mis.\nWil je met iemand praten?")
+    assert "112" in reply.text
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    binary = _redis_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run every test: install redis-server")
+        pytest.skip("no redis-server binary here")
+    server = RedisServer(binary, tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.redis_server
+def test_redis_stopping_mid_conversation_and_coming_back(own_redis: RedisServer) -> None:
+    """Redis stops mid-conversation: texts are still answered; when it is back, state is too."""
+    import time
+
+    from helpline import store as store_module
+
+    app = make_app(REDIS_URL=own_redis.url)
+    texter = Texter(app.test_client(), NUMBER)
+    assert texter.send("HULP").text is not None
+    own_redis.stop()
+    during = [texter.send(body) for body in ("1", "HULP", "MEER")]
+    assert all(r.status == 200 and r.text for r in during)
+    assert during[1].text is not None and during[1].text.startswith("Hulplijn mensenhandel.")
+    own_redis.start()
+    time.sleep(store_module.PAUSE_AFTER_FAILURE + 0.1)  # the store's pause after a failure
+    assert texter.send("HULP").text is not None
+    reply = texter.send("1")  # state is kept again: "1" opens the first topic
+    assert reply.text is not None and reply.text.startswith("Je rechten")
+    assert personal_keys(redis.Redis.from_url(own_redis.url, decode_responses=True), NUMBER)
+
+
+# --- fuzzing -----------------------------------------------------------------------------------
+
+EXAMPLES = 2000 if os.environ.get("CI") else 200
+FUZZ_APP = None
+
+
+def fuzz_app() -> Flask:
+    global FUZZ_APP
+    if FUZZ_APP is None:
+        FUZZ_APP = make_app(HELPLINE_SMS_PER_NUMBER=10**9, HELPLINE_SMS_REPLIES_PER_MINUTE=10**9)
+    return FUZZ_APP
+
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+bodies = st.one_of(text, st.text(max_size=10_000), st.sampled_from(
+    ["", "1", "0", "9", "*", "#", "HULP", "STOP", "WIS", "MEER", "99", "-1", "1.5", "\x00"]))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    body=bodies,
+    sender=st.one_of(text, st.sampled_from(["+31612345678", "whatsapp:+31612345678", ""])),
+    extra=st.dictionaries(text.filter(bool), text, max_size=5),
+    drop=st.sets(st.sampled_from(["From", "Body", "To", "MessageSid", "AccountSid"])),
+    signed=st.sampled_from(["valid", "missing", "forged"]),
+)
+def test_sms_webhook_survives_anything(body: str, sender: str, extra: dict[str, str],
+                                       drop: set[str], signed: str) -> None:
+    """Whatever arrives, /sms answers 200 with well-formed TwiML, or 403 when not signed."""
+    params = {**sms_params(sender, body), **extra}
+    for field in drop:
+        params.pop(field, None)
+    client = fuzz_app().test_client()
+    if signed == "valid":
+        response = post_signed(client, "/sms", params)
+    else:
+        headers = {} if signed == "missing" else {"X-Twilio-Signature": "Zm9yZ2Vk"}
+        response = client.post("/sms", data=params, headers=headers)
+    if signed == "valid":
+        assert 200 == response.status_code
+        assert "text/xml" == response.mimetype
+        root = ET.fromstring(response.get_data(as_text=True))
+        assert "Response" == root.tag
+        assert all(child.tag == "Message" and child.text for child in root)
+    else:
+        assert 403 == response.status_code
+
+
+# --- voice: privacy, failure and fuzzing ---------------------------------------------------------
+
+from .twilio_client import Caller, voice_params  # noqa: E402
+from .twiml_checker import check_twiml  # noqa: E402
+
+
+def test_no_number_in_any_log_record_of_a_call(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """A whole call (menus, wrong keys, silences, a transfer nobody answers) logs no number."""
+    caplog.set_level(logging.DEBUG)
+    caller = Caller(app.test_client(), number=NUMBER)
+    caller.call()
+    for key in ("2", "1", "7", "1", "2", "#", "*", "0"):
+        caller.press(key)
+    caller.dial_ends("no-answer")
+    caller.silence()
+    for record in caplog.records:
+        text = record.getMessage() + str(record.exc_info or "") + str(record.args or "")
+        assert "87654321" not in text, record.getMessage()
+
+
+def test_an_unexpected_voice_error_apologises_gives_112_and_starts_over(
+    monkeypatch: pytest.MonkeyPatch, embedded_app: Flask
+) -> None:
+    """A bug in a voice webhook: the caller hears sorry and 112 in their language, then the menu."""
+    from helpline import voice
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(voice, "twiml_response", broken)
+    response = embedded_app.test_client().post(
+        "/voice/en/main/key", data={"Digits": "1"},
+        headers={"X-Twilio-Signature": __import__("tests.twilio_client", fromlist=["sign"]).sign(
+            "/voice/en/main/key", {"Digits": "1"})})
+    assert 200 == response.status_code
+    root = check_twiml(response.get_data(as_text=True))
+    said = [el.text for el in root.iter("Say")]
+    assert said[0] == "Sorry, something went wrong on our side."
+    assert "112" in (said[1] or "")
+    assert "/voice/en/main" == (root.find("Redirect").text or "").strip()  # type: ignore[union-attr]
+
+
+VOICE_PATHS = st.one_of(
+    st.sampled_from(["/voice", "/voice/nl/main", "/voice/en/main/key", "/voice/_/_languages/key",
+                     "/voice/fr/rights/silence?n=2", "/voice/nl/_person/done?n=1",
+                     "/voice/nl/b8-3/key", "/voice/xx/yy/key", "/voice/nl/main/silence?n=abc"]),
+    st.builds(lambda a, b, c: f"/voice/{a}/{b}/{c}",
+              st.text("abcdefghijklmnopqrstuvwxyz_-0123456789", max_size=12),
+              st.text("abcdefghijklmnopqrstuvwxyz_-0123456789", max_size=12),
+              st.sampled_from(["key", "silence", "done", "x"])),
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    path=VOICE_PATHS,
+    digits=st.one_of(text, st.sampled_from(["", "1", "0", "*", "#", "9", "8", "12", "٣"])),
+    extra=st.dictionaries(text.filter(bool), text, max_size=5),
+    drop=st.sets(st.sampled_from(["From", "To", "CallSid", "Digits", "CallStatus"])),
+    signed=st.sampled_from(["valid", "valid", "missing", "forged"]),
+)
+def test_voice_webhooks_survive_anything(path: str, digits: str, extra: dict[str, str],
+                                         drop: set[str], signed: str) -> None:
+    """Whatever arrives at any voice URL: 200 with well-formed Twilio TwiML, or 403 unsigned."""
+    params = {**voice_params(NUMBER, "+3197010000000", "CA" + "1" * 32, Digits=digits,
+                             DialCallStatus="no-answer"), **extra}
+    for field in drop:
+        params.pop(field, None)
+    client = fuzz_app().test_client()
+    if path.startswith("/voice/") and path.count("/") < 2:
+        return
+    if signed == "valid":
+        response = post_signed(client, path, params)
+        assert 200 == response.status_code, (path, response.status_code)
+        assert "text/xml" == response.mimetype
+        check_twiml(response.get_data(as_text=True))
+    else:
+        headers = {} if signed == "missing" else {"X-Twilio-Signature": "Zm9yZ2Vk"}
+        assert 403 == client.post(path, data=params, headers=headers).status_code

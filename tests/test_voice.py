@@ -1,0 +1,504 @@
+"""The voice channel as Twilio drives it: signed posts, following the TwiML it gets back."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from helpline.catalog import build_catalog
+from helpline.voice_book import VoiceBook
+from helpline.voice_script import spoken_units
+
+from .conftest import RedisServer, app_on, make_app
+from .test_voice_book import FakeAudio
+from .twilio_client import (
+    CALLER_NUMBER,
+    HELPLINE_NUMBER,
+    Caller,
+    Heard,
+    VoiceReply,
+    heard_in,
+    post_signed,
+    post_voice,
+    sign,
+    twilio_path,
+    voice_params,
+)
+from .twiml_checker import check_call_flow, check_twiml
+
+PROJECT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
+CONTENT = CATALOG.content
+LANGS = list(CONTENT.languages)
+UNITS = spoken_units(CONTENT)
+STAFF = list(CONTENT.contacts.staff)
+
+KEYS = list("0123456789*#")
+DIAL_ENDS = ("completed", "no-answer", "busy", "failed", "canceled")
+
+
+def said(unit: str, lang: str) -> str:
+    """Return the text of ``unit`` in ``lang``."""
+    return UNITS[(unit, lang)]
+
+
+def locale(lang: str) -> str:
+    return CONTENT.languages[lang].voice.locale
+
+
+GOODBYES = frozenset(said("prompt:voice_goodbye", lang) for lang in LANGS)
+LANG_OF_TEXT = {text: lang for (_, lang), text in UNITS.items()}
+
+
+def language_menu() -> list[str]:
+    return [said(f"lang:{lang}", lang) for lang in LANGS]
+
+
+def key_of(lang: str) -> str:
+    return str(LANGS.index(lang) + 1)
+
+
+def reach(caller: Caller, lang: str, *keys: str) -> VoiceReply:
+    """Call, choose ``lang``, then press ``keys``; return the last reply."""
+    caller.call()
+    reply = caller.press(key_of(lang))
+    for key in keys:
+        reply = caller.press(key)
+    return reply
+
+
+# -- the whole tree ---------------------------------------------------------------------------
+
+def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> int:
+    """Follow every key, silence and end of a Dial from /voice, as Twilio would; count posts.
+
+    Every response must be well-formed TwiML of Twilio's verbs and attributes that never
+    strands the caller; ``on_heard`` sees everything said or played.
+    """
+    start: tuple[str, tuple[tuple[str, str], ...]] = ("/voice", ())
+    todo, seen = deque([start]), {start}
+    while todo:
+        path, extra = todo.popleft()
+        reply = post_voice(client, path, voice_params(CALLER_NUMBER, HELPLINE_NUMBER,
+                                                      "CA" + "1" * 32, **dict(extra)))
+        assert (reply.status, reply.mimetype) == (200, "text/xml"), f"{path}: {reply.xml}"
+        root = check_twiml(reply.xml)
+        check_call_flow(root, GOODBYES | {h.text for h in heard_in(root) if h.verb == "Play"})
+        for heard in heard_in(root):
+            on_heard(heard)
+        steps: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        gather, redirect, dial = reply.first("Gather"), reply.after("Gather"), reply.first("Dial")
+        if gather is not None:
+            action = twilio_path(path, gather.get("action", path))
+            steps += [(action, (("Digits", key),)) for key in KEYS]
+        if redirect is not None:
+            steps.append((twilio_path(path, (redirect.text or "").strip()), ()))
+        if dial is not None:
+            action = twilio_path(path, dial.get("action", path))
+            steps += [(action, (("DialCallStatus", status),)) for status in DIAL_ENDS]
+        for step in steps:
+            if step not in seen:
+                seen.add(step)
+                todo.append(step)
+    return len(seen)
+
+
+def test_walk_the_whole_tree_in_every_language(client: FlaskClient) -> None:
+    """Every answer is reachable in every language, and all that is said is in its locale."""
+    heard: set[tuple[str, str, bool]] = set()
+
+    def listen(item: Heard) -> None:
+        assert item.verb == "Say", "no recordings yet: everything is said"
+        lang = LANG_OF_TEXT.get(item.text)
+        assert lang is not None, f"said something that is no unit: {item.text!r}"
+        assert locale(lang) == item.language, item.text
+        heard.add((lang, item.text, item.slow))
+
+    posts = walk(client, listen)
+    for lang in LANGS:
+        for answer in CONTENT.tree.answers:
+            text = said(f"answer:{answer}", lang)
+            assert (lang, text, False) in heard, f"{lang}: answer {answer} is unreachable"
+            assert (lang, text, True) in heard, f"{lang}: answer {answer} never read slowly"
+    assert len(CONTENT.tree.answers) == 20
+    assert posts > 100 * len(LANGS)
+
+
+def test_walk_with_recordings_plays_them(embedded_app: Flask) -> None:
+    """With a recording for every unit, a whole call only plays them, from absolute URLs."""
+    holder = embedded_app.extensions["helpline.catalog"]
+    holder.current = build_catalog(PROJECT / "content", PROJECT / "prompts", audio=FakeAudio())
+    fake = FakeAudio()
+    expected = {fake.url(unit, lang, slow) for unit, lang in UNITS for slow in (False, True)}
+    played: set[str] = set()
+
+    def listen(item: Heard) -> None:
+        assert item.verb == "Play"
+        # No audio route yet (issue 5): the URL must be the one the index gave.
+        assert item.text in expected
+        played.add(item.text)
+
+    walk(embedded_app.test_client(), listen)
+    for lang in LANGS:
+        for answer in CONTENT.tree.answers:
+            assert fake.url(f"answer:{answer}", lang, True) in played
+
+
+# -- the start of a call ----------------------------------------------------------------------
+
+def test_a_call_starts_with_112_then_each_language_in_its_own(caller: Caller) -> None:
+    """The welcome (with 112) is heard whole, then each language offers itself in its locale."""
+    reply = caller.call()
+    welcome = reply.verbs[0]
+    assert welcome.tag == "Say"
+    assert said("prompt:voice_welcome", CONTENT.base) == welcome.text
+    assert CONTENT.contacts.emergency in (welcome.text or "")
+    gather = reply.first("Gather")
+    assert gather is not None and gather.get("action") == "/voice/_/_languages/key"
+    assert language_menu() == [h.text for h in heard_in(gather)]
+    assert [locale(lang) for lang in LANGS] == [h.language for h in heard_in(gather)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_keys_are_announced_once_after_choosing_a_language(caller: Caller, lang: str) -> None:
+    """After the language, the keys are said once; later menus go straight to their options."""
+    caller.call()
+    reply = caller.press(key_of(lang))
+    assert [said("prompt:voice_keys", lang), said("menu:main", lang)] == reply.said
+    caller.press("1")
+    caller.press("*")
+    caller.press("1")
+    assert [said("menu:main", lang)] == caller.press("9").said
+    assert caller.transcript.count(f"< {locale(lang)}: {said('prompt:voice_keys', lang)}") == 1
+
+
+def test_dialled_number_presets_the_language(content_copy: Path) -> None:
+    """A call to a number listed under a language starts in that language, keys and all."""
+    language_file = content_copy / "content" / "languages" / "en.yaml"
+    language_file.write_text(language_file.read_text() + 'numbers: ["+3197010000002"]\n')
+    client = app_on(content_copy).test_client()
+    reply = Caller(client, dialled="+3197010000002").call()
+    assert [said("prompt:voice_welcome", "en"), said("prompt:voice_keys", "en"),
+            said("menu:main", "en")] == reply.said
+    gather = reply.first("Gather")
+    assert gather is not None and gather.get("action") == "/voice/en/main/key"
+    other = Caller(client).call()
+    assert language_menu() == other.said[1:]
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("digits", ["6", "7", "a", "12", "", "٣", "1" * 300])
+def test_a_wrong_key_says_so_and_repeats_the_menu(caller: Caller, digits: str) -> None:
+    """A key that is no option (or no key at all) is "not an option", then the menu again."""
+    reach(caller, "nl")
+    reply = caller.press(digits)
+    assert [said("prompt:voice_not_option", "nl"), said("menu:main", "nl")] == reply.said
+    gather, redirect = reply.first("Gather"), reply.after("Gather")
+    assert gather is not None and gather.get("action") == "/voice/nl/main/key"
+    assert redirect is not None and redirect.text == "/voice/nl/main/silence?n=1"
+
+
+def test_a_wrong_key_after_an_answer_repeats_the_choices_not_the_answer(caller: Caller) -> None:
+    """After an answer, a wrong key repeats what the keys do, not the whole answer."""
+    reach(caller, "en", "1", "1")
+    reply = caller.press("5")
+    assert [said("prompt:voice_not_option", "en"), said("prompt:voice_after_answer", "en")] == (
+        reply.said)
+
+
+def test_a_wrong_key_in_the_language_menu(caller: Caller) -> None:
+    """Before a language is chosen, "not an option" is said in the base language."""
+    caller.call()
+    # Not a digit: with up to 9 languages, every digit but 0 may be a language here.
+    reply = caller.press("*")
+    assert [said("prompt:voice_not_option", CONTENT.base), *language_menu()] == reply.said
+
+
+def test_after_an_answer(caller: Caller) -> None:
+    """1 again, 2 slower, # repeat, * back, 9 main menu, 8 language menu."""
+    reach(caller, "en", "1")
+    answer = caller.press("1")
+    text = said("answer:b8-3", "en")
+    assert [text, said("prompt:voice_after_answer", "en")] == answer.said
+    assert [h.slow for h in answer.heard] == [False, False]
+    assert answer.said == caller.press("1").said
+    slower = caller.press("2")
+    assert [h.slow for h in slower.heard] == [True, False]
+    assert answer.said == caller.press("#").said
+    assert [said("menu:rights", "en")] == caller.press("*").said
+    caller.press("1")
+    assert [said("menu:main", "en")] == caller.press("9").said
+    caller.press("1")
+    caller.press("1")
+    languages = caller.press("8")
+    assert language_menu() == languages.said
+    gather = languages.first("Gather")
+    assert gather is not None and gather.get("action") == "/voice/en/_languages/key"
+    assert [said("menu:main", "en")] == caller.press("9").said
+
+
+# -- silence ----------------------------------------------------------------------------------
+
+def test_one_silence_says_so_and_repeats_the_menu(caller: Caller) -> None:
+    """Silence: "I did not hear a key", the menu again, and the count goes on."""
+    reach(caller, "nl")
+    reply = caller.silence()
+    assert [said("prompt:voice_no_input", "nl"), said("menu:main", "nl")] == reply.said
+    redirect = reply.after("Gather")
+    assert redirect is not None and redirect.text == "/voice/nl/main/silence?n=2"
+
+
+def test_one_silence_after_an_answer_repeats_the_choices(caller: Caller) -> None:
+    """Silence after an answer repeats what the keys do."""
+    reach(caller, "nl", "1", "1")
+    reply = caller.silence()
+    assert [said("prompt:voice_no_input", "nl"), said("prompt:voice_after_answer", "nl")] == (
+        reply.said)
+
+
+def test_three_silences_put_the_caller_through_to_a_person(caller: Caller) -> None:
+    """The third silence in a row: "please hold", and the staff phones ring for 20 seconds."""
+    reach(caller, "en")
+    caller.silence()
+    caller.silence()
+    reply = caller.silence()
+    assert [said("prompt:voice_no_input", "en"), said("prompt:voice_connecting", "en")] == (
+        reply.said)
+    dial = reply.first("Dial")
+    assert dial is not None
+    assert (dial.get("action"), dial.get("timeout")) == ("/voice/en/_person/done?n=3", "20")
+    assert [number.text for number in dial.iter("Number")] == STAFF
+
+
+def test_a_key_resets_the_silences(caller: Caller) -> None:
+    """Two silences, a key, two silences: still no transfer."""
+    reach(caller, "nl")
+    caller.silence()
+    caller.silence()
+    caller.press("1")
+    caller.silence()
+    reply = caller.silence()
+    assert [said("prompt:voice_no_input", "nl"), said("menu:rights", "nl")] == reply.said
+
+
+def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) -> None:
+    """Nobody on the line, nobody to take the call: after 6 silences a goodbye ends it."""
+    reach(caller, "nl")
+    for _ in range(3):
+        caller.silence()
+    nobody = caller.dial_ends("no-answer")
+    assert [said("prompt:voice_no_person", "nl"), said("menu:main", "nl")] == nobody.said
+    caller.silence()
+    caller.silence()
+    last = caller.silence()
+    assert [said("prompt:voice_no_input", "nl"), said("prompt:voice_goodbye", "nl")] == last.said
+    check_call_flow(check_twiml(last.xml), GOODBYES)
+    assert "Hangup" not in last.xml
+
+
+def test_silence_in_the_language_menu(caller: Caller) -> None:
+    """Before a language is chosen, silence repeats the language menu; three reach a person."""
+    caller.call()
+    first = caller.silence()
+    assert [said("prompt:voice_no_input", CONTENT.base), *language_menu()] == first.said
+    caller.silence()
+    third = caller.silence()
+    assert third.first("Dial") is not None
+    back = caller.dial_ends("failed")
+    assert [said("prompt:voice_no_person", CONTENT.base), *language_menu()] == back.said
+
+
+# -- a person ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("keys", "lang"), [
+    ((), CONTENT.base), ((key_of("en"),), "en"), ((key_of("en"), "1", "1"), "en"),
+], ids=["language menu", "main menu", "answer"])
+def test_zero_reaches_a_person_everywhere(caller: Caller, keys: tuple[str, ...],
+                                          lang: str) -> None:
+    """0 puts the caller through from any menu, the language menu and answers included."""
+    caller.call()
+    for key in keys:
+        caller.press(key)
+    reply = caller.press("0")
+    assert [said("prompt:voice_connecting", lang)] == reply.said
+    dial = reply.first("Dial")
+    assert dial is not None and dial.get("action", "").endswith("/_person/done?n=0")
+    assert [number.text for number in dial.iter("Number")] == STAFF
+
+
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "canceled", ""])
+def test_nobody_answers_112_and_back_to_the_main_menu(caller: Caller, status: str) -> None:
+    """When no staff phone answers, the caller hears 112 and the main menu, never a hang-up."""
+    reach(caller, "en", "0")
+    reply = caller.dial_ends(status)
+    assert [said("prompt:voice_no_person", "en"), said("menu:main", "en")] == reply.said
+    assert CONTENT.contacts.emergency in reply.said[0]
+    redirect = reply.after("Gather")
+    assert redirect is not None and redirect.text == "/voice/en/main/silence?n=1"
+
+
+def test_after_talking_to_a_person_goodbye(caller: Caller) -> None:
+    """When the call with staff is over and the caller is still there: a goodbye."""
+    reach(caller, "en", "0")
+    reply = caller.dial_ends("completed")
+    assert [said("prompt:voice_goodbye", "en")] == reply.said
+
+
+def test_without_staff_numbers_the_caller_hears_112(content_copy: Path) -> None:
+    """With no staff number configured, 0 says nobody can come (with 112), then the menu."""
+    contacts = content_copy / "content" / "contacts.yaml"
+    text = contacts.read_text()
+    contacts.write_text(text[:text.index("staff:")])
+    caller = Caller(app_on(content_copy).test_client())
+    reach(caller, "nl")
+    reply = caller.press("0")
+    assert [said("prompt:voice_no_person", "nl"), said("menu:main", "nl")] == reply.said
+    assert reply.first("Dial") is None
+
+
+# -- URLs we never hand out -------------------------------------------------------------------
+
+MAIN_NL = "/voice/nl/main/key"
+LANGUAGE_MENU = "/voice/_/_languages/key"
+
+
+@pytest.mark.parametrize(("path", "fields", "action", "first"), [
+    # an unknown language: the language menu
+    ("/voice/xx/main/key", {"Digits": "1"}, LANGUAGE_MENU, None),
+    ("/voice/xx/_languages/key", {"Digits": "2"}, LANGUAGE_MENU, None),
+    ("/voice/NL/main", {}, LANGUAGE_MENU, None),
+    ("/voice/_/main/key", {"Digits": "1"}, LANGUAGE_MENU, None),
+    ("/voice/xx/_person/done?n=0", {"DialCallStatus": "failed"}, LANGUAGE_MENU,
+     "prompt:voice_no_person"),
+    # an unknown node: the main menu
+    ("/voice/nl/no-such-node/key", {"Digits": "1"}, MAIN_NL, None),
+    ("/voice/nl/no-such-node/silence?n=1", {}, MAIN_NL, None),
+    ("/voice/nl/_person/key", {"Digits": "1"}, MAIN_NL, None),
+    ("/voice/nl/b8-3/99999999999999999999", {}, MAIN_NL, None),
+    ("/voice/nl/main/key/extra/parts", {"Digits": "1"}, MAIN_NL, None),
+    # a counter or page we never wrote: as if it were the first silence
+    ("/voice/nl/b8-3/silence?n=99999999999999999999", {}, "/voice/nl/b8-3/key",
+     "prompt:voice_no_input"),
+    ("/voice/nl/b8-3/silence?n=abc", {}, "/voice/nl/b8-3/key", "prompt:voice_no_input"),
+    ("/voice/nl/b8-3/silence?n=-1", {}, "/voice/nl/b8-3/key", "prompt:voice_no_input"),
+    ("/voice/nl/b8-3/silence", {}, "/voice/nl/b8-3/key", "prompt:voice_no_input"),
+    ("/voice/nl/b8-3/key?page=99999999999999999999", {"Digits": "#"}, "/voice/nl/b8-3/key",
+     "answer:b8-3"),
+    ("/voice/nl/_person/done?n=99999", {"DialCallStatus": "busy"}, MAIN_NL,
+     "prompt:voice_no_person"),
+])
+def test_a_tampered_url_lands_on_a_menu(client: FlaskClient, path: str, fields: dict[str, str],
+                                         action: str, first: str | None) -> None:
+    """A URL we never handed out gets a menu (language or main), never an error."""
+    reply = post_voice(client, path, voice_params(CALLER_NUMBER, HELPLINE_NUMBER, "CA" + "2" * 32,
+                                                  **fields))
+    assert (reply.status, reply.mimetype) == (200, "text/xml"), reply.xml
+    check_call_flow(check_twiml(reply.xml), GOODBYES)
+    gather = reply.first("Gather")
+    assert gather is not None and action == gather.get("action")
+    if first is not None:
+        lang = path.split("/")[2] if path.split("/")[2] in LANGS else CONTENT.base
+        assert said(first, lang) == reply.said[0]
+
+
+def test_an_unknown_language_lands_on_the_language_menu(client: FlaskClient) -> None:
+    """A language code that is not (or no longer) served: the language menu, in full."""
+    reply = post_voice(client, "/voice/xx/main/silence?n=1",
+                       voice_params(CALLER_NUMBER, HELPLINE_NUMBER, "CA" + "3" * 32))
+    assert reply.status == 200
+    assert language_menu() == reply.said
+
+
+# -- signatures -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/voice", "/voice/nl/main", "/voice/nl/main/key", "/voice/nl/main/silence?n=1",
+    "/voice/nl/_person/done?n=0", "/voice/something/else/entirely",
+])
+def test_unsigned_or_forged_requests_are_refused(client: FlaskClient, path: str) -> None:
+    """Without Twilio's valid signature every voice URL answers 403, follow-ups included."""
+    params = voice_params(CALLER_NUMBER, HELPLINE_NUMBER, "CA" + "4" * 32, Digits="1",
+                          DialCallStatus="completed")
+    assert client.post(path, data=params).status_code == 403
+    forged = {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}
+    assert client.post(path, data=params, headers=forged).status_code == 403
+    other_digits = {"X-Twilio-Signature": sign(path, {**params, "Digits": "2"})}
+    assert client.post(path, data=params, headers=other_digits).status_code == 403
+    assert post_signed(client, path, params).status_code == 200
+
+
+# -- Redis down, content missing --------------------------------------------------------------
+
+@pytest.mark.redis_server
+def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> None:
+    """Voice keeps no state: with the Redis server stopped, a whole call goes on as usual."""
+    app = make_app(REDIS_URL=redis_server.url)
+    redis_server.stop()
+    try:
+        assert not app.extensions["helpline.store"].ping(), "Redis should be down here"
+        caller = Caller(app.test_client())
+        assert [said("prompt:voice_keys", "en"), said("menu:main", "en")] == (
+            reach(caller, "en").said)
+        caller.press("2")
+        assert said("answer:where-help", "en") == caller.press("1").said[0]
+        assert [h.slow for h in caller.press("2").heard] == [True, False]
+        caller.silence()
+        caller.press("9")
+        caller.press("0")
+        assert said("prompt:voice_no_person", "en") == caller.dial_ends("no-answer").said[0]
+    finally:
+        redis_server.start()
+
+
+def test_a_bug_offers_the_language_menu_not_an_error(embedded_app: Flask,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should deciding the next step ever fail, the caller gets the language menu, not a 500."""
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(VoiceBook, "after_key", broken)
+    caller = Caller(embedded_app.test_client())
+    caller.call()
+    assert language_menu() == caller.press("1").said
+
+
+def test_without_content_the_caller_hears_112(tmp_path: Path) -> None:
+    """If content never loaded, a call hears (in Dutch and English) that the line is down: 112."""
+    client = make_app(HELPLINE_CONTENT_DIR=str(tmp_path / "nothing")).test_client()
+    reply = Caller(client).call()
+    assert [h.language for h in reply.heard] == ["nl-NL", "en-GB"]
+    assert all("112" in text for text in reply.said)
+
+
+# -- golden transcripts -----------------------------------------------------------------------
+
+def short_call(client: FlaskClient, lang: str) -> list[str]:
+    """Call, choose ``lang``, a topic, an answer, then the main menu; return what was heard."""
+    caller = Caller(client)
+    reach(caller, lang, "1", "1", "9")
+    return caller.transcript
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_golden_transcript(embedded_app: Flask, lang: str) -> None:
+    """A short call in each language says exactly what tests/golden/voice-<lang>.txt says."""
+    transcript = "\n".join(short_call(embedded_app.test_client(), lang)) + "\n"
+    path = GOLDEN / f"voice-{lang}.txt"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(transcript, encoding="utf-8")
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(PROJECT)} is missing: run UPDATE_GOLDEN=1 pytest "
+                    "tests/test_voice.py -k golden, read the file, and commit it")
+    assert path.read_text(encoding="utf-8") == transcript, (
+        f"the call in {lang} changed: if that is intended, run UPDATE_GOLDEN=1 pytest "
+        "tests/test_voice.py -k golden and review the diff")
+

@@ -1,0 +1,94 @@
+"""The speakable units: one text per (unit, language), the same numbering as SMS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpline.content import load_content
+from helpline.content.prompt_keys import PROMPT_KEYS
+from helpline.voice_script import (
+    BUILDING_BLOCKS,
+    PROMPT_UNITS,
+    has_slow_variant,
+    spoken_units,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = load_content(ROOT / "content", ROOT / "prompts")
+LANGS = list(CONTENT.languages)
+
+
+def test_every_voice_prompt_is_a_unit_or_a_building_block() -> None:
+    """A new voice_* prompt key must be spoken somewhere: as a unit or inside one."""
+    voice_keys = {key for key in PROMPT_KEYS if key.startswith("voice_")}
+    assert voice_keys == set(PROMPT_UNITS) | set(BUILDING_BLOCKS)
+    assert not set(PROMPT_UNITS) & set(BUILDING_BLOCKS)
+
+
+def test_unit_ids_are_the_documented_ones() -> None:
+    """Every language has the same prompt, menu and answer units; lang:<code> only its own."""
+    units = spoken_units(CONTENT)
+    tree = CONTENT.tree
+    for lang in LANGS:
+        expected = ({f"prompt:{key}" for key in PROMPT_UNITS}
+                    | {f"menu:{menu}" for menu in tree.menus}
+                    | {f"answer:{answer}" for answer in tree.answers}
+                    | {f"lang:{lang}"})
+        assert expected == {unit for unit, code in units if code == lang}
+    assert len(units) == len(LANGS) * (len(PROMPT_UNITS) + len(tree.menus) + len(tree.answers) + 1)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_units_are_filled_in_and_not_empty(lang: str) -> None:
+    """No unit is empty or still holds a {placeholder}; 112 is in the welcome."""
+    units = spoken_units(CONTENT)
+    for (unit, code), text in units.items():
+        if code == lang:
+            assert text.strip(), unit
+            assert "{" not in text and "}" not in text, (unit, text)
+    assert CONTENT.contacts.emergency in units[("prompt:voice_welcome", lang)]
+    assert CONTENT.contacts.emergency in units[("prompt:voice_no_person", lang)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_menu_unit_numbers_options_like_sms(lang: str) -> None:
+    """menu:<id> says the title, then each option with the key SMS shows for it, in order."""
+    units = spoken_units(CONTENT)
+    prompts = CONTENT.prompts[lang]
+    for menu, options in CONTENT.tree.menus.items():
+        text = units[(f"menu:{menu}", lang)]
+        assert text.startswith(prompts.menus[menu].rstrip("?"))
+        positions = []
+        for key, option in enumerate(options, start=1):
+            label = (prompts.menus[option] if CONTENT.tree.is_menu(option)
+                     else CONTENT.answers[lang][option].title).rstrip("?")
+            line = prompts.text["voice_option"].format(label=label, key=key)
+            assert line in text, (menu, line)
+            positions.append(text.index(line))
+        assert positions == sorted(positions)
+
+
+def test_language_line_says_its_own_key() -> None:
+    """lang:<code> names the key that language has in the language menu (its position)."""
+    units = spoken_units(CONTENT)
+    for position, lang in enumerate(LANGS, start=1):
+        expected = CONTENT.prompts[lang].text["voice_choose_language"].format(key=position)
+        assert expected == units[(f"lang:{lang}", lang)]
+
+
+def test_answer_unit_is_the_spoken_text() -> None:
+    """answer:<id> is what staff wrote to be heard (``say``, else ``text``)."""
+    units = spoken_units(CONTENT)
+    for lang in LANGS:
+        for answer, text in CONTENT.answers[lang].items():
+            assert text.spoken == units[(f"answer:{answer}", lang)]
+
+
+@pytest.mark.parametrize(("unit", "slow"), [
+    ("answer:b8-3", True), ("menu:main", False), ("prompt:voice_keys", False), ("lang:nl", False),
+])
+def test_only_answers_have_a_slow_variant(unit: str, slow: bool) -> None:
+    """Key 2 after an answer reads it slowly; nothing else is ever heard slowly."""
+    assert slow == has_slow_variant(unit)

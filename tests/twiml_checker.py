@@ -1,0 +1,106 @@
+"""Check voice TwiML against Twilio's documented verbs and attributes, and our own rules.
+
+The allow-list holds what Twilio's TwiML reference documents for the verbs a helpline call
+may use; anything else (a typo in an attribute, a verb Twilio does not know) fails.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+
+_SSML = frozenset({"break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub",
+                   "w"})
+
+# element -> (allowed attributes, allowed children)
+ALLOWED: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
+    "Response": (frozenset(), frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Dial",
+                                         "Hangup"})),
+    "Say": (frozenset({"voice", "language", "loop"}), _SSML),
+    "prosody": (frozenset({"rate", "pitch", "volume"}), _SSML),
+    "break": (frozenset({"strength", "time"}), frozenset()),
+    "Play": (frozenset({"loop", "digits"}), frozenset()),
+    "Pause": (frozenset({"length"}), frozenset()),
+    "Gather": (frozenset({"action", "method", "timeout", "speechTimeout", "maxSpeechTime",
+                          "profanityFilter", "finishOnKey", "numDigits", "partialResultCallback",
+                          "partialResultCallbackMethod", "language", "hints", "bargeIn", "debug",
+                          "actionOnEmptyResult", "speechModel", "enhanced", "input"}),
+               frozenset({"Say", "Play", "Pause"})),
+    "Redirect": (frozenset({"method"}), frozenset()),
+    "Dial": (frozenset({"action", "method", "timeout", "hangupOnStar", "timeLimit", "callerId",
+                        "record", "trim", "answerOnBridge", "ringTone", "sequential"}),
+             frozenset({"Number", "Client", "Sip", "Conference", "Queue"})),
+    "Number": (frozenset({"sendDigits", "url", "method", "statusCallbackEvent", "statusCallback",
+                          "statusCallbackMethod"}), frozenset()),
+    "Hangup": (frozenset(), frozenset()),
+}
+
+_VALUES: Mapping[str, Callable[[str], bool]] = {
+    "method": lambda v: v in ("GET", "POST"),
+    "input": lambda v: v in ("dtmf", "speech", "dtmf speech"),
+    "finishOnKey": lambda v: all(c in "0123456789#*" for c in v),
+    "numDigits": lambda v: v.isdecimal() and int(v) > 0,
+    "timeout": lambda v: v.isdecimal() and int(v) > 0,
+    "actionOnEmptyResult": lambda v: v in ("true", "false"),
+    "language": lambda v: re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", v) is not None,
+    "rate": lambda v: v in ("x-slow", "slow", "medium", "fast", "x-fast")
+    or re.fullmatch(r"\d+%", v) is not None,
+    "length": lambda v: v.isdecimal(),
+}
+
+
+def check_twiml(xml: str) -> ET.Element:
+    """Parse ``xml`` and fail unless it is well-formed TwiML of allowed verbs and attributes."""
+    assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>'), xml[:80]
+    root = ET.fromstring(xml)
+    assert root.tag == "Response", root.tag
+
+    def visit(element: ET.Element) -> None:
+        assert element.tag in ALLOWED, f"<{element.tag}> is not a TwiML verb we allow"
+        attributes, children = ALLOWED[element.tag]
+        for name, value in element.attrib.items():
+            assert name in attributes, f"<{element.tag} {name}=...> is not a Twilio attribute"
+            check = _VALUES.get(name)
+            assert check is None or check(value), f"<{element.tag} {name}={value!r}>"
+        for child in element:
+            assert child.tag in children, f"<{child.tag}> cannot be inside <{element.tag}>"
+            visit(child)
+        if element.tag in ("Say", "Play", "Redirect", "Number"):
+            assert "".join(element.itertext()).strip(), f"<{element.tag}> is empty"
+
+    visit(root)
+    return root
+
+
+def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
+    """Fail unless the document never strands a caller.
+
+    Every Gather waits for one key for 8 seconds with # usable as a key, and is followed by
+    a Redirect (Twilio falls through on silence); the document ends in that Redirect, or in
+    a Dial with an action, or (only) after a goodbye, which is the one way a call may end.
+    """
+    verbs = list(root)
+    assert verbs, "an empty document hangs up on the caller"
+    for index, verb in enumerate(verbs):
+        if verb.tag == "Gather":
+            assert verb.attrib.get("numDigits") == "1"
+            assert verb.attrib.get("timeout") == "8"
+            assert verb.attrib.get("finishOnKey") == ""
+            assert verb.attrib.get("actionOnEmptyResult") == "false"
+            assert verb.attrib.get("action"), "a Gather without action posts to itself"
+            if "speech" in verb.attrib.get("input", "dtmf"):
+                assert verb.attrib.get("language"), "speech needs the language's locale"
+            following = verbs[index + 1] if index + 1 < len(verbs) else None
+            assert following is not None and following.tag == "Redirect", (
+                "a Gather must be followed by a Redirect")
+        if verb.tag == "Dial":
+            assert verb.attrib.get("action"), "a Dial without action ends the call after it"
+            assert verb.attrib.get("timeout") == "20"
+        assert verb.tag != "Hangup", "never hang up on a caller"
+    last = verbs[-1]
+    if last.tag in ("Redirect", "Dial"):
+        return
+    said = "".join(last.itertext()).strip()
+    assert last.tag in ("Say", "Play") and said in goodbyes, (
+        f"the call ends after <{last.tag}>{said}</{last.tag}>, which is not a goodbye")
