@@ -1,6 +1,6 @@
 """A load generator: concurrent clients posting signed, Twilio-shaped webhooks over loopback.
 
-Each client keeps one HTTP/1.1 connection and walks a script: an SMS conversation (a new
+Each client keeps an HTTP/1.1 connection for a few requests and walks a script: an SMS conversation (a new
 number each time, its language in turn) or a phone call that follows the ``<Gather>`` and
 ``<Redirect>`` of every answer, pressing the keys of its script. Every request is signed as
 Twilio signs it, against ``PUBLIC_URL``. A run is bounded in time and in requests.
@@ -144,6 +144,11 @@ class Run:
     def requests(self) -> int:
         return len(self.latencies)
 
+    def add(self, other: Run) -> Run:
+        """Return this run and ``other`` taken together, as if one."""
+        return Run(self.name, self.seconds + other.seconds, self.latencies + other.latencies,
+                   self.statuses + other.statuses, self.errors + other.errors)
+
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
@@ -184,13 +189,21 @@ async def _read(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
     return status, await reader.readexactly(length), closing
 
 
+# Requests per connection: a client that kept one connection for the whole run would stay with
+# the worker that accepted it, and an uneven share of clients per worker would then decide the
+# result. Twilio, too, does not keep one connection per caller.
+REQUESTS_PER_CONNECTION = 10
+
+
 async def _client(port: int, script: Script, run: Run, measure_from: float, end: float,
                   limit: int) -> None:
     validator = RequestValidator(TOKEN)
     status: int | None = None
     body = b""
     connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-    while time.perf_counter() < end and run.requests < limit:
+    for sent in itertools.count(1):
+        if time.perf_counter() >= end or run.requests >= limit:
+            break
         path, params = script.next(status, body)
         data = encode(port, path, params, validator)
         started = time.perf_counter()
@@ -204,7 +217,7 @@ async def _client(port: int, script: Script, run: Run, measure_from: float, end:
             run.errors += 1
             status, body, closing = None, b"", True
         done = time.perf_counter()
-        if closing and connection is not None:
+        if (closing or sent % REQUESTS_PER_CONNECTION == 0) and connection is not None:
             connection[1].close()
             connection = None
         if measure_from <= done <= end and status is not None:
