@@ -20,8 +20,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environment(config.environ()))
     if test_config is not None:
         app.config.update(test_config)
-    # A CLI command (check, build-audio ...) runs inside click; a web server does not.
-    serving = click.get_current_context(silent=True) is None
+    # A web server (gunicorn, or `flask run`) serves; other CLI commands (check ...) do not.
+    context = click.get_current_context(silent=True)
+    serving = context is None or context.info_name == "run"
     app.config["HELPLINE_SERVING"] = serving
     logs.configure(app, serving)
     config.finish(app.config, serving=serving)
