@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from . import catalog, cli, config, health, logs, safety, sms, store, voice
+from . import catalog, cli, config, health, logs, metrics, safety, sms, store, voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     catalog.init_app(app)
     store.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)

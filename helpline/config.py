@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_RELOAD_SECONDS": 5,
     "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "HELPLINE_PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
+    # Where the audio build writes the spoken prompts and answers (a volume in docker-compose).
+    "HELPLINE_AUDIO_DIR": str(PROJECT_ROOT / "var" / "audio"),
 }
 
 _INTEGERS = {"HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL", "HELPLINE_SMS_PER_NUMBER",

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
 from . import catalog as catalog_module
-from . import clock, engine, hours, identity, sms_input, stats
+from . import clock, engine, hours, identity, metrics, sms_input, stats
 from .catalog import Catalog
 from .content import ROOT
 from .handoff import Desk, Thread, looks_like_ref, passable
@@ -28,6 +28,10 @@ bp = Blueprint("sms", __name__)
 # Said when the content could not be loaded at all (never after a good load).
 UNAVAILABLE = ("Hulplijn tijdelijk niet bereikbaar. In gevaar? Bel 112. / "
                "Helpline temporarily unavailable. In danger? Call 112.")
+
+
+# Outcomes that are an abuse limit at work, and the ``limit`` label /metrics counts them under.
+_LIMITS = {"rate_limited": "number", "reply_capped": "replies"}
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,10 @@ def incoming_sms() -> ResponseReturnValue:
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
     node = outcome.node if outcome.event in ("answer", "menu") else None
     stats.count(store, f"sms.{outcome.event}", lang=outcome.lang, node=node)
+    if outcome.event in _LIMITS:
+        metrics.count("rate_limited", channel="sms", limit=_LIMITS[outcome.event])
+    if outcome.event == "handoff.opened":
+        metrics.count("handoffs", channel="sms")
     if outcome.event.startswith("handoff."):
         # What happened, never to whom or what was written.
         log.info("sms: %s (%s), %d message(s) passed on", outcome.event, outcome.lang,

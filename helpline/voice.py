@@ -16,7 +16,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import callbacks, clock, identity, stats
+from . import callbacks, clock, identity, metrics, stats
 from . import catalog as catalog_module
 from .sealed import Sealer
 from .signature import twilio_signed
@@ -82,6 +82,8 @@ def _count(turn: Turn) -> None:
     """Count, anonymously, callers who ask for a person, by hours, and callback requests."""
     asks = (turn.node == PERSON and turn.kind in (Kind.PLAY, Kind.DIAL)) or (
         turn.node.startswith(REGION) and turn.kind is Kind.PLAY)
+    if turn.kind is Kind.DIAL:
+        metrics.count("handoffs", channel="voice")
     if asks:
         event = "voice.coordinator" if turn.node.startswith(REGION) else "voice.person"
         stats.count(get_store(), event, lang=turn.lang, hours="closed" if turn.closed else "open")
