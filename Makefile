@@ -1,5 +1,5 @@
 # Shortcuts; the scripts are the source of truth (they work without make, too).
-.PHONY: run test check lint
+.PHONY: run test check lint bench
 
 run:    ## set up .venv and run the helpline on http://127.0.0.1:5000 (PORT to change)
 	./scripts/run
@@ -12,3 +12,6 @@ check:  ## validate prompts/ and content/
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/mypy
+
+bench:  ## benchmark the helpline under gunicorn + Redis against a fixed-TwiML ceiling (about 3 minutes)
+	./bench/run

@@ -9,27 +9,32 @@ import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import catalog, cli, config, health, logs, sms, staff, store, voice
+from . import catalog, cli, config, health, logs, metrics, safety, sms, staff, store, voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the helpline app: defaults, then environment, then ``test_config``."""
     app = Flask(__name__)
+    # Twilio does not follow redirects: an odd URL ("/voice//key") must reach a view, not a 308.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(config.DEFAULTS)
     app.config.update(config.from_environment(config.environ()))
     if test_config is not None:
         app.config.update(test_config)
-    # A CLI command (check, build-audio ...) runs inside click; a web server does not.
-    serving = click.get_current_context(silent=True) is None
+    # A web server (gunicorn, or `flask run`) serves; other CLI commands (check ...) do not.
+    context = click.get_current_context(silent=True)
+    serving = context is None or context.info_name == "run"
     app.config["HELPLINE_SERVING"] = serving
     logs.configure(app, serving)
     config.finish(app.config, serving=serving)
 
     catalog.init_app(app)
     store.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    safety.init_app(app)
     staff.init_app(app)
     proxies = int(app.config["HELPLINE_TRUSTED_PROXIES"])
     if proxies:  # believe the proxies' X-Forwarded-Proto and -For, and only theirs

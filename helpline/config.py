@@ -27,10 +27,18 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_SMS_PER_NUMBER": 20,
     "HELPLINE_SMS_PER_NUMBER_WINDOW": 600,
     "HELPLINE_SMS_REPLIES_PER_MINUTE": 300,
+    # Reaching a person: how long a callback request is kept; how long after a texter's last
+    # message staff may still answer them (no unasked-for texts after that); how long an SMS
+    # hand-off's thread is kept after the texter's last message.
+    "HELPLINE_CALLBACK_TTL": 7 * 24 * 3600,
+    "HELPLINE_HANDOFF_WINDOW": 30 * 60,
+    "HELPLINE_HANDOFF_TTL": 24 * 3600,
     # How often (seconds) a running app looks for edited content files; 0 turns this off.
     "HELPLINE_RELOAD_SECONDS": 5,
     "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "HELPLINE_PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
+    # Where the audio build writes the spoken prompts and answers (a volume in docker-compose).
+    "HELPLINE_AUDIO_DIR": str(PROJECT_ROOT / "var" / "audio"),
     # The staff page (/staff/): one login. The hash is werkzeug's generate_password_hash(); with
     # neither set the page is off (404).
     "HELPLINE_STAFF_USER": None,
@@ -41,7 +49,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _INTEGERS = {"HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL", "HELPLINE_SMS_PER_NUMBER",
-             "HELPLINE_SMS_PER_NUMBER_WINDOW", "HELPLINE_SMS_REPLIES_PER_MINUTE"}
+             "HELPLINE_SMS_PER_NUMBER_WINDOW", "HELPLINE_SMS_REPLIES_PER_MINUTE",
+             "HELPLINE_CALLBACK_TTL", "HELPLINE_HANDOFF_WINDOW", "HELPLINE_HANDOFF_TTL"}
 
 
 class ConfigError(RuntimeError):

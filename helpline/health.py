@@ -1,4 +1,4 @@
-"""``GET /healthz``: is the content loaded and current, and can the store be reached."""
+"""``GET /healthz``: content version, store reachable, and audio coverage per language."""
 
 from __future__ import annotations
 
@@ -6,9 +6,31 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from . import catalog
+from .catalog import Catalog
 from .store import get_store
 
 bp = Blueprint("health", __name__)
+
+
+def audio_coverage(current: Catalog) -> dict[str, float | None]:
+    """Return per language the share (0 to 1) of spoken texts with a built audio file.
+
+    None means not known. The audio build fills this in; until it exists no language has
+    audio, and callers hear ``<Say>`` (the fallback), which is not a fault.
+    """
+    return dict.fromkeys(current.content.languages)
+
+
+def _audio(current: Catalog) -> dict[str, object]:
+    coverage = audio_coverage(current)
+    known = [share for share in coverage.values() if share is not None]
+    if len(known) < len(coverage):
+        status = "unknown"
+    elif all(share >= 1 for share in known):
+        status = "complete"
+    else:
+        status = "missing" if not any(known) else "partial"
+    return {"status": status, "coverage": coverage}
 
 
 @bp.get("/healthz")
@@ -31,4 +53,7 @@ def healthz() -> ResponseReturnValue:
         "store": {"status": "ok" if store_ok else "unreachable",
                   "kind": "embedded" if store.embedded else "redis"},
     }
+    if current is not None:
+        # Audio never makes the helpline unhealthy: a missing file is spoken with <Say>.
+        body["audio"] = _audio(current)
     return jsonify(body), 200 if current is not None and store_ok else 503

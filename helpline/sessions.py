@@ -23,8 +23,7 @@ class Sessions:
     def load(self, number_key: str) -> tuple[State | None, str | None]:
         """Return the saved state (if any) and the remembered language (if any)."""
         try:
-            raw = self.store.get_json("session", number_key)
-            lang = self.store.get_json("lang", number_key)
+            raw, lang = self.store.get_jsons(("session", "lang"), number_key)
         except StoreUnavailable:
             log.warning("store unreachable: answering without conversation state")
             return None, None
@@ -32,10 +31,11 @@ class Sessions:
 
     def save(self, number_key: str, state: State) -> None:
         data = {"lang": state.lang, "node": state.node, "page": state.page}
+        values: dict[str, tuple[Any, int]] = {"session": (data, self.session_ttl)}
+        if state.lang is not None:
+            values["lang"] = (state.lang, self.language_ttl)
         try:
-            self.store.set_json("session", number_key, data, self.session_ttl)
-            if state.lang is not None:
-                self.store.set_json("lang", number_key, state.lang, self.language_ttl)
+            self.store.set_jsons(number_key, values)
         except StoreUnavailable:
             log.warning("store unreachable: conversation state not saved")
 

@@ -8,7 +8,7 @@ set), so they are left out of the figures.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 import click
@@ -103,7 +103,7 @@ class Call:
         heard = list(step.heard)
         for _ in range(MAX_REDIRECTS):
             if step.next != "redirect" or step.url is None:
-                return CallStep(tuple(heard), step.next, step.url, step.otherwise, step.phones)
+                return replace(step, heard=tuple(heard))
             step = self.request(step.url)
             heard += step.heard
         raise WebhookFailed(step.url or "?", 508)
@@ -112,10 +112,12 @@ class Call:
         """Ring the helpline."""
         return self.settle(self.request("/voice", CallStatus="ringing"))
 
-    def press(self, step: CallStep, key: str) -> CallStep:
-        """Press ``key`` while ``step`` waits for one."""
+    def enter(self, step: CallStep, digits: str) -> CallStep:
+        """Enter ``digits`` (what the Gather of ``step`` posts; "" is an empty entry)."""
         assert step.next == "key" and step.url is not None
-        return self.settle(self.request(step.url, Digits=key))
+        if not digits and not step.empty:
+            return self.silence(step)  # Twilio posts nothing: the document goes on
+        return self.settle(self.request(step.url, Digits=digits))
 
     def silence(self, step: CallStep) -> CallStep:
         """Press nothing: Twilio goes on with the rest of the document."""
@@ -166,8 +168,9 @@ KEYS = frozenset("0123456789*#")
 def simulate_call(number: str, dialled: str | None) -> None:
     """Call the helpline: hear what would be said or played, type keys. Ctrl-D hangs up.
 
-    Type a key (0-9, * or #) and Enter; several keys are pressed one after the other.
-    Enter alone is silence: no key before the wait runs out.
+    Type a key (0-9, * or #) and Enter; several keys are pressed one after the other (a
+    postcode: its four digits, or # alone). Enter alone is silence: no key before the wait
+    runs out.
     """
     click.echo("Type a key (0-9, * or #) and Enter. Enter alone: silence. Ctrl-D: hang up.")
     stdin = click.get_text_stream("stdin")
@@ -180,7 +183,7 @@ def simulate_call(number: str, dialled: str | None) -> None:
                 click.echo("(the helpline ends the call)")
                 return
             if step.next == "dial":
-                click.echo(f"(the call is put through: {step.phones} staff phone"
+                click.echo(f"(the call is put through: {step.phones} phone"
                            f"{'s ring' if step.phones > 1 else ' rings'})")
                 answer = _read(stdin, "answered? y = a person answers and the talk ends, "
                                       "Enter = nobody answers> ")
@@ -205,7 +208,9 @@ def simulate_call(number: str, dialled: str | None) -> None:
                     step = _show(call.silence(step))
                     continue
                 queued = list(keys)
-            step = _show(call.press(step, queued.pop(0)))
+            digits, used = step.entry("".join(queued))
+            del queued[:used]
+            step = _show(call.enter(step, digits))
     except WebhookFailed as failed:
         click.echo(f"({failed.path} answered {failed.status}{_why(failed)}: Twilio would say that "
                    "an application error occurred and hang up)")

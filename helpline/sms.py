@@ -9,12 +9,16 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
 from . import catalog as catalog_module
-from . import engine, identity, sms_input, stats
+from . import clock, engine, hours, identity, metrics, sms_input, stats
 from .catalog import Catalog
+from .content import ROOT
+from .handoff import Desk, Thread, looks_like_ref, passable
 from .limits import Limits
+from .sealed import Sealer
 from .sessions import Sessions
 from .signature import twilio_signed
-from .store import get_store
+from .sms_book import HANDOFF_ENDED
+from .store import StoreUnavailable, get_store
 from .twiml import sms_reply
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,10 @@ UNAVAILABLE = ("Hulplijn tijdelijk niet bereikbaar. In gevaar? Bel 112. / "
                "Helpline temporarily unavailable. In danger? Call 112.")
 
 
+# Outcomes that are an abuse limit at work, and the ``limit`` label /metrics counts them under.
+_LIMITS = {"rate_limited": "number", "reply_capped": "replies"}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The reply to one message (None: send nothing) and what to count about it."""
@@ -34,29 +42,124 @@ class Outcome:
     event: str
     lang: str | None = None
     node: str | None = None
+    sends: tuple[tuple[str, str], ...] = ()  # (number, text): hand-off messages to others
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
-           body: str) -> Outcome:
-    """Work out the reply to one incoming message."""
+           body: str, desk: Desk | None = None, sender: str = "") -> Outcome:
+    """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``).
+
+    With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
+    hand-off writes to staff, and asking for a person in opening hours opens one.
+    """
     state, known_lang = sessions.load(number_key)
     current_lang = state.lang if state else known_lang
     choices = engine.choices(catalog.rules, state)
     request_ = sms_input.parse(body, catalog.keywords, current_lang, choices)
-    if isinstance(request_, sms_input.OptOut):
+    try:
+        thread = desk.of_texter(number_key) if desk is not None else None
+    except StoreUnavailable:
+        # No hand-offs without the store: the menus go on, a person is "call us" for now.
+        desk, thread = None, None
+    if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
+        # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
+        told = _closed_for_staff(catalog, desk, thread)
         sessions.forget(number_key)
-        return Outcome(None, "opt_out")
-    if isinstance(request_, sms_input.TwilioHandled):
+        if isinstance(request_, sms_input.OptOut):
+            return Outcome(None, "opt_out", sends=told)
+        wiped = catalog.sms.wiped(request_.lang).text
+        return _capped(limits, Outcome(wiped, "wipe", request_.lang, sends=told))
+    if isinstance(request_, sms_input.TwilioHandled) and thread is None:
+        # In a hand-off a "yes" is an answer to staff: it is passed on (Twilio still
+        # handles its opt-in; we send the texter nothing either way).
         return Outcome(None, "twilio_keyword")
-    if isinstance(request_, sms_input.Wipe):
-        sessions.forget(number_key)
-        return _capped(limits, Outcome(catalog.sms.wiped(request_.lang).text, "wipe", request_.lang))
+    if desk is not None:
+        staff_key = desk.staff_key(sender)
+        words = body.split(maxsplit=1)
+        if staff_key is not None and words and looks_like_ref(words[0]):
+            return _from_staff(catalog, desk, staff_key, words[0], words[1] if len(words) > 1 else "")
     if not limits.allow_message(number_key):
         return Outcome(None, "rate_limited")
+    if desk is not None and thread is not None:
+        return _to_staff(catalog, sessions, desk, thread, number_key, body)
+    if isinstance(request_, sms_input.TwilioHandled):  # (handled above: narrows the type)
+        return Outcome(None, "twilio_keyword")
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
     sessions.save(number_key, new_state)
+    if screen.node == engine.PERSON and new_state.lang is not None:
+        return _capped(limits, _person(catalog, desk, number_key, sender, new_state.lang, screen,
+                                       body if isinstance(request_, engine.Unknown) else ""))
     text = catalog.sms.reply(new_state.lang, screen).text
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
+
+
+def _person(catalog: Catalog, desk: Desk | None, number_key: str, sender: str, lang: str,
+            screen: engine.Screen, question: str) -> Outcome:
+    """A texter asks for a person: hand them to staff in opening hours, else say when."""
+    content = catalog.content
+    if desk is None or not desk.staff or not hours.is_open(content.hours, desk.now):
+        return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
+    thread = desk.open(number_key, sender, lang)
+    name = content.language(lang).staff_name
+    new = catalog.sms.staff("staff_new", ref=thread.ref, language=name,
+                            close=content.contacts.staff_close_word)
+    sends = [(number, new) for number in desk.staff]
+    if question.strip():
+        sends += [(number, f"{thread.ref} {name}: {passable(question)}") for number in desk.staff]
+    return Outcome(catalog.sms.handoff_opened(lang).text, "handoff.opened", lang, screen.node,
+                   tuple(sends))
+
+
+def _to_staff(catalog: Catalog, sessions: Sessions, desk: Desk, thread: Thread, number_key: str,
+              body: str) -> Outcome:
+    """A texter in a hand-off writes: to the staff member who answers (9 stops it)."""
+    if body.strip() == "9":
+        desk.close(thread)
+        sessions.save(number_key, engine.State(thread.lang, ROOT))
+        text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
+        closed = catalog.sms.staff("staff_closed", ref=thread.ref)
+        return Outcome(text, "handoff.closed", thread.lang,
+                       sends=tuple((n, closed) for n in desk.recipients(thread)))
+    thread = desk.texter_wrote(thread)
+    name = catalog.content.language(thread.lang).staff_name
+    forwarded = f"{thread.ref} {name}: {passable(body)}"
+    return Outcome(None, "handoff.message", thread.lang,
+                   sends=tuple((n, forwarded) for n in desk.recipients(thread)))
+
+
+def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: str) -> Outcome:
+    """A staff number writes with a reference: answer, or stop, that hand-off."""
+    ref = ref.upper()
+    sms = catalog.sms
+    thread = desk.of_ref(ref)
+    if thread is None:
+        return Outcome(sms.staff("staff_not_open", ref=ref), "handoff.not_open")
+    if thread.staff_key not in (None, staff_key):
+        return Outcome(sms.staff("staff_taken", ref=ref), "handoff.taken", thread.lang)
+    texter = desk.texter(thread)
+    if text.strip().upper() == catalog.content.contacts.staff_close_word:
+        desk.close(thread)
+        # Told only within the window: never a text the texter did not (recently) ask for.
+        told = ((texter, sms.handoff_closed(thread.lang).text),) if texter and desk.in_window(
+            thread) else ()
+        return Outcome(sms.staff("staff_closed", ref=ref), "handoff.closed", thread.lang,
+                       sends=told)
+    if not text.strip():
+        return Outcome(sms.staff("staff_not_open", ref=ref), "handoff.empty", thread.lang)
+    if texter is None or not desk.in_window(thread):
+        minutes = str(desk.window // 60)
+        return Outcome(sms.staff("staff_late", ref=ref, minutes=minutes), "handoff.late",
+                       thread.lang)
+    desk.claim(thread, staff_key)
+    return Outcome(None, "handoff.reply", thread.lang, sends=((texter, passable(text)),))
+
+
+def _closed_for_staff(catalog: Catalog, desk: Desk | None,
+                      thread: Thread | None) -> tuple[tuple[str, str], ...]:
+    if desk is None or thread is None:
+        return ()
+    closed = catalog.sms.staff("staff_closed", ref=thread.ref)
+    return tuple((number, closed) for number in desk.recipients(thread))
 
 
 def _event(catalog: Catalog, screen: engine.Screen) -> str:
@@ -87,13 +190,18 @@ def incoming_sms() -> ResponseReturnValue:
     config = current_app.config
     store = get_store()
     try:
-        number_key = identity.number_key(request.form.get("From", ""),
-                                         config["HELPLINE_HASH_KEY"].encode())
+        sender = request.form.get("From", "")
+        secret = config["HELPLINE_HASH_KEY"].encode()
+        number_key = identity.number_key(sender, secret)
         sessions = Sessions(store, config["HELPLINE_SESSION_TTL"], config["HELPLINE_LANGUAGE_TTL"])
         limits = Limits(store, config["HELPLINE_SMS_PER_NUMBER"],
                         config["HELPLINE_SMS_PER_NUMBER_WINDOW"],
                         config["HELPLINE_SMS_REPLIES_PER_MINUTE"])
-        outcome = answer(catalog, sessions, limits, number_key, request.form.get("Body", ""))
+        desk = Desk(store, Sealer(config["HELPLINE_ENCRYPTION_KEY"]), secret,
+                    catalog.content.contacts.staff, int(config["HELPLINE_HANDOFF_WINDOW"]),
+                    int(config["HELPLINE_HANDOFF_TTL"]), clock.now())
+        outcome = answer(catalog, sessions, limits, number_key, request.form.get("Body", ""),
+                         desk, sender)
     except Exception:
         # Never Twilio's generic error: the texter hears how to reach a person, and 112.
         log.exception("the SMS webhook failed; the texter got the apology")
@@ -101,4 +209,12 @@ def incoming_sms() -> ResponseReturnValue:
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
     node = outcome.node if outcome.event in ("answer", "menu") else None
     stats.count(store, f"sms.{outcome.event}", lang=outcome.lang, node=node)
-    return sms_reply(outcome.text)
+    if outcome.event in _LIMITS:
+        metrics.count("rate_limited", channel="sms", limit=_LIMITS[outcome.event])
+    if outcome.event == "handoff.opened":
+        metrics.count("handoffs", channel="sms")
+    if outcome.event.startswith("handoff."):
+        # What happened, never to whom or what was written.
+        log.info("sms: %s (%s), %d message(s) passed on", outcome.event, outcome.lang,
+                 len(outcome.sends))
+    return sms_reply(outcome.text, outcome.sends)

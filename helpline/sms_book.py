@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from . import engine, segments
@@ -23,6 +23,10 @@ OTHER_SEGMENTS = 2
 
 WIPED = "@wiped"  # the reply to the wipe keyword
 SORRY = "@sorry"  # the reply when something failed on our side
+HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in opening hours)
+HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
+HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
+STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_closed")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -48,6 +52,8 @@ class SmsBook:
 
     messages: Mapping[ScreenKey, Sms]
     page_counts: Mapping[tuple[str, str], int]
+    # Texts to staff, in the base language, with {ref} ... still to fill in.
+    staff_texts: Mapping[str, str] = field(default_factory=dict)
 
     def pages(self, lang: str, answer: str) -> int:
         return self.page_counts.get((lang, answer), 0)
@@ -62,6 +68,16 @@ class SmsBook:
 
     def sorry(self, lang: str) -> Sms:
         return self.messages[(lang, SORRY, 0, None, False)]
+
+    def handoff_opened(self, lang: str) -> Sms:
+        return self.messages[(lang, HANDOFF_OPENED, 0, None, False)]
+
+    def handoff_closed(self, lang: str) -> Sms:
+        return self.messages[(lang, HANDOFF_CLOSED, 0, None, False)]
+
+    def staff(self, key: str, **fields: str) -> str:
+        """Return the text to staff ``key`` (one of :data:`STAFF_TEXTS`), filled in."""
+        return self.staff_texts[key].format(**fields)
 
 
 class _Writer:
@@ -154,6 +170,17 @@ class _Writer:
                                               emergency=contacts.emergency)
         return f"{info}\n9 {self.text['main_menu']}"
 
+    def person_closed(self) -> str:
+        """Nobody there: when we are open, how to call (a callback request), and 112."""
+        return f"{self.text['person_closed']} {self.text['hours']}\n{self.person()}"
+
+    def handoff_opened(self) -> str:
+        return self.text["handoff_opened"]
+
+    def handoff_closed(self) -> str:
+        return (f"{self.text['handoff_closed']}\n0 {self.text['person']}\n"
+                f"9 {self.text['main_menu']}")
+
     def wiped(self) -> str:
         return self.text["wiped"].format(start=self.lang.keywords.start[0])
 
@@ -244,6 +271,7 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             variants = [(None, False), (engine.NOT_UNDERSTOOD, False)]
             if menu == ROOT:
                 variants.append((None, True))  # a conversation starts on the main menu
+                variants.append((HANDOFF_ENDED, False))  # the texter stopped a hand-off
             for notice, welcome in variants:
                 put((lang.code, menu, 0, notice, welcome),
                     writer.fit(writer.menu(menu, notice, welcome)), MENU_SEGMENTS, prompts_file,
@@ -260,16 +288,41 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
                     put((lang.code, answer, page, notice, False),
                         writer.fit(writer.answer_notice(notice, not last)), OTHER_SEGMENTS,
                         prompts_file, ("text", notice), _variant(notice, False))
-        put((lang.code, engine.PERSON, 0, None, False), writer.fit(writer.person()),
-            OTHER_SEGMENTS, prompts_file, ("text", "person_sms"))
+        # The person screen as texters see it when nobody can answer (out of hours, or no
+        # staff); in opening hours they get HANDOFF_OPENED instead.
+        put((lang.code, engine.PERSON, 0, None, False), writer.fit(writer.person_closed()),
+            OTHER_SEGMENTS, prompts_file, ("text", "person_closed"))
         for notice in (engine.NOT_UNDERSTOOD,):
             put((lang.code, engine.PERSON, 0, notice, False),
-                writer.fit(f"{writer.text[notice]}\n{writer.person()}"), OTHER_SEGMENTS,
-                prompts_file, ("text", "person_sms"))
+                writer.fit(f"{writer.text[notice]}\n{writer.person_closed()}"), OTHER_SEGMENTS,
+                prompts_file, ("text", "person_closed"))
+        put((lang.code, HANDOFF_OPENED, 0, None, False), writer.fit(writer.handoff_opened()),
+            OTHER_SEGMENTS, prompts_file, ("text", "handoff_opened"))
+        put((lang.code, HANDOFF_CLOSED, 0, None, False), writer.fit(writer.handoff_closed()),
+            OTHER_SEGMENTS, prompts_file, ("text", "handoff_closed"))
         put((lang.code, WIPED, 0, None, False), writer.fit(writer.wiped()), OTHER_SEGMENTS,
             prompts_file, ("text", "wiped"))
         put((lang.code, SORRY, 0, None, False),
             writer.fit(f"{writer.text['sorry']}\n{writer.person()}"), OTHER_SEGMENTS,
             prompts_file, ("text", "sorry"))
-    book = SmsBook(MappingProxyType(messages), MappingProxyType(page_counts))
+    staff_texts = _staff_texts(content, problems)
+    book = SmsBook(MappingProxyType(messages), MappingProxyType(page_counts),
+                   MappingProxyType(staff_texts))
     return book, problems
+
+
+def _staff_texts(content: Content, problems: list[Problem]) -> dict[str, str]:
+    """Prepare the texts to staff (base language) and check them with the widest values."""
+    base = content.languages[content.base]
+    texts = {key: for_sms(content.prompts[base.code].text[key], base) for key in STAFF_TEXTS}
+    widest = max((lang.staff_name for lang in content.languages.values()), key=len)
+    sample = {"ref": "X" * 5, "language": widest, "minutes": "1440",
+              "close": content.contacts.staff_close_word}
+    for key, text in texts.items():
+        measured = segments.measure(text.format(**sample))
+        if measured.segments > OTHER_SEGMENTS:
+            problems.append(content.problem(
+                f"prompts/{base.code}.yaml", ("text", key),
+                f"the SMS to staff is {measured.segments} segments ({measured.units} "
+                f"{measured.encoding} characters), the budget is {OTHER_SEGMENTS}: shorten it"))
+    return texts

@@ -17,12 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import importlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -41,9 +39,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
+from . import callbacks as callbacks_module
 from . import catalog as catalog_module
 from . import simulate, stats
 from .config import is_development
+from .sealed import Sealer
 from .store import PREFIX, StoreUnavailable, get_store
 from .translations import review_status
 from .twiml_read import CallStep
@@ -61,31 +61,12 @@ FIGURE_DAYS = 30
 OPEN = {"staff.login", "staff.static"}  # endpoints that need no login
 
 
-# -- the callback list: provided by helpline.callbacks when that module exists -----------------
+# -- the callback list ------------------------------------------------------------------------
 
-class CallbackRequest(Protocol):
-    """One open callback request, as ``helpline.callbacks.open_requests()`` yields them."""
-
-    reference: str  # the short code staff quote
-    lang: str
-    requested_at: dt.datetime
-    number: str  # the number to call back, opened for staff (the one place a number is shown)
-
-
-def open_callbacks() -> list[CallbackRequest] | None:
-    """Return the open callback requests, or None when this helpline has no callbacks.
-
-    The interface: ``helpline.callbacks.open_requests()``, called with no arguments inside
-    the request's app context, returns an iterable of :class:`CallbackRequest`.
-    """
-    try:
-        module = importlib.import_module(f"{__package__}.callbacks")
-    except ModuleNotFoundError as missing:
-        if missing.name != f"{__package__}.callbacks":
-            raise
-        return None
-    fetch: Callable[[], Iterable[CallbackRequest]] | None = getattr(module, "open_requests", None)
-    return None if fetch is None else list(fetch())
+def open_callbacks() -> list[callbacks_module.CallbackRequest]:
+    """Return the open callback requests, oldest first, their numbers opened for staff."""
+    sealer = Sealer(current_app.config["HELPLINE_ENCRYPTION_KEY"])
+    return callbacks_module.open_requests(get_store(), sealer)
 
 
 # -- access ------------------------------------------------------------------------------------
@@ -246,8 +227,23 @@ def callbacks() -> ResponseReturnValue:
     except Exception as exc:  # the list must not take the staff page down
         log.error("staff: %s while reading callback requests", type(exc).__name__)
         requests, failed = [], True
+    found = catalog_module.current()
+    names = {code: lang.name for code, lang in found.content.languages.items()} if found else {}
     return render_template("staff/callbacks.html", page="callbacks", requests=requests,
-                           failed=failed)
+                           failed=failed, done=request.args.get("done") == "1", languages=names)
+
+
+@bp.post("/callbacks/<request_id>/done")
+def callback_done(request_id: str) -> ResponseReturnValue:
+    """Staff called the caller back: erase the request (and the number kept with it)."""
+    if not (len(request_id) <= 64 and request_id.isascii() and request_id.isalnum()):
+        abort(404)
+    try:
+        callbacks_module.mark_done(get_store(), request_id)
+    except StoreUnavailable:
+        abort(503, "the helpline's store cannot be reached: try again in a minute")
+    log.info("staff: a callback request was marked done")
+    return redirect(url_for("staff.callbacks", done=1))
 
 
 # What each counted event means, for the figures page (events not listed show their name).
@@ -257,6 +253,15 @@ EVENTS = {
     "sms.answer_page": "SMS: a next page of an answer",
     "sms.language_menu": "SMS: the language menu",
     "sms.person": "SMS: asked for a person",
+    "sms.person_closed": "SMS: asked for a person, outside opening hours",
+    "sms.handoff.opened": "SMS: put in touch with staff",
+    "sms.handoff.message": "SMS: a message passed to staff",
+    "sms.handoff.reply": "SMS: a staff reply passed on",
+    "sms.handoff.closed": "SMS: a conversation with staff closed",
+    "sms.handoff.late": "SMS: a staff reply too late to pass on",
+    "sms.handoff.taken": "SMS: a reply to a conversation another colleague has",
+    "sms.handoff.not_open": "SMS: a staff reply to no open conversation",
+    "sms.handoff.empty": "SMS: an empty staff reply",
     "sms.not_understood": "SMS: not understood",
     "sms.no_more": "SMS: no next page",
     "sms.wipe": "SMS: wipe word",
@@ -274,14 +279,24 @@ EVENTS = {
     "voice.language_menu": "Calls: the language menu",
     "voice.not_option": "Calls: a key that is no option",
     "voice.silence": "Calls: no key pressed",
-    "voice.person": "Calls: put through to a person",
+    "voice.person": "Calls: asked for a person",
     "voice.person_after_silence": "Calls: put through after silences",
+    "voice.staff": "Calls: put through to staff",
+    "voice.coordinator": "Calls: put through to a care coordinator",
+    "voice.postcode": "Calls: asked for their postcode",
+    "voice.postcode_unknown": "Calls: a postcode in no region",
+    "voice.regions": "Calls: the list of regions",
     "voice.talked": "Calls: talked with a person",
     "voice.nobody": "Calls: nobody could take the call",
+    "voice.coordinator_nobody": "Calls: the care coordinator did not answer",
+    "voice.callback_offer": "Calls: offered a callback",
+    "voice.callback_saved": "Calls: a callback request kept",
+    "voice.callback_not-saved": "Calls: a callback request that could not be kept",
     "voice.goodbye": "Calls: ended after long silence",
     "voice.error": "Calls: an error on our side",
 }
-HANDOFFS = ("sms.person", "voice.person", "voice.person_after_silence")
+HANDOFFS = ("sms.person", "sms.person_closed", "sms.handoff.opened", "voice.person",
+            "voice.person_after_silence")
 LIMITS = ("sms.rate_limited", "sms.reply_capped")
 
 
@@ -344,6 +359,8 @@ def figures() -> ResponseReturnValue:
         events=[(EVENTS.get(e, e), e, totals[e]) for e in sorted(totals, key=lambda e: (
             e.split(".")[0], list(EVENTS).index(e) if e in EVENTS else 99, e))],
         handoffs=sum(totals.get(e, 0) for e in HANDOFFS),
+        closed=totals.get("sms.person_closed", 0) + stats.per_label(
+            days, "hours", ("voice.person", "voice.person_after_silence")).get("closed", 0),
         limits=sum(totals.get(e, 0) for e in LIMITS),
         languages=sorted(((names.get(c, c), n) for c, n in languages.items()), key=lambda x: -x[1]),
         answers=stats.most_read(days))
@@ -398,6 +415,7 @@ def _step_json(step: CallStep | None) -> dict[str, Any] | None:
         "heard": [{"verb": h.verb, "text": h.text, "language": h.language, "slow": h.slow,
                    "src": _audio_src(h.text) if h.verb == "play" else None} for h in step.heard],
         "next": step.next, "url": step.url, "phones": step.phones,
+        "digits": step.digits, "finish": step.finish, "empty": step.empty,
         "otherwise": _step_json(step.otherwise),
     }
 
@@ -414,7 +432,8 @@ def _voice_url(value: object) -> str:
 def api_call() -> ResponseReturnValue:
     """Drive one simulated call: ``{"do": "start" | "key" | "redirect" | "dial", ...}``.
 
-    ``start`` rings the helpline; ``key`` posts ``{"key"}`` to the Gather action ``url``;
+    ``start`` rings the helpline; ``key`` posts ``{"digits"}`` (one key, or an entry such
+    as a postcode; "" for an empty one) to the Gather action ``url``;
     ``redirect`` follows ``url`` (the rest of a document after a silence); ``dial`` ends the
     call to staff with ``status`` (``completed`` or ``no-answer``) at ``url``. The answer is
     the next step: what is heard, and what the call waits for.
@@ -427,10 +446,10 @@ def api_call() -> ResponseReturnValue:
         if action == "start":
             step = call.start()
         elif action == "key":
-            key = body.get("key")
-            if not isinstance(key, str) or len(key) != 1 or key not in simulate.KEYS:
-                abort(400, "key: one of 0-9, * and #")
-            step = call.settle(call.request(_voice_url(body.get("url")), Digits=key))
+            digits = body.get("digits")
+            if not isinstance(digits, str) or len(digits) > 20 or set(digits) - simulate.KEYS:
+                abort(400, "digits: the keys entered (0-9, * and #)")
+            step = call.settle(call.request(_voice_url(body.get("url")), Digits=digits))
         elif action == "redirect":
             step = call.settle(call.request(_voice_url(body.get("url"))))
         elif action == "dial":

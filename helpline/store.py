@@ -6,6 +6,7 @@ Keys are ``helpline:<kind>:<number key>`` where the number key is a keyed HMAC (
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -23,7 +24,10 @@ log = logging.getLogger(__name__)
 PREFIX = "helpline"
 
 # Every kind of key that holds something about one number; ``forget`` erases them all.
-PERSONAL_KINDS: list[str] = ["session", "lang", "rate"]
+PERSONAL_KINDS: list[str] = ["session", "lang", "rate", "callback", "handoff"]
+# Per-number kinds whose value names a key of another kind that is about the same person:
+# ``forget`` erases that one too (an SMS hand-off's thread is kept under its reference).
+LINKED_KINDS: dict[str, str] = {"handoff": "thread"}
 
 # After Redis fails, requests skip it for this long instead of each waiting for a timeout:
 # a caller or texter must never wait on a dead store (Twilio gives up after 15 seconds).
@@ -58,22 +62,62 @@ class Store:
 
     def get_json(self, kind: str, number_key: str) -> Any:
         with self._guard():
-            raw = self.client.get(self.key(kind, number_key))
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return None
+            return _loads(self.client.get(self.key(kind, number_key)))
+
+    def get_jsons(self, kinds: tuple[str, ...], number_key: str) -> list[Any]:
+        """Read several kinds of key about one number in one round trip."""
+        with self._guard():
+            raws = self.client.mget([self.key(kind, number_key) for kind in kinds])
+        return [_loads(raw) for raw in raws]
+
+    def set_jsons(self, number_key: str, values: dict[str, tuple[Any, int]]) -> None:
+        """Write several kinds of key about one number (kind -> (value, ttl)) in one round trip."""
+        with self._guard():
+            pipe = self.client.pipeline(transaction=False)
+            for kind, (value, ttl) in values.items():
+                pipe.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
+            pipe.execute()
 
     def set_json(self, kind: str, number_key: str, value: Any, ttl: int) -> None:
         with self._guard():
             self.client.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
 
     def forget(self, number_key: str) -> None:
-        """Erase every key about this number, at once."""
+        """Erase every key about this number, and the keys they link to, at once."""
+        keys = [self.key(kind, number_key) for kind in PERSONAL_KINDS]
         with self._guard():
-            self.client.delete(*(self.key(kind, number_key) for kind in PERSONAL_KINDS))
+            for kind, target in LINKED_KINDS.items():
+                linked = self.client.get(self.key(kind, number_key))
+                if linked is not None:
+                    with contextlib.suppress(ValueError):
+                        keys.append(self.key(target, str(json.loads(linked))))
+            self.client.delete(*keys)
+
+    def delete(self, kind: str, key: str) -> bool:
+        """Erase one key; False if it was not there."""
+        with self._guard():
+            return bool(self.client.delete(self.key(kind, key)))
+
+    def create_json(self, kind: str, key: str, value: Any, ttl: int) -> bool:
+        """Store ``value`` only if the key is free; False if it was taken."""
+        with self._guard():
+            return bool(self.client.set(self.key(kind, key), json.dumps(value), ex=ttl, nx=True))
+
+    def scan_json(self, kind: str) -> dict[str, Any]:
+        """Return every key of ``kind`` (by its key part) and its value."""
+        prefix = self.key(kind, "")
+        with self._guard():
+            keys = sorted(self.client.scan_iter(match=prefix + "*", count=500))
+            values = self.client.mget(keys) if keys else []
+        found = {}
+        for key, raw in zip(keys, values, strict=True):
+            if raw is None:
+                continue  # expired between the scan and the read
+            try:
+                found[key[len(prefix):]] = json.loads(raw)
+            except ValueError:
+                continue
+        return found
 
     def hit(self, key: str, window: int) -> int:
         """Count one event in a fixed window that starts at the first event; return the count."""
@@ -111,6 +155,15 @@ class Store:
             return bool(self.client.ping())
         except (redis.ConnectionError, redis.TimeoutError):
             return False
+
+
+def _loads(raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 class _Guard:

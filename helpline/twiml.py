@@ -12,9 +12,16 @@ def twiml_response(document: TwiML | str, status: int = 200) -> Response:
     return Response(str(document), status=status, mimetype="text/xml")
 
 
-def sms_reply(text: str | None) -> Response:
-    """Answer an incoming SMS with ``text``, or with an empty ``<Response/>`` for None."""
+def sms_reply(text: str | None, sends: tuple[tuple[str, str], ...] = ()) -> Response:
+    """Answer an incoming SMS with ``text``, or with an empty ``<Response/>`` for None.
+
+    ``sends`` are (number, text) messages to others, sent from the helpline number as
+    ``<Message to=...>`` (an SMS hand-off between a texter and staff).
+    """
     document = MessagingResponse()
     if text:
         document.message(text)
+    for to, message in sends:
+        if message:
+            document.message(message, to=to)
     return twiml_response(document)

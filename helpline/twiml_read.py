@@ -9,8 +9,11 @@ from urllib.parse import urljoin, urlsplit
 
 
 def sms_text(xml: str) -> str | None:
-    """Return the text of the reply's ``<Message>``, or None for an empty ``<Response/>``."""
-    message = ET.fromstring(xml).find("Message")
+    """Return the text of the reply's ``<Message>``, or None for an empty ``<Response/>``.
+
+    Messages to others (``<Message to=...>``, an SMS hand-off) are not the sender's reply.
+    """
+    message = next((m for m in ET.fromstring(xml).iter("Message") if m.get("to") is None), None)
     return None if message is None else (message.text or "")
 
 
@@ -42,6 +45,9 @@ class CallStep:
     ``redirect`` (it requests ``url``), ``dial`` (it rings ``phones`` phones; when that call
     ends it requests ``url``) or ``end`` (it hangs up). ``otherwise`` is the rest of the
     document, which Twilio goes on with when nothing is pressed (or a Dial has no action).
+
+    A Gather takes up to ``digits`` keys (0: no limit), ends early at a key in ``finish``, and
+    with nothing entered posts an empty entry when ``empty`` (else it goes on ``otherwise``).
     """
 
     heard: tuple[Heard, ...]
@@ -49,6 +55,26 @@ class CallStep:
     url: str | None = None
     otherwise: CallStep | None = None
     phones: int = 0
+    digits: int = 0
+    finish: str = ""
+    empty: bool = False
+
+    def entry(self, keys: str) -> tuple[str, int]:
+        """Return what a Gather posts as ``Digits`` when ``keys`` are pressed, and how many it took.
+
+        An entry ends at ``digits`` keys or at a ``finish`` key (which is not posted); keys that
+        run out first end it as the wait does. A finish key right after a full entry ("four
+        digits, then hash") is taken with it: Twilio drops it.
+        """
+        entered = ""
+        for used, key in enumerate(keys, 1):
+            if key in self.finish:
+                return entered, used
+            entered += key
+            if self.digits and len(entered) >= self.digits:
+                finished = used < len(keys) and keys[used] in self.finish
+                return entered, used + finished
+        return entered, len(keys)
 
 
 def _heard(element: ET.Element) -> list[Heard]:
@@ -85,8 +111,11 @@ def _run(verbs: list[ET.Element], current: str) -> CallStep:
             heard += _heard(verb)
         elif verb.tag == "Gather":
             heard += _heard(verb)
+            digits = verb.get("numDigits", "")
             return CallStep(tuple(heard), "key", resolve(current, verb.get("action")),
-                            _run(rest, current))
+                            _run(rest, current), digits=int(digits) if digits.isdigit() else 0,
+                            finish=verb.get("finishOnKey", "#"),  # Twilio's default
+                            empty=verb.get("actionOnEmptyResult", "false") == "true")
         elif verb.tag == "Redirect":
             return CallStep(tuple(heard), "redirect", resolve(current, (verb.text or "").strip()))
         elif verb.tag == "Dial":

@@ -1,25 +1,44 @@
 """The voice channel: ``POST /voice`` for an incoming call, and the follow-ups it hands out.
 
 Thin: each view reads Twilio's fields, asks the prepared :class:`~helpline.voice_book.VoiceBook`
-which document comes next, counts one anonymous figure, and returns it. The store is touched
-only for that figure (one pipeline), and a failure there never reaches the caller, so calls
-keep working when Redis is down; the URL scheme is described in :mod:`helpline.voice_book`.
+which document comes next (for the hour of :func:`helpline.clock.now` and the number dialled),
+counts one anonymous figure, and returns it. Calls keep working when Redis is down: the store
+is written only to count that figure (one pipeline, whose failure never reaches the caller)
+and, when a caller asks for one, to keep a callback request (the caller hears if that failed).
+The URL scheme is described in :mod:`helpline.voice_book`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from . import callbacks, clock, identity, metrics, stats
 from . import catalog as catalog_module
-from . import stats
+from .sealed import Sealer
 from .signature import twilio_signed
-from .store import get_store
+from .store import StoreUnavailable, get_store
 from .twiml import twiml_response
-from .voice_book import GOODBYE_AFTER, LANGUAGES, PERSON, PERSON_AFTER, Kind, Turn, VoiceBook
+from .voice_book import (
+    CALLBACK,
+    GOODBYE_AFTER,
+    LANGUAGES,
+    PERSON,
+    PERSON_AFTER,
+    POSTCODE,
+    REGION,
+    REGIONS,
+    WHISPER,
+    WHISPER_INTERPRETER,
+    Kind,
+    Moment,
+    Turn,
+    VoiceBook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,94 +58,147 @@ def _unavailable() -> str:
 UNAVAILABLE = _unavailable()
 
 
-def figure(book: VoiceBook, turn: Turn, came_from: tuple[str, str] | None = None) -> str:
-    """Name what the caller gets, for the figures (``came_from``: the node a key was pressed at)."""
-    lang, node, kind, silences = turn
+Figure = tuple[str, dict[str, str | None]]  # an event and its labels
+
+
+def figure(book: VoiceBook, turn: Turn, came_from: tuple[str, str] | None = None) -> Figure | None:
+    """Name what the caller gets, for the figures: an event and its labels (None: not counted).
+
+    ``came_from`` is where a key was pressed (to tell an answer heard again). Asking for a
+    person is counted with the hours (open or closed), never with anything about the caller.
+    """
+    lang, node, kind, silences = turn.lang, turn.node, turn.kind, turn.silences
+    plain: dict[str, str | None] = {"lang": lang}
+    hours: dict[str, str | None] = {"lang": lang, "hours": "closed" if turn.closed else "open"}
     tree = book.rules.tree
+    if node in (WHISPER, WHISPER_INTERPRETER):
+        return None  # what staff hear on their own phone: not a caller's step
     if kind is Kind.INCOMING:
-        return "call"
+        return "voice.call", plain
     if kind is Kind.WELCOME:
-        return "language"
+        return "voice.language", plain
     if kind is Kind.SILENCE:
         if silences >= GOODBYE_AFTER:
-            return "goodbye"
-        return "person_after_silence" if silences == PERSON_AFTER else "silence"
+            return "voice.goodbye", plain
+        if silences == PERSON_AFTER and node != CALLBACK:
+            return "voice.person_after_silence", hours
+        return "voice.silence", plain
     if kind is Kind.TALKED:
-        return "talked"
+        return "voice.talked", plain
     if kind is Kind.NOBODY:
-        return "nobody"
+        return ("voice.coordinator_nobody" if node.startswith(REGION) else "voice.nobody"), plain
+    if kind in (Kind.SAVED, Kind.NOT_SAVED):
+        return f"voice.callback_{kind.value}", plain
+    if kind is Kind.DIAL:
+        return "voice.staff", hours
     if kind is Kind.NOT_OPTION:
-        return "not_option"
+        return "voice.not_option", plain
     if kind is Kind.SLOW:
-        return "answer_slow"
+        return "voice.answer_slow", plain
+    if kind is Kind.UNKNOWN:
+        return "voice.postcode_unknown", plain
     if node == PERSON:
-        return "person"
-    if node == LANGUAGES:
-        return "language_menu"
+        return "voice.person", hours
+    if node.startswith(REGION):
+        return "voice.coordinator", hours
+    simple = {LANGUAGES: "voice.language_menu", CALLBACK: "voice.callback_offer",
+              POSTCODE: "voice.postcode", REGIONS: "voice.regions"}
+    if node in simple:
+        return simple[node], plain
     if tree.is_answer(node):
-        return "answer_again" if came_from == (lang or "", node) else "answer"
-    return "menu"
+        if came_from == (lang or "", node):
+            return "voice.answer_again", plain
+        return "voice.answer", {**plain, "node": node}
+    return "voice.menu", {**plain, "node": node}
 
 
-def _count(event: str, turn: Turn) -> None:
-    """Count one figure; whatever goes wrong, the caller still gets their document."""
+def _count(counted: Figure | None, turn: Turn) -> None:
+    """Count one figure (one pipeline) and the /metrics counters (in the process).
+
+    Whatever goes wrong here, the caller still gets their document.
+    """
     try:
-        node = turn.node if event in ("voice.answer", "voice.menu") else None
-        stats.count(get_store(), event, lang=turn.lang, node=node)
+        if turn.kind is Kind.DIAL:
+            metrics.count("handoffs", channel="voice")
+        if counted is not None:
+            event, labels = counted
+            stats.count(get_store(), event, None, **labels)
     except Exception as exc:
         log.error("voice: %s while counting a figure", type(exc).__name__)
 
 
-def _send(choose: Callable[[VoiceBook], Turn], came_from: tuple[str, str] | None = None) -> Response:
+def _send(choose: Callable[[VoiceBook, Moment], Turn],
+          came_from: tuple[str, str] | None = None) -> Response:
     """Send the prepared document of the turn ``choose`` picks, and count it."""
     catalog = catalog_module.current()
     if catalog is None:
         return twiml_response(UNAVAILABLE)
     book = catalog.voice
     try:
-        turn = choose(book)
-        event = "voice." + figure(book, turn, came_from)
+        now = clock.now()
+        turn = choose(book, book.moment(request.form.get("To", ""), now))
+        if turn.kind is Kind.SAVED:
+            turn = _keep_callback(turn, catalog.content.base, now)
+        counted = figure(book, turn, came_from)
     except Exception as exc:
         # A bug must not cut off a caller (Twilio would say "application error" and hang
         # up): log it by type and place only, and offer the language menu.
         log.error("voice: %s while answering %s", type(exc).__name__, request.path)
-        turn, event = book.home(None), "voice.error"
-    _count(event, turn)
+        turn, counted = book.home(None), ("voice.error", {})
+    _count(counted, turn)
     return twiml_response(book.document(turn))
+
+
+def _keep_callback(turn: Turn, base: str, now: dt.datetime) -> Turn:
+    """Keep the caller's consented callback request; say so if that cannot be done."""
+    config = current_app.config
+    number = callbacks.callable_number(request.form.get("From", ""))
+    if number is None:
+        return turn._replace(kind=Kind.NOT_SAVED)
+    try:
+        callbacks.request(get_store(), Sealer(config["HELPLINE_ENCRYPTION_KEY"]),
+                          identity.number_key(number, config["HELPLINE_HASH_KEY"].encode()),
+                          number, turn.lang or base, now, int(config["HELPLINE_CALLBACK_TTL"]))
+    except StoreUnavailable:
+        log.error("store unreachable: a callback request could not be kept")
+        return turn._replace(kind=Kind.NOT_SAVED)
+    return turn
 
 
 @bp.post("/voice")
 @twilio_signed
 def incoming_call() -> Response:
     dialled = request.form.get("To", "")
-    return _send(lambda book: book.incoming(dialled))
+    return _send(lambda book, at: book.incoming(dialled))
 
 
 @bp.post("/voice/<lang>/<node>")
 @twilio_signed
 def at_node(lang: str, node: str) -> Response:
-    return _send(lambda book: book.play(lang, node))
+    return _send(lambda book, at: book.play(lang, node, at))
 
 
 @bp.post("/voice/<lang>/<node>/key")
 @twilio_signed
 def after_key(lang: str, node: str) -> Response:
     digits, speech = request.form.get("Digits", ""), request.form.get("SpeechResult", "")
-    return _send(lambda book: book.after_key(lang, node, digits, speech), came_from=(lang, node))
+    return _send(lambda book, at: book.after_key(lang, node, digits, speech, at),
+                 came_from=(lang, node))
 
 
 @bp.post("/voice/<lang>/<node>/silence")
 @twilio_signed
 def after_silence(lang: str, node: str) -> Response:
     count = request.args.get("n", "")
-    return _send(lambda book: book.after_silence(lang, node, count))
+    return _send(lambda book, at: book.after_silence(lang, node, count, at))
 
 
-@bp.post("/voice/<lang>/_person/done")
+@bp.post("/voice/<lang>/<node>/done")
 @twilio_signed
-def after_dial(lang: str) -> Response:
+def after_dial(lang: str, node: str) -> Response:
+    """A Dial to staff (``_person``) or to a coordinator (``_region-<id>``) ended."""
     status, count = request.form.get("DialCallStatus", ""), request.args.get("n", "")
-    return _send(lambda book: book.after_dial(lang, status, count))
+    return _send(lambda book, at: book.after_dial(lang, status, count, node, at))
 
 
 @bp.post("/voice/<path:rest>")
@@ -135,4 +207,4 @@ def elsewhere(rest: str) -> Response:
     """Answer a URL we never hand out (tampered, or from an older release): a menu, not a 404."""
     log.info("voice: a URL we never hand out; sending the caller to a menu")
     lang = rest.split("/", 1)[0]
-    return _send(lambda book: book.home(lang))
+    return _send(lambda book, at: book.home(lang))

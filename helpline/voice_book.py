@@ -8,10 +8,20 @@ requests next (the Gather action, the Redirect after it, the Dial action)::
     POST /voice/<lang>/<node>/key                what was pressed there (Digits, SpeechResult)
     POST /voice/<lang>/<node>/silence?n=<n>      the n-th silence in a row there
     POST /voice/<lang>/_person/done?n=<n>        a Dial to staff ended (DialCallStatus)
+    POST /voice/<lang>/_region-<id>/done         a Dial to a region's care coordinator ended
+    POST /voice/<lang>/_whisper[-interpreter]    staff (or a coordinator) answered: the whisper
 
 ``<lang>`` is a language code, or ``_`` before a language is chosen; ``<node>`` is a menu or
-answer id, ``_languages`` (the language menu) or ``_person``. Answering a request is
-deciding which prepared :class:`Turn` comes next (pure, below) and looking its document up.
+answer id, ``_languages`` (the language menu), or one of the nodes of reaching a person:
+``_person`` (0: the person menu, or the call to staff), ``_callback`` (consent to be called
+back), ``_postcode`` (four digits, then #), ``_regions`` (the region list), ``_region-<id>``
+(the call to that region's coordinator). Answering a request is deciding which prepared
+:class:`Turn` comes next (pure, below) and looking its document up.
+
+Reaching a person depends on the hour and on the number dialled: each document that puts a
+caller through (or says nobody is there) is prepared in both variants, open and closed, and
+once per helpline number (the ``callerId`` staff see is the number the caller dialled, never
+the caller's own). :class:`Moment` says which variant a request gets.
 
 What a caller hears is made of the units of :mod:`helpline.voice_script`: played from a
 recording when the :class:`AudioIndex` has one, else said by Twilio in the language's locale.
@@ -19,18 +29,21 @@ recording when the :class:`AudioIndex` has one, else said by Twilio in the langu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Hashable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import engine, identity, voice_input
+from . import engine, hours, identity, voice_input
 from .content import ROOT, Content, Problem
+from .content.model import ALWAYS_OPEN, OpeningHours, Region
 from .voice_script import (
+    REGIONS_UNIT,
     UnitKey,
     answer_unit,
     has_slow_variant,
@@ -38,9 +51,11 @@ from .voice_script import (
     menu_unit,
     prompt_unit,
     spoken_units,
+    whisper_unit,
 )
 
 GATHER_TIMEOUT = 8  # seconds; ISO/IEC 13714 asks 5 to 10, and callers are under stress
+POSTCODE_TIMEOUT = 10  # four digits take longer than one key
 DIAL_TIMEOUT = 20  # seconds staff phones ring before the caller hears nobody can come
 PERSON_AFTER = 3  # silences in a row, then the caller is put through to a person
 # Silences in a row after which the call ends with a goodbye. Only reached when the call
@@ -50,11 +65,38 @@ GOODBYE_AFTER = 6
 MAX_LANGUAGES = 9  # keys 1 to 9 in the language menu; 0 is always a person
 
 NO_LANG = "_"
-_SEGMENTS = {engine.LANGUAGES: "_languages", engine.PERSON: "_person"}
+LANGUAGES, PERSON = engine.LANGUAGES, engine.PERSON
+CALLBACK = "@callback"  # may we call you back on this number? 1 yes, 2 no
+POSTCODE = "@postcode"  # four digits, then #
+REGIONS = "@regions"  # the list of regions
+WHISPER = "@whisper"  # what staff hear before the call is put through
+WHISPER_INTERPRETER = "@whisper-interpreter"
+REGION = "@region:"  # + region id: the call to that region's care coordinator
+
+_SEGMENTS = {LANGUAGES: "_languages", PERSON: "_person", CALLBACK: "_callback",
+             POSTCODE: "_postcode", REGIONS: "_regions", WHISPER: "_whisper",
+             WHISPER_INTERPRETER: "_whisper-interpreter"}
 _NODES = {segment: node for node, segment in _SEGMENTS.items()}
+_REGION_SEGMENT = "_region-"
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
-LANGUAGES, PERSON = engine.LANGUAGES, engine.PERSON
+
+def region_node(region_id: str) -> str:
+    return f"{REGION}{region_id}"
+
+
+def segment(node: str) -> str:
+    """Return the URL segment of ``node``."""
+    if node.startswith(REGION):
+        return _REGION_SEGMENT + node[len(REGION):]
+    return _SEGMENTS.get(node, node)
+
+
+def node_of(segment_: str) -> str:
+    """Return the node a URL segment names (the inverse of :func:`segment`)."""
+    if segment_.startswith(_REGION_SEGMENT):
+        return REGION + segment_[len(_REGION_SEGMENT):]
+    return _NODES.get(segment_, segment_)
 
 
 class AudioIndex(Hashable, Protocol):
@@ -89,20 +131,41 @@ class Kind(Enum):
     SILENCE = "silence"  # the n-th silence in a row at the node
     TALKED = "talked"  # the call with a person ended
     NOBODY = "nobody"  # nobody could take the call
+    DIAL = "dial"  # put through to staff now (or, closed, say nobody is there)
+    SAVED = "saved"  # the callback request was kept
+    NOT_SAVED = "not-saved"  # the callback request could not be kept
+    UNKNOWN = "unknown"  # a postcode in no region: the region list
 
 
 class Turn(NamedTuple):
-    """One prepared document: where (language, node), what, and silences so far."""
+    """One prepared document: where (language, node), what, and silences so far.
+
+    ``closed`` and ``line`` matter only where a person is reached: outside opening hours,
+    and the index of the helpline number dialled (what staff phones show).
+    """
 
     lang: str | None
     node: str
     kind: Kind
     silences: int = 0
+    closed: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What a request's documents depend on besides the position: the hour, the number."""
+
+    open: bool = True
+    line: int = 0
+
+
+OPEN = Moment()
 
 
 def url(lang: str | None, node: str, action: str = "", silences: int | None = None) -> str:
     """Return the (root-relative) URL of ``node`` in ``lang``, with an action and counter."""
-    path = f"/voice/{lang or NO_LANG}/{_SEGMENTS.get(node, node)}"
+    path = f"/voice/{lang or NO_LANG}/{segment(node)}"
     if action:
         path += f"/{action}"
     return path if silences is None else f"{path}?n={silences}"
@@ -115,11 +178,27 @@ class VoiceBook:
     documents: Mapping[Turn, str]
     numbers: Mapping[str, str]  # dialled number (normalised) -> language
     rules: engine.Rules
+    lines: Mapping[str, int] = field(default_factory=dict)  # dialled number (normalised) -> line
+    hours: OpeningHours = ALWAYS_OPEN
+    regions: tuple[Region, ...] = ()
 
     def document(self, turn: Turn) -> str:
         """Return the TwiML of ``turn`` (the caller's home menu if it was never prepared)."""
         found = self.documents.get(turn)
         return found if found is not None else self.documents[self.home(turn.lang)]
+
+    def moment(self, dialled: str, now: dt.datetime) -> Moment:
+        """Say which variant a request gets: open or closed at ``now``, and the line dialled."""
+        return Moment(hours.is_open(self.hours, now),
+                      self.lines.get(identity.normalize(dialled), 0))
+
+    def _at(self, turn: Turn, at: Moment) -> Turn:
+        """Pick the variant of ``turn`` for ``at``, where its document has variants."""
+        variant = turn._replace(closed=not at.open, line=at.line)
+        if variant in self.documents:
+            return variant
+        fallback = variant._replace(line=0)
+        return fallback if fallback in self.documents else turn
 
     def home(self, lang: str | None) -> Turn:
         """Return where a lost caller lands: the main menu, or the language menu."""
@@ -132,67 +211,135 @@ class VoiceBook:
         lang = self.numbers.get(identity.normalize(dialled))
         return Turn(lang, ROOT if lang else LANGUAGES, Kind.INCOMING)
 
-    def position(self, lang_segment: str, node_segment: str,
-                 person: bool = False) -> tuple[str | None, str] | None:
+    def _voice_nodes(self) -> set[str]:
+        nodes = {PERSON, CALLBACK, WHISPER, WHISPER_INTERPRETER}
+        if self.regions:
+            nodes |= {POSTCODE, REGIONS, *(region_node(r.id) for r in self.regions)}
+        return nodes
+
+    def position(self, lang_segment: str, node_segment: str) -> tuple[str | None, str] | None:
         """Decode a URL position; None for one we never hand out (tampered, or old content)."""
         lang = None if lang_segment == NO_LANG else lang_segment
         if lang is not None and lang not in self.rules.languages:
             return None
-        node = _NODES.get(node_segment, node_segment)
+        node = node_of(node_segment)
         tree = self.rules.tree
-        if node == LANGUAGES or (person and node == PERSON):
+        if node == LANGUAGES or node in self._voice_nodes():
             return lang, node
         if lang is not None and (tree.is_menu(node) or tree.is_answer(node)):
             return lang, node
         return None
 
-    def play(self, lang_segment: str, node_segment: str) -> Turn:
+    def play(self, lang_segment: str, node_segment: str, at: Moment = OPEN) -> Turn:
         """Decide what a request for a node itself gets: that node, or the caller's home."""
-        where = self.position(lang_segment, node_segment, person=True)
-        return Turn(*where, Kind.PLAY) if where else self.home(lang_segment)
+        where = self.position(lang_segment, node_segment)
+        return self._at(Turn(*where, Kind.PLAY), at) if where else self.home(lang_segment)
 
-    def after_key(self, lang_segment: str, node_segment: str, digits: str, speech: str) -> Turn:
-        """Decide what a key (or a spoken digit) at a node leads to."""
+    def after_key(self, lang_segment: str, node_segment: str, digits: str, speech: str,
+                  at: Moment = OPEN) -> Turn:
+        """Decide what a key (or a spoken digit, or a postcode) at a node leads to."""
         where = self.position(lang_segment, node_segment)
         if where is None:
             return self.home(lang_segment)
         lang, node = where
+        if node == POSTCODE:
+            return self._at(self._postcode(lang, digits), at)
+        if node.startswith(REGION) or node in (WHISPER, WHISPER_INTERPRETER):
+            return self.home(lang)  # no keys are asked for there
         tree = self.rules.tree
         if node == LANGUAGES:
             choices = len(self.rules.languages)
-        elif tree.is_answer(node):
-            choices = 2  # 1 again, 2 slower
+        elif tree.is_answer(node) or node in (PERSON, CALLBACK):
+            choices = 2  # after an answer: 1 again, 2 slower; PERSON, CALLBACK: 1 and 2
+        elif node == REGIONS:
+            choices = len(self.regions)
         else:
             choices = len(tree.menus[node])
         command = voice_input.parse(digits, speech, choices=choices)
+        if node in (PERSON, CALLBACK, REGIONS):
+            return self._at(self._reach(lang, node, command, at), at)
         if command is engine.Nav.PERSON:
             # 0 reaches a person everywhere, the language menu included.
-            return Turn(lang, PERSON, Kind.PLAY)
+            return self._at(Turn(lang, PERSON, Kind.PLAY), at)
         if tree.is_answer(node) and command in (engine.Choose(1), engine.Choose(2)):
             return Turn(lang, node, Kind.PLAY if command == engine.Choose(1) else Kind.SLOW)
         state, screen = engine.step(self.rules, engine.State(lang, node), command)
         if screen.node == PERSON:
-            return Turn(state.lang, PERSON, Kind.PLAY)
+            return self._at(Turn(state.lang, PERSON, Kind.PLAY), at)
         if screen.welcome:
             return Turn(state.lang, ROOT, Kind.WELCOME)
         return Turn(state.lang, screen.node, Kind.NOT_OPTION if screen.notice else Kind.PLAY)
 
-    def after_silence(self, lang_segment: str, node_segment: str, count: str) -> Turn:
+    def _reach(self, lang: str | None, node: str, command: engine.Command, at: Moment) -> Turn:
+        """Decide a key in the person menu, the callback question or the region list."""
+        if command is engine.Nav.PERSON:
+            return Turn(lang, PERSON, Kind.DIAL)
+        if command is engine.Nav.REPEAT:
+            return Turn(lang, node, Kind.PLAY)
+        if command is engine.Nav.LANGUAGE:
+            return Turn(lang, LANGUAGES, Kind.PLAY)
+        if command is engine.Nav.BACK and node == REGIONS:
+            return Turn(lang, POSTCODE, Kind.PLAY)
+        if command in (engine.Nav.BACK, engine.Nav.MAIN):
+            return self.home(lang)
+        if isinstance(command, engine.Choose):
+            if node == PERSON and command.digit == 1:
+                return Turn(lang, PERSON, Kind.DIAL) if at.open else Turn(lang, CALLBACK, Kind.PLAY)
+            if node == PERSON and command.digit == 2 and self.regions:
+                return Turn(lang, POSTCODE, Kind.PLAY)
+            if node == CALLBACK and command.digit == 1:
+                return Turn(lang, CALLBACK, Kind.SAVED)
+            if node == CALLBACK and command.digit == 2:
+                return self.home(lang)
+            if node == REGIONS and 1 <= command.digit <= len(self.regions):
+                return Turn(lang, region_node(self.regions[command.digit - 1].id), Kind.PLAY)
+        return Turn(lang, node, Kind.NOT_OPTION)
+
+    def _postcode(self, lang: str | None, digits: str) -> Turn:
+        """Decide what four digits (or # alone, or *) lead to: a region, or the region list."""
+        entered = digits.strip()
+        if not entered:
+            return Turn(lang, REGIONS, Kind.PLAY)  # # alone: "I do not know my postcode"
+        if entered == "*":
+            return Turn(lang, PERSON, Kind.PLAY)
+        if entered == "0":
+            return Turn(lang, PERSON, Kind.DIAL)
+        # ASCII digits only (isdigit() would take "３" or "²"); Dutch postcodes are 1000 to 9999.
+        if len(entered) == 4 and entered.isascii() and entered.isdigit():
+            for region in self.regions:
+                if region.covers(int(entered)):
+                    return Turn(lang, region_node(region.id), Kind.PLAY)
+        return Turn(lang, REGIONS, Kind.UNKNOWN)
+
+    def after_silence(self, lang_segment: str, node_segment: str, count: str,
+                      at: Moment = OPEN) -> Turn:
         """Decide what the n-th silence at a node leads to (a counter we never wrote: 1)."""
         where = self.position(lang_segment, node_segment)
         if where is None:
             return self.home(lang_segment)
+        lang, node = where
+        if node == POSTCODE:
+            return Turn(lang, REGIONS, Kind.PLAY)
+        if node.startswith(REGION) or node in (WHISPER, WHISPER_INTERPRETER):
+            return self.home(lang)
+        if node == PERSON and at.open:
+            return self._at(Turn(lang, PERSON, Kind.DIAL), at)  # 0, then waiting: a person
         # ASCII digits only: int() would also read "３" (fullwidth) as 3.
         silences = int(count) if count.isascii() and count.isdigit() and len(count) <= 2 else 0
         if not 1 <= silences <= GOODBYE_AFTER:
             silences = 1
-        return Turn(*where, Kind.SILENCE, silences)
+        return self._at(Turn(lang, node, Kind.SILENCE, silences), at)
 
-    def after_dial(self, lang_segment: str, status: str, count: str) -> Turn:
-        """Decide what follows a call to staff: goodbye after a talk, else the menu."""
+    def after_dial(self, lang_segment: str, status: str, count: str, node_segment: str = "_person",
+                   at: Moment = OPEN) -> Turn:
+        """Decide what follows a call to staff or to a coordinator: goodbye after a talk, else
+        what to do now that nobody answered."""
         lang = lang_segment if lang_segment in self.rules.languages else None
         if status == "completed":
             return Turn(lang, PERSON, Kind.TALKED)
+        node = node_of(node_segment)
+        if node.startswith(REGION) and node in self._voice_nodes():
+            return self._at(Turn(lang, node, Kind.NOBODY), at)
         # The silences go on counting only if silence is what put the caller through.
         silences = PERSON_AFTER if count == str(PERSON_AFTER) else 0
         return Turn(lang, PERSON, Kind.NOBODY, silences)
@@ -201,11 +348,13 @@ class VoiceBook:
 class _Writer:
     """Writes the documents: speaks units, gathers keys, puts callers through."""
 
-    def __init__(self, content: Content, audio: AudioIndex) -> None:
+    def __init__(self, content: Content, audio: AudioIndex, lines: tuple[str, ...]) -> None:
         self.content = content
         self.audio = audio
         self.units = spoken_units(content)
         self.tree = content.tree
+        self.lines = lines
+        self.regions = {region_node(region.id): region for region in content.regions}
 
     def speaking(self, lang: str | None) -> str:
         # Before a language is chosen, notices are said in the base language.
@@ -236,12 +385,18 @@ class _Writer:
     def prompt(self, lang: str | None, key: str) -> UnitKey:
         return prompt_unit(key), self.speaking(lang)
 
-    def menu(self, lang: str | None, node: str) -> list[UnitKey]:
+    def menu(self, lang: str | None, node: str, closed: bool = False) -> list[UnitKey]:
         """Return what the menu at ``node`` says (an answer's menu: the after-answer keys)."""
         if node == LANGUAGES:
             return [(lang_unit(code), code) for code in self.content.languages]
         if self.tree.is_answer(node):
             return [self.prompt(lang, "voice_after_answer")]
+        if node == PERSON:
+            return [self.prompt(lang, "voice_person_menu_closed" if closed else "voice_person_menu")]
+        if node == CALLBACK:
+            return [self.prompt(lang, "voice_callback_offer")]
+        if node == REGIONS:
+            return [(REGIONS_UNIT, self.speaking(lang))]
         return [(menu_unit(node), self.speaking(lang))]
 
     def gather(self, lang: str | None, node: str, silences: int, before: list[UnitKey],
@@ -269,28 +424,80 @@ class _Writer:
     def home_node(self, lang: str | None) -> str:
         return ROOT if lang else LANGUAGES
 
-    def person(self, lang: str | None, silences: int, before: list[UnitKey]) -> VoiceResponse:
-        """Put the caller through to a person; with nobody to ring, say so and go home.
+    def dial(self, doc: VoiceResponse, lang: str | None, node: str, silences: int | None,
+             line: int, numbers: tuple[str, ...], interpreter: bool = False) -> None:
+        """Put the caller through to ``numbers``; each hears the caller's language first.
 
-        The one place that decides how a caller reaches a person (opening hours, the
-        caller's language announced to staff and regions will grow here).
+        The ``callerId`` is the helpline number the caller dialled, so a staff phone never
+        shows (or keeps in its call log) the caller's own number.
+        """
+        dial = doc.dial(action=url(lang, node, "done", silences), method="POST",
+                        timeout=DIAL_TIMEOUT, caller_id=self.lines[line],
+                        sequential=True if self.content.contacts.ring_in_turn else None)
+        # Before a language is chosen there is nothing to announce.
+        whisper = url(lang, WHISPER_INTERPRETER if interpreter else WHISPER) if lang else None
+        for number in numbers:
+            dial.number(number, url=whisper, method="POST" if whisper else None)
+
+    def staff(self, lang: str | None, silences: int, before: list[UnitKey], closed: bool,
+              line: int) -> VoiceResponse:
+        """Put the caller through to staff; closed, or nobody to ring: say so, offer a callback.
+
+        The one place that decides how a caller reaches the helpline's staff.
         """
         staff = self.content.contacts.staff
-        if not staff:
+        if closed or not staff:
             return self.nobody(lang, silences, before)
         doc = VoiceResponse()
         for unit in [*before, self.prompt(lang, "voice_connecting")]:
             self.speak(doc, unit)
-        dial = doc.dial(action=url(lang, PERSON, "done", silences), method="POST",
-                        timeout=DIAL_TIMEOUT)
-        for number in staff:
-            dial.number(number)
+        self.dial(doc, lang, PERSON, silences, line, staff)
         return doc
 
+    def person(self, lang: str | None, before: list[UnitKey], closed: bool,
+               line: int) -> VoiceResponse:
+        """After 0: the person menu (staff or a callback, or the region's coordinator)."""
+        if not self.content.regions:
+            return self.staff(lang, 0, before, closed, line)
+        if closed:
+            before = [*before, self.prompt(lang, "voice_no_person"), self.prompt(lang, "voice_hours")]
+        return self.gather(lang, PERSON, 0, before, self.menu(lang, PERSON, closed))
+
     def nobody(self, lang: str | None, silences: int, before: list[UnitKey]) -> VoiceResponse:
-        home = self.home_node(lang)
-        return self.gather(lang, home, silences, [*before, self.prompt(lang, "voice_no_person")],
-                           self.menu(lang, home))
+        """Nobody can take the call: when to call back, 112, and may we call you back?"""
+        said = [*before, self.prompt(lang, "voice_no_person"), self.prompt(lang, "voice_hours")]
+        return self.gather(lang, CALLBACK, silences, said, self.menu(lang, CALLBACK))
+
+    def postcode(self, lang: str | None) -> VoiceResponse:
+        """Ask for the four digits of a postcode; # ends the entry (ISO/IEC 13714)."""
+        doc = VoiceResponse()
+        gather = doc.gather(input="dtmf", action=url(lang, POSTCODE, "key"), method="POST",
+                            num_digits=4, timeout=POSTCODE_TIMEOUT, finish_on_key="#",
+                            action_on_empty_result=True)
+        self.speak(gather, self.prompt(lang, "voice_postcode"))
+        # Not reached (an empty entry goes to the action too), but never strand a caller.
+        doc.redirect(url(lang, REGIONS), method="POST")
+        return doc
+
+    def region(self, lang: str | None, node: str, kind: Kind, closed: bool,
+               line: int) -> VoiceResponse:
+        """Put the caller through to the region's coordinator; without one (or no answer),
+        to the helpline staff."""
+        coordinator = self.regions[node].coordinator
+        unavailable = [self.prompt(lang, "voice_coordinator_unavailable")]
+        if coordinator is None or kind is Kind.NOBODY:
+            return self.staff(lang, 0, unavailable, closed, line)
+        doc = VoiceResponse()
+        self.speak(doc, self.prompt(lang, "voice_coordinator_connecting"))
+        interpreter = lang is not None and lang not in coordinator.languages
+        self.dial(doc, lang, node, None, line, (coordinator.number,), interpreter)
+        return doc
+
+    def whisper(self, lang: str | None, interpreter: bool) -> VoiceResponse:
+        """What staff hear when they answer: the caller's language, in the base language."""
+        doc = VoiceResponse()
+        self.speak(doc, (whisper_unit(lang or self.content.base, interpreter), self.content.base))
+        return doc
 
     def goodbye(self, lang: str | None, before: list[UnitKey]) -> VoiceResponse:
         # The document ends here, so Twilio ends the call: no <Hangup/> needed.
@@ -301,30 +508,46 @@ class _Writer:
 
     def write(self, turn: Turn) -> VoiceResponse:
         """Write the document of ``turn``."""
-        lang, node, kind, silences = turn
+        lang, node, kind, silences, closed, line = turn
+        home = self.home_node(lang)
         if kind is Kind.INCOMING:
             welcome = [self.prompt(lang, "voice_welcome")]
             keys = [self.prompt(lang, "voice_keys")] if lang else []
             return self.gather(lang, node, 0, welcome, [*keys, *self.menu(lang, node)])
         if kind is Kind.TALKED:
             return self.goodbye(lang, [])
-        if kind is Kind.NOBODY:
+        if kind is Kind.NOBODY and node == PERSON:
             return self.nobody(lang, silences, [])
-        if node == PERSON:
-            return self.person(lang, 0, [])
+        if kind is Kind.DIAL:
+            return self.staff(lang, 0, [], closed, line)
+        if kind in (Kind.SAVED, Kind.NOT_SAVED):
+            said = "voice_callback_saved" if kind is Kind.SAVED else "voice_callback_failed"
+            return self.gather(lang, home, 0, [self.prompt(lang, said)], self.menu(lang, home))
+        if kind is Kind.UNKNOWN:
+            return self.gather(lang, REGIONS, 0, [self.prompt(lang, "voice_postcode_unknown")],
+                               self.menu(lang, REGIONS))
+        if node in self.regions:
+            return self.region(lang, node, kind, closed, line)
+        if node in (WHISPER, WHISPER_INTERPRETER):
+            return self.whisper(lang, node == WHISPER_INTERPRETER)
+        if node == POSTCODE:
+            return self.postcode(lang)
         if kind is Kind.WELCOME:
             return self.gather(lang, node, 0, [],
                                [self.prompt(lang, "voice_keys"), *self.menu(lang, node)])
         if kind is Kind.NOT_OPTION:
-            return self.gather(lang, node, 0, [],
-                               [self.prompt(lang, "voice_not_option"), *self.menu(lang, node)])
+            return self.gather(lang, node, 0, [], [self.prompt(lang, "voice_not_option"),
+                                                   *self.menu(lang, node, closed)])
         if kind is Kind.SILENCE:
             no_input = [self.prompt(lang, "voice_no_input")]
             if silences >= GOODBYE_AFTER:
                 return self.goodbye(lang, no_input)
-            if silences == PERSON_AFTER:
-                return self.person(lang, silences, no_input)
-            return self.gather(lang, node, silences, [], [*no_input, *self.menu(lang, node)])
+            if silences == PERSON_AFTER and node != CALLBACK:
+                return self.staff(lang, silences, no_input, closed, line)
+            return self.gather(lang, node, silences, [],
+                               [*no_input, *self.menu(lang, node, closed)])
+        if node == PERSON:
+            return self.person(lang, [], closed, line)
         if self.tree.is_answer(node):
             assert lang is not None
             return self.gather(lang, node, 0, [],
@@ -333,11 +556,22 @@ class _Writer:
         return self.gather(lang, node, 0, [], self.menu(lang, node))
 
 
-def all_turns(content: Content) -> Iterator[Turn]:
+def _variants(turn: Turn, lines: int) -> Iterator[Turn]:
+    """Yield ``turn`` as it is open and closed, once per helpline line."""
+    for closed in (False, True):
+        for line in range(lines):
+            yield turn._replace(closed=closed, line=line)
+
+
+def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
     """Yield every turn a call can reach, in every language (and before one is chosen)."""
     tree = content.tree
+    regions = [region_node(region.id) for region in content.regions]
     for lang in (None, *content.languages):
         nodes = [LANGUAGES, *tree.menus, *tree.answers] if lang else [LANGUAGES]
+        nodes.append(CALLBACK)
+        if regions:
+            nodes.append(REGIONS)
         yield Turn(lang, ROOT if lang else LANGUAGES, Kind.INCOMING)
         if lang:
             yield Turn(lang, ROOT, Kind.WELCOME)
@@ -347,11 +581,37 @@ def all_turns(content: Content) -> Iterator[Turn]:
             if tree.is_answer(node):
                 yield Turn(lang, node, Kind.SLOW)
             for silences in range(1, GOODBYE_AFTER + 1):
-                yield Turn(lang, node, Kind.SILENCE, silences)
-        yield Turn(lang, PERSON, Kind.PLAY)
+                if silences == PERSON_AFTER and node != CALLBACK:
+                    yield from _variants(Turn(lang, node, Kind.SILENCE, silences), lines)
+                else:
+                    yield Turn(lang, node, Kind.SILENCE, silences)
+        yield from _variants(Turn(lang, PERSON, Kind.PLAY), lines)
+        yield from _variants(Turn(lang, PERSON, Kind.DIAL), lines)
+        if regions:
+            yield from _variants(Turn(lang, PERSON, Kind.NOT_OPTION), lines)
+            for silences in range(1, GOODBYE_AFTER + 1):
+                yield from _variants(Turn(lang, PERSON, Kind.SILENCE, silences), lines)
+            yield Turn(lang, POSTCODE, Kind.PLAY)
+            yield Turn(lang, REGIONS, Kind.UNKNOWN)
+            for node in regions:
+                yield from _variants(Turn(lang, node, Kind.PLAY), lines)
+                yield from _variants(Turn(lang, node, Kind.NOBODY), lines)
         yield Turn(lang, PERSON, Kind.TALKED)
         yield Turn(lang, PERSON, Kind.NOBODY, 0)
         yield Turn(lang, PERSON, Kind.NOBODY, PERSON_AFTER)
+        yield Turn(lang, CALLBACK, Kind.SAVED)
+        yield Turn(lang, CALLBACK, Kind.NOT_SAVED)
+        if lang:
+            yield Turn(lang, WHISPER, Kind.PLAY)
+            yield Turn(lang, WHISPER_INTERPRETER, Kind.PLAY)
+
+
+def helpline_lines(content: Content) -> tuple[str, ...]:
+    """Return the helpline's own numbers: the central one first, then those of languages."""
+    lines = [content.contacts.helpline]
+    for language in content.languages.values():
+        lines += [number for number in language.numbers if number not in lines]
+    return tuple(lines)
 
 
 def build_voice_book(content: Content, rules: engine.Rules,
@@ -363,8 +623,11 @@ def build_voice_book(content: Content, rules: engine.Rules,
             "content/languages", f"{len(content.languages)} languages, but the phone's language "
             f"menu has keys 1 to {MAX_LANGUAGES} only: remove a language"))
         return VoiceBook(MappingProxyType({}), MappingProxyType({}), rules), problems
-    writer = _Writer(content, audio)
-    documents = {turn: str(writer.write(turn)) for turn in all_turns(content)}
+    lines = helpline_lines(content)
+    writer = _Writer(content, audio, lines)
+    documents = {turn: str(writer.write(turn)) for turn in all_turns(content, len(lines))}
     numbers = {identity.normalize(number): code
                for code, language in content.languages.items() for number in language.numbers}
-    return VoiceBook(MappingProxyType(documents), MappingProxyType(numbers), rules), problems
+    line_of = {identity.normalize(number): index for index, number in enumerate(lines)}
+    return VoiceBook(MappingProxyType(documents), MappingProxyType(numbers), rules,
+                     MappingProxyType(line_of), content.hours, content.regions), problems

@@ -19,9 +19,17 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
 ``answer:<answer id>``
     an answer as it is heard (its ``say`` text where staff wrote one). Answers are the only
     units with a slow variant (:func:`has_slow_variant`): key 2 after an answer.
+``regions``
+    the list of care coordination regions (only when ``content/regions.yaml`` has some): its
+    heading, then "For <region>, press <key>" for each region in order.
+``whisper:<code>``, ``whisper-interpreter:<code>``
+    what staff (or a care coordinator) hear before a call in language ``<code>`` is put
+    through, in the base language only: "Caller speaks Romanian." (and, for a coordinator who
+    does not speak it, that an interpreter may be needed).
 
-``voice_option`` and ``voice_choose_language`` are building blocks of ``menu:`` and
-``lang:`` units, not units of their own.
+``voice_option``, ``voice_choose_language``, ``voice_regions`` and ``voice_whisper*`` are
+building blocks of ``menu:``, ``lang:``, ``regions`` and ``whisper`` units, not units of
+their own.
 """
 
 from __future__ import annotations
@@ -43,9 +51,21 @@ PROMPT_UNITS: tuple[str, ...] = (
     "voice_connecting",
     "voice_no_person",
     "voice_goodbye",
+    "voice_person_menu",
+    "voice_person_menu_closed",
+    "voice_hours",
+    "voice_callback_offer",
+    "voice_callback_saved",
+    "voice_callback_failed",
+    "voice_postcode",
+    "voice_postcode_unknown",
+    "voice_coordinator_connecting",
+    "voice_coordinator_unavailable",
 )
-# Prompt keys spoken only as part of a ``lang:`` or ``menu:`` unit.
-BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option")
+# Prompt keys spoken only as part of a ``lang:``, ``menu:``, ``regions`` or ``whisper`` unit.
+BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option", "voice_regions",
+                                    "voice_whisper", "voice_whisper_interpreter")
+REGIONS_UNIT = "regions"
 
 
 def prompt_unit(key: str) -> str:
@@ -62,6 +82,10 @@ def menu_unit(menu: str) -> str:
 
 def answer_unit(answer: str) -> str:
     return f"answer:{answer}"
+
+
+def whisper_unit(code: str, interpreter: bool = False) -> str:
+    return f"whisper{'-interpreter' if interpreter else ''}:{code}"
 
 
 def has_slow_variant(unit_id: str) -> bool:
@@ -101,4 +125,14 @@ def spoken_units(content: Content) -> Mapping[UnitKey, str]:
             units[(menu_unit(menu), code)] = " ".join(lines)
         for answer in tree.answers:
             units[(answer_unit(answer), code)] = answers[answer].spoken
+        if content.regions:
+            lines = [_sentence(text["voice_regions"])]
+            for digit, region in enumerate(content.regions, start=1):
+                lines.append(text["voice_option"].format(label=_label(region.name), key=digit))
+            units[(REGIONS_UNIT, code)] = " ".join(lines)
+    base = content.prompts[content.base].text
+    for code, language in content.languages.items():
+        said = base["voice_whisper"].format(language=language.staff_name)
+        units[(whisper_unit(code), content.base)] = said
+        units[(whisper_unit(code, True), content.base)] = f"{said} {base['voice_whisper_interpreter']}"
     return MappingProxyType(units)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -22,6 +24,22 @@ from .twilio_client import PUBLIC_URL, TOKEN, Caller, Texter
 
 HASH_KEY = "test-hash-key-not-secret"
 ROOT = Path(__file__).resolve().parent.parent
+# Tests run on a frozen clock (helpline.clock): a Wednesday morning, inside opening hours.
+# Tests about the hours pass their own (tests/test_person_voice.py, tests/test_handoff.py).
+OPEN_HOUR = dt.datetime(2026, 11, 25, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+class FrozenClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, now: dt.datetime = OPEN_HOUR) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -107,6 +125,7 @@ def make_app(**overrides: Any) -> Flask:
         "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
         "HELPLINE_PUBLIC_URL": PUBLIC_URL,
         "HELPLINE_RELOAD_SECONDS": 0,  # no reload threads in unit tests (tests/test_reload.py)
+        "HELPLINE_CLOCK": FrozenClock(),
     }
     config.update(overrides)
     return create_app(config)

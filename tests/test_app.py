@@ -67,3 +67,26 @@ def test_check_prints_segment_counts_per_language(embedded_app: Flask) -> None:
     assert "  answer b8-3                     " in result.output
     assert "20 answers" in result.output.splitlines()[-1]
     assert "EXAMPLE number" in result.output
+
+
+def test_flask_run_counts_as_serving() -> None:
+    """`flask run` is a web server: production refuses it without secrets, like gunicorn."""
+    import click
+
+    from helpline import create_app
+
+    with click.Context(click.Command("run"), info_name="run"), \
+            pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        create_app({"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": None})
+
+
+def test_other_commands_run_without_secrets() -> None:
+    """`flask ... helpline check` works on a machine without the production secrets."""
+    import click
+
+    from helpline import create_app
+
+    with click.Context(click.Command("check"), info_name="check"):
+        app = create_app({"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": None,
+                          "HELPLINE_RELOAD_SECONDS": 0})
+    assert app.config["HELPLINE_SERVING"] is False

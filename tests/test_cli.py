@@ -101,15 +101,16 @@ def test_simulate_call_says_what_is_heard_in_which_language(embedded_app: Flask)
 
 def test_simulate_call_follows_keys_silences_and_the_call_to_staff(embedded_app: Flask) -> None:
     """Keys, Enter alone (silence), an answer read slowly, and a person who answers, in order."""
-    lines = simulate_call(embedded_app, "21\n\n12\n0\ny\n")
+    lines = simulate_call(embedded_app, "21\n\n12\n01\ny\n")
     silence = lines.index("  (silence)")
     assert [f"  [en-GB] {said('prompt:voice_no_input', 'en')}",
             f"  [en-GB] {said('menu:rights', 'en')}"] == lines[silence + 1:silence + 3]
     answer = said("answer:b8-3", "en")
     assert f"  [en-GB] {answer}" in lines
     assert f"  [en-GB, slowly] {answer}" in lines
+    assert f"  [en-GB] {said('prompt:voice_person_menu', 'en')}" in lines
     assert lines[-4:] == [
-        "(the call is put through: 1 staff phone rings)",
+        "(the call is put through: 1 phone rings)",
         "answered? y = a person answers and the talk ends, Enter = nobody answers> y",
         f"  [en-GB] {said('prompt:voice_goodbye', 'en')}",
         "(the helpline ends the call)",
@@ -117,12 +118,30 @@ def test_simulate_call_follows_keys_silences_and_the_call_to_staff(embedded_app:
 
 
 def test_simulate_call_when_nobody_answers_and_wrong_keys(embedded_app: Flask) -> None:
-    """Nobody answers: the caller hears so and the main menu; a letter is not a key."""
-    lines = simulate_call(embedded_app, "2\nA\n0\n\n")
+    """Nobody answers: the caller hears so, the hours and a callback offer; a letter is no key."""
+    lines = simulate_call(embedded_app, "2\nA\n0\n1\n\n")
     assert "  ('A': a phone has only 0-9, * and #)" in lines
     nobody = lines.index("answered? y = a person answers and the talk ends, Enter = nobody answers> ")
     assert [f"  [en-GB] {said('prompt:voice_no_person', 'en')}",
-            f"  [en-GB] {said('menu:main', 'en')}"] == lines[nobody + 1:nobody + 3]
+            f"  [en-GB] {said('prompt:voice_hours', 'en')}",
+            f"  [en-GB] {said('prompt:voice_callback_offer', 'en')}"] == lines[nobody + 1:nobody + 4]
+
+
+def test_simulate_call_takes_a_postcode_as_one_entry(embedded_app: Flask) -> None:
+    """Four digits then # are one entry: the caller is put through to that region's coordinator."""
+    lines = simulate_call(embedded_app, "2\n02\n1011#\n")
+    assert f"  [en-GB] {said('prompt:voice_postcode', 'en')}" in lines
+    entry = lines.index("keys> 1011#")
+    assert [f"  [en-GB] {said('prompt:voice_coordinator_connecting', 'en')}",
+            "(the call is put through: 1 phone rings)"] == lines[entry + 1:entry + 3]
+
+
+def test_simulate_call_hash_alone_is_an_empty_entry(embedded_app: Flask) -> None:
+    """# alone at the postcode ("I do not know it") posts an empty entry: the list of regions."""
+    lines = simulate_call(embedded_app, "2\n02\n#\n")
+    entry = lines.index("keys> #")
+    assert lines[entry + 1].startswith("  [en-GB] ")
+    assert "West" in lines[entry + 1] and "Noord" in lines[entry + 1]
 
 
 def test_simulated_conversations_are_not_counted(embedded_app: Flask) -> None:

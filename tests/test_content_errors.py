@@ -101,7 +101,7 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "Twilio reserved word as keyword",
         replace("content/languages/en.yaml", "start: [HELPLINE, ENGLISH]", "start: [HELPLINE, STOP]"),
-        "content/languages/en.yaml:8: keywords.start[1]: 'STOP' is reserved by Twilio (STOP, HELP, "
+        "content/languages/en.yaml:9: keywords.start[1]: 'STOP' is reserved by Twilio (STOP, HELP, "
         "START ...) and never reaches the menu: choose another word",
     ),
     (
@@ -144,19 +144,19 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "a locale without its country",
         replace("content/languages/en.yaml", "locale: en-GB", "locale: en"),
-        "content/languages/en.yaml:12: voice.locale: 'en' is not allowed here: write a language "
+        "content/languages/en.yaml:13: voice.locale: 'en' is not allowed here: write a language "
         "and a country code, e.g. 'nl-NL'",
     ),
     (
         "an SMS alphabet that does not exist",
         replace("content/languages/en.yaml", "alphabet: gsm7", "alphabet: latin"),
-        "content/languages/en.yaml:6: sms.alphabet: 'latin' is not one of 'gsm7' or 'unicode': "
+        "content/languages/en.yaml:7: sms.alphabet: 'latin' is not one of 'gsm7' or 'unicode': "
         "write one of these",
     ),
     (
         "a list written as a single word",
         replace("content/languages/en.yaml", "more: [MORE]", "more: MORE"),
-        "content/languages/en.yaml:9: keywords.more: must be a list, found 'MORE': write it as "
+        "content/languages/en.yaml:10: keywords.more: must be a list, found 'MORE': write it as "
         "[MORE], or one '- ' line per entry",
     ),
 ]

@@ -29,12 +29,12 @@ def test_numbers_preset_a_language(content_copy: Path) -> None:
 @pytest.mark.parametrize(("additions", "expected"), [
     # One dialled number cannot preset two languages: the second file is named.
     ({"nl": 'numbers: ["+3197010000002"]', "en": 'numbers: ["+3197010000002"]'},
-     "content/languages/nl.yaml:17: numbers: '+3197010000002' is already used by "
+     "content/languages/nl.yaml:18: numbers: '+3197010000002' is already used by "
      "content/languages/en.yaml: a dialled number can start one language only; remove it from "
      "one file"),
     # A number is + country code and digits, no spaces.
     ({"en": 'numbers: ["097 010 000 02"]'},
-     "content/languages/en.yaml:16: numbers[0]: '097 010 000 02' is not allowed here"
+     "content/languages/en.yaml:17: numbers[0]: '097 010 000 02' is not allowed here"
      ": write + and the country code, then the number without its first 0 and without spaces "
      "(020 ... becomes +3120...)"),
 ])
@@ -51,13 +51,15 @@ def test_wrong_numbers_are_errors_that_say_where(content_copy: Path, additions: 
 def test_staff_numbers_are_read_and_examples_warned_about(content_copy: Path) -> None:
     """Staff numbers load in order; one marked ``example: true`` is a loud warning."""
     contacts = content_copy / "content/contacts.yaml"
-    _append(contacts, '  - number: "+31201234567"\n')
+    text = contacts.read_text(encoding="utf-8")
+    contacts.write_text(text.replace("\nring:", '\n  - number: "+31201234567"\nring:'),
+                        encoding="utf-8")
     content = load_content(content_copy / "content", content_copy / "prompts")
     assert content.contacts.staff == ("+31000000001", "+31201234567")
-    examples = [str(w) for w in content.warnings if "staff" in str(w)]
-    expected = ["content/contacts.yaml:11: staff[0].number: +31000000001 is an EXAMPLE number: "
-                "a caller who asks for a person rings nobody; replace it with a real staff number "
-                "and remove 'example: true' before going live"]
+    examples = [str(w) for w in content.warnings if "staff[" in str(w)]
+    expected = ["content/contacts.yaml:14: staff[0].number: +31000000001 is an EXAMPLE number: "
+                "a caller or texter who asks for a person reaches nobody; replace it with a real "
+                "staff number and remove 'example: true' before going live"]
     assert expected == examples
 
 
@@ -68,4 +70,4 @@ def test_staff_is_optional(content_copy: Path) -> None:
     contacts.write_text(text[:text.index("staff:")], encoding="utf-8")
     content = load_content(content_copy / "content", content_copy / "prompts")
     assert content.contacts.staff == ()
-    assert not [w for w in content.warnings if "staff" in str(w)]
+    assert not [w for w in content.warnings if "staff[" in str(w)]

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-import types
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -236,15 +233,18 @@ def test_calling_through_the_phone_follows_the_real_voice_webhooks(staff: Staff)
     start = staff.api("/staff/api/call", {"do": "start"}).get_json()["step"]
     assert "key" == start["next"]
     assert ("en-GB", "For English, press 2.") in [(h["language"], h["text"]) for h in start["heard"]]
-    english = staff.api("/staff/api/call", {"do": "key", "key": "2", "url": start["url"]})
+    english = staff.api("/staff/api/call", {"do": "key", "digits": "2", "url": start["url"]})
     step = english.get_json()["step"]
     assert {"en-GB"} == {h["language"] for h in step["heard"]}
     assert step["heard"][-1]["text"].startswith("Main menu.")
     assert "redirect" == step["otherwise"]["next"]
     silent = staff.api("/staff/api/call", {"do": "redirect", "url": step["otherwise"]["url"]})
     assert "I did not hear a key." == silent.get_json()["step"]["heard"][0]["text"]
-    person = staff.api("/staff/api/call", {"do": "key", "key": "0", "url": step["url"]})
-    dial = person.get_json()["step"]
+    person = staff.api("/staff/api/call", {"do": "key", "digits": "0", "url": step["url"]})
+    menu = person.get_json()["step"]
+    assert menu["heard"][0]["text"].startswith("To talk to someone at the helpline, press 1.")
+    helpline = staff.api("/staff/api/call", {"do": "key", "digits": "1", "url": menu["url"]})
+    dial = helpline.get_json()["step"]
     assert ("dial", 1) == (dial["next"], dial["phones"])
     nobody = staff.api("/staff/api/call", {"do": "dial", "status": "no-answer", "url": dial["url"]})
     assert nobody.get_json()["step"]["heard"][0]["text"].startswith("Sorry, nobody can take")
@@ -253,15 +253,16 @@ def test_calling_through_the_phone_follows_the_real_voice_webhooks(staff: Staff)
 
 
 @pytest.mark.parametrize("body", [
-    {"do": "key", "key": "1", "url": "/sms"},
+    {"do": "key", "digits": "1", "url": "/sms"},
     {"do": "redirect", "url": "https://elsewhere.example/voice/en/main"},
     {"do": "redirect", "url": "/voice//evil"},
-    {"do": "key", "key": "12", "url": "/voice/en/main/key"},
+    {"do": "key", "digits": "1x", "url": "/voice/en/main/key"},
+    {"do": "key", "digits": "1" * 21, "url": "/voice/en/main/key"},
     {"do": "dial", "status": "busy", "url": "/voice/en/_person/done"},
     {"do": "explode"},
 ])
 def test_the_call_api_goes_only_to_the_voice_webhooks(staff: Staff, body: dict[str, str]) -> None:
-    """The phone can only drive /voice/... with one key at a time: anything else is a 400."""
+    """The phone can only drive /voice/... with keys a phone has: anything else is a 400."""
     response = staff.api("/staff/api/call", body)
     assert 400 == response.status_code
     assert "error" in response.get_json()
@@ -288,46 +289,42 @@ def test_translation_list_shows_review_and_date_status(content_copy: Path) -> No
             '</td> <td class="no">not yet</td> <td class="no">out of date</td>') in html
 
 
-def test_callbacks_without_the_callbacks_module(staff: Staff) -> None:
-    """Before callbacks exist in this helpline, the page says so (and does not fail)."""
+def test_no_callbacks_is_said_plainly(staff: Staff) -> None:
+    """With no open callback request, the page says so."""
     response = staff.get("/staff/callbacks")
     assert 200 == response.status_code
-    assert "not part of this version of the helpline" in response.get_data(as_text=True)
+    assert "No open callback requests." in response.get_data(as_text=True)
 
 
-@dataclass(frozen=True)
-class FakeRequest:
-    reference: str
-    lang: str
-    requested_at: dt.datetime
-    number: str
-
-
-@pytest.fixture
-def callbacks_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    module = types.ModuleType("helpline.callbacks")
-    monkeypatch.setitem(sys.modules, "helpline.callbacks", module)
-    return module
-
-
-def test_callbacks_are_listed_with_the_number_to_call(staff: Staff,
-                                                      callbacks_module: types.ModuleType) -> None:
-    """Open callback requests: reference, language, when, and the number to call back."""
-    asked = dt.datetime(2026, 3, 2, 14, 5, tzinfo=AMSTERDAM)
-    callbacks_module.open_requests = lambda: [  # type: ignore[attr-defined]
-        FakeRequest("K7Q2", "ro", asked, "+31000000099")]
+def test_callbacks_are_listed_with_the_number_to_call_and_erased_when_done(staff: Staff) -> None:
+    """A caller's callback request: when, language and number; "Called back" erases it."""
+    caller = Caller(staff.client.application.test_client(), "+31687654321")
+    caller.call()
+    caller.press("3")  # Română
+    caller.press("0")  # the person menu
+    caller.press("1")  # someone at the helpline ...
+    caller.dial_ends("no-answer")  # ... who does not answer: may we call you back?
+    caller.press("1")  # yes
     html = " ".join(staff.get("/staff/callbacks").get_data(as_text=True).split())
-    assert ('<td><code>K7Q2</code></td> <td>ro</td> <td>2026-03-02 14:05</td> '
-            '<td><a href="tel:+31000000099">+31000000099</a></td>') in html
+    assert ('<td>2026-11-25 10:30</td> <td>Română</td> '
+            '<td><a href="tel:+31687654321">+31687654321</a></td>') in html
+    action = re.search(r'action="(/staff/callbacks/[0-9a-f]+/done)"', html)
+    assert action is not None
+    assert 302 == staff.post(action.group(1), data={"csrf": staff.token}).status_code
+    after = staff.get("/staff/callbacks?done=1").get_data(as_text=True)
+    assert "No open callback requests." in after and "87654321" not in after
+    assert 400 == staff.post(action.group(1)).status_code  # no token: refused
 
 
 def test_a_failing_callback_list_does_not_take_the_page_down(
-        staff: Staff, callbacks_module: types.ModuleType) -> None:
+        staff: Staff, monkeypatch: pytest.MonkeyPatch) -> None:
     """If the callback requests cannot be read, the page says so and still works."""
-    def broken() -> list[FakeRequest]:
+    from helpline import callbacks
+
+    def broken(*args: object) -> list[object]:
         raise RuntimeError("store down")
 
-    callbacks_module.open_requests = broken  # type: ignore[attr-defined]
+    monkeypatch.setattr(callbacks, "open_requests", broken)
     response = staff.get("/staff/callbacks")
     assert 200 == response.status_code
     assert "could not be read just now" in response.get_data(as_text=True)
@@ -342,12 +339,34 @@ def test_figures_chart_the_last_30_days_and_name_nobody(staff: Staff) -> None:
     caller = Caller(app.test_client(), "+31687654321")
     caller.call()
     caller.press("2")
+    caller.press("0")  # asks for a person: 2 in all, with the SMS
     html = staff.get("/staff/figures").get_data(as_text=True)
     today = dt.datetime.now(AMSTERDAM).date()
     assert 30 == html.count('<g class="day">')
     assert f"<title>{today}: 4 SMS, 1 call</title>" in html
     assert f"<title>{today - dt.timedelta(days=1)}: 0 SMS, 0 calls</title>" in html
-    assert '<dd id="handoffs">1</dd>' in html
+    assert '<dd id="handoffs">2</dd>' in html
+    assert '<dd id="closed">0</dd>' in html  # the clock of the tests stands in opening hours
     assert "<td>Nederlands</td><td>1</td>" in html
     assert "<td>b8-3 (nl)</td><td>1</td>" in html
     assert "87654321" not in html
+
+
+def test_figures_count_asking_for_a_person_outside_opening_hours() -> None:
+    """On a Sunday, a texter and a caller who ask for a person are counted as out of hours."""
+    from .conftest import FrozenClock
+
+    sunday = dt.datetime(2026, 11, 29, 14, 0, tzinfo=AMSTERDAM)
+    member = Staff(staff_app(HELPLINE_CLOCK=FrozenClock(sunday)))
+    member.log_in()
+    app = member.client.application
+    texter = Texter(app.test_client(), "+31687654321")
+    texter.send("HELPLINE")
+    texter.send("0")
+    caller = Caller(app.test_client(), "+31687654321")
+    caller.call()
+    caller.press("2")
+    caller.press("0")
+    html = member.get("/staff/figures").get_data(as_text=True)
+    assert '<dd id="handoffs">2</dd>' in html
+    assert '<dd id="closed">2</dd>' in html

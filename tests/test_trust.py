@@ -143,7 +143,7 @@ def test_figures_hold_no_number_text_or_hash(app: Flask, raw_store: redis.Redis)
 
 
 def call_in_english(caller: Caller) -> None:
-    """Call, choose English, hear an answer three ways, fall silent, ask for a person: nobody."""
+    """Call, choose English, hear an answer three ways, fall silent, ask for staff: nobody."""
     caller.call()
     caller.press("2")  # English
     caller.press("1")  # Your rights
@@ -151,7 +151,8 @@ def call_in_english(caller: Caller) -> None:
     caller.press("1")  # again
     caller.press("2")  # slowly
     caller.silence()
-    caller.press("0")
+    caller.press("0")  # the person menu
+    caller.press("1")  # someone at the helpline
     caller.dial_ends("no-answer")
 
 
@@ -175,7 +176,8 @@ def test_call_figures_move_and_hold_no_number_text_or_hash(app: Flask, raw_store
         "voice.answer_again|lang=en": 1,
         "voice.answer_slow|lang=en": 1,
         "voice.silence|lang=en": 1,
-        "voice.person|lang=en": 1,
+        "voice.person|hours=open|lang=en": 1,
+        "voice.staff|hours=open|lang=en": 1,
         "voice.nobody|lang=en": 1,
     } == figures
     dump = " ".join([*figures, *map(str, figures.values()), *stats_keys])
@@ -203,7 +205,8 @@ def test_each_call_request_touches_the_store_once(app: Flask) -> None:
     store.client = counting
     caller = Caller(app.test_client(), NUMBER)
     steps = [caller.call, lambda: caller.press("2"), lambda: caller.press("1"),
-             caller.silence, lambda: caller.press("0"), lambda: caller.dial_ends("completed")]
+             caller.silence, lambda: caller.press("0"), lambda: caller.press("1"),
+             lambda: caller.dial_ends("completed")]
     for step in steps:
         counting.used.clear()
         step()
@@ -324,3 +327,86 @@ def test_sms_webhook_survives_anything(body: str, sender: str, extra: dict[str, 
         assert all(child.tag == "Message" and child.text for child in root)
     else:
         assert 403 == response.status_code
+
+
+# --- voice: privacy, failure and fuzzing ---------------------------------------------------------
+
+from .twilio_client import voice_params  # noqa: E402
+from .twiml_checker import check_twiml  # noqa: E402
+
+
+def test_no_number_in_any_log_record_of_a_call(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """A whole call (menus, wrong keys, a postcode, transfers nobody answers, a callback) logs no number."""
+    caplog.set_level(logging.DEBUG)
+    caller = Caller(app.test_client(), number=NUMBER)
+    caller.call()
+    for key in ("2", "1", "7", "1", "2", "#", "*", "0", "2", "1011"):  # Twilio drops the "#"
+        caller.press(key)
+    caller.dial_ends("no-answer")  # the coordinator does not answer: staff are tried next
+    caller.dial_ends("no-answer")  # nor do staff: 112, the hours, and the callback offer
+    caller.press("1")  # yes, call me back: the number is kept, sealed
+    caller.silence()
+    for record in caplog.records:
+        text = record.getMessage() + str(record.exc_info or "") + str(record.args or "")
+        assert "87654321" not in text, record.getMessage()
+
+
+def test_an_unexpected_voice_error_apologises_gives_112_and_starts_over(
+    monkeypatch: pytest.MonkeyPatch, embedded_app: Flask
+) -> None:
+    """A bug in a voice webhook: the caller hears sorry and 112 in their language, then the menu."""
+    from helpline import voice
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(voice, "twiml_response", broken)
+    response = embedded_app.test_client().post(
+        "/voice/en/main/key", data={"Digits": "1"},
+        headers={"X-Twilio-Signature": __import__("tests.twilio_client", fromlist=["sign"]).sign(
+            "/voice/en/main/key", {"Digits": "1"})})
+    assert 200 == response.status_code
+    root = check_twiml(response.get_data(as_text=True))
+    said = [el.text for el in root.iter("Say")]
+    assert said[0] == "Sorry, something went wrong on our side."
+    assert "112" in (said[1] or "")
+    assert "/voice/en/main" == (root.find("Redirect").text or "").strip()  # type: ignore[union-attr]
+
+
+VOICE_PATHS = st.one_of(
+    st.sampled_from(["/voice", "/voice/nl/main", "/voice/en/main/key", "/voice/_/_languages/key",
+                     "/voice/fr/rights/silence?n=2", "/voice/nl/_person/done?n=1",
+                     "/voice/nl/b8-3/key", "/voice/xx/yy/key", "/voice/nl/main/silence?n=abc"]),
+    st.builds(lambda a, b, c: f"/voice/{a}/{b}/{c}",
+              st.text("abcdefghijklmnopqrstuvwxyz_-0123456789", max_size=12),
+              st.text("abcdefghijklmnopqrstuvwxyz_-0123456789", max_size=12),
+              st.sampled_from(["key", "silence", "done", "x"])),
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    path=VOICE_PATHS,
+    digits=st.one_of(text, st.sampled_from(["", "1", "0", "*", "#", "9", "8", "12", "٣"])),
+    extra=st.dictionaries(text.filter(bool), text, max_size=5),
+    drop=st.sets(st.sampled_from(["From", "To", "CallSid", "Digits", "CallStatus"])),
+    signed=st.sampled_from(["valid", "valid", "missing", "forged"]),
+)
+def test_voice_webhooks_survive_anything(path: str, digits: str, extra: dict[str, str],
+                                         drop: set[str], signed: str) -> None:
+    """Whatever arrives at any voice URL: 200 with well-formed Twilio TwiML, or 403 unsigned."""
+    params = {**voice_params(NUMBER, "+3197010000000", "CA" + "1" * 32, Digits=digits,
+                             DialCallStatus="no-answer"), **extra}
+    for field in drop:
+        params.pop(field, None)
+    client = fuzz_app().test_client()
+    if path.startswith("/voice/") and path.count("/") < 2:
+        return
+    if signed == "valid":
+        response = post_signed(client, path, params)
+        assert 200 == response.status_code, (path, response.status_code)
+        assert "text/xml" == response.mimetype
+        check_twiml(response.get_data(as_text=True))
+    else:
+        headers = {} if signed == "missing" else {"X-Twilio-Signature": "Zm9yZ2Vk"}
+        assert 403 == client.post(path, data=params, headers=headers).status_code

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -15,7 +17,7 @@ from helpline.catalog import build_catalog
 from helpline.voice_book import VoiceBook
 from helpline.voice_script import spoken_units
 
-from .conftest import RedisServer, app_on, make_app
+from .conftest import OPEN_HOUR, FrozenClock, RedisServer, app_on, make_app
 from .test_voice_book import FakeAudio
 from .twilio_client import (
     CALLER_NUMBER,
@@ -30,8 +32,10 @@ from .twilio_client import (
     twilio_path,
     voice_params,
 )
-from .twiml_checker import check_call_flow, check_twiml
+from .twiml_checker import check_call_flow, check_twiml, check_whisper
 
+# A Sunday afternoon: closed.
+CLOSED_HOUR = dt.datetime(2026, 11, 29, 14, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 PROJECT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
@@ -41,6 +45,8 @@ UNITS = spoken_units(CONTENT)
 STAFF = list(CONTENT.contacts.staff)
 
 KEYS = list("0123456789*#")
+# What a caller may key in at the postcode: region edges, no region, too short, # alone.
+POSTCODES = ["1000", "3999", "4000", "6599", "6600", "9999", "0999", "12", "", "*", "0", "12*4"]
 DIAL_ENDS = ("completed", "no-answer", "busy", "failed", "canceled")
 
 
@@ -76,11 +82,13 @@ def reach(caller: Caller, lang: str, *keys: str) -> VoiceReply:
 
 # -- the whole tree ---------------------------------------------------------------------------
 
-def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> int:
-    """Follow every key, silence and end of a Dial from /voice, as Twilio would; count posts.
+def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> tuple[int, set[str]]:
+    """Follow every key, postcode, silence, whisper and end of a Dial from /voice, as Twilio
+    would; return how many posts that took and every path posted to.
 
     Every response must be well-formed TwiML of Twilio's verbs and attributes that never
-    strands the caller; ``on_heard`` sees everything said or played.
+    strands the caller (a whisper: that staff only hear it); ``on_heard`` sees everything
+    said or played.
     """
     start: tuple[str, tuple[tuple[str, str], ...]] = ("/voice", ())
     todo, seen = deque([start]), {start}
@@ -90,28 +98,52 @@ def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> int:
                                                       "CA" + "1" * 32, **dict(extra)))
         assert (reply.status, reply.mimetype) == (200, "text/xml"), f"{path}: {reply.xml}"
         root = check_twiml(reply.xml)
-        check_call_flow(root, GOODBYES | {h.text for h in heard_in(root) if h.verb == "Play"})
+        if "/_whisper" in path:
+            check_whisper(root)
+        else:
+            check_call_flow(root, GOODBYES | {h.text for h in heard_in(root) if h.verb == "Play"})
         for heard in heard_in(root):
             on_heard(heard)
         steps: list[tuple[str, tuple[tuple[str, str], ...]]] = []
         gather, redirect, dial = reply.first("Gather"), reply.after("Gather"), reply.first("Dial")
         if gather is not None:
             action = twilio_path(path, gather.get("action", path))
-            steps += [(action, (("Digits", key),)) for key in KEYS]
+            keys = POSTCODES if gather.get("numDigits") == "4" else KEYS
+            steps += [(action, (("Digits", key),)) for key in keys]
         if redirect is not None:
             steps.append((twilio_path(path, (redirect.text or "").strip()), ()))
         if dial is not None:
             action = twilio_path(path, dial.get("action", path))
             steps += [(action, (("DialCallStatus", status),)) for status in DIAL_ENDS]
+            steps += [(twilio_path(path, number.get("url", "")), ())
+                      for number in dial.iter("Number") if number.get("url")]
         for step in steps:
             if step not in seen:
                 seen.add(step)
                 todo.append(step)
-    return len(seen)
+    return len(seen), {path.split("?")[0] for path, _ in seen}
 
 
-def test_walk_the_whole_tree_in_every_language(client: FlaskClient) -> None:
-    """Every answer is reachable in every language, and all that is said is in its locale."""
+# Every route of reaching a person, in every language: the walk must post to each of them.
+PERSON_ROUTES = ["_person/key", "_person/silence", "_person/done", "_callback/key",
+                 "_callback/silence", "_postcode/key", "_regions", "_regions/key",
+                 "_regions/silence", "_whisper",
+                 *(f"_region-{r.id}/done" for r in CONTENT.regions if r.coordinator)]
+# ... and everything said on the way.
+PERSON_PROMPTS = ["voice_person_menu", "voice_person_menu_closed", "voice_connecting",
+                  "voice_no_person", "voice_hours", "voice_callback_offer", "voice_callback_saved",
+                  "voice_postcode", "voice_postcode_unknown", "voice_coordinator_connecting",
+                  "voice_coordinator_unavailable"]
+
+
+@pytest.mark.parametrize("when", [OPEN_HOUR, CLOSED_HOUR], ids=["open", "closed"])
+def test_walk_the_whole_tree_in_every_language(store_kind: str, when: dt.datetime,
+                                              request: pytest.FixtureRequest) -> None:
+    """Every answer and every way to a person is reachable in every language, in and out of
+    opening hours, and all that is said is in its locale (whispers: in Dutch, for staff)."""
+    app = request.getfixturevalue("app")
+    app.config["HELPLINE_CLOCK"] = FrozenClock(when)
+    client = app.test_client()
     heard: set[tuple[str, str, bool]] = set()
 
     def listen(item: Heard) -> None:
@@ -121,12 +153,27 @@ def test_walk_the_whole_tree_in_every_language(client: FlaskClient) -> None:
         assert locale(lang) == item.language, item.text
         heard.add((lang, item.text, item.slow))
 
-    posts = walk(client, listen)
+    posts, paths = walk(client, listen)
     for lang in LANGS:
         for answer in CONTENT.tree.answers:
             text = said(f"answer:{answer}", lang)
             assert (lang, text, False) in heard, f"{lang}: answer {answer} is unreachable"
             assert (lang, text, True) in heard, f"{lang}: answer {answer} never read slowly"
+        for route in PERSON_ROUTES:
+            if route == "_person/done" and when == CLOSED_HOUR:
+                continue  # closed: staff phones never ring
+            if route == "_whisper" and f"/voice/{lang}/_whisper-interpreter" in paths:
+                continue  # closed, only coordinators ring: some may not speak the language
+            assert f"/voice/{lang}/{route}" in paths, f"{lang}: {route} is never reached"
+        for prompt in PERSON_PROMPTS:
+            # In hours, the closed person menu is never heard; closed, nobody is put through.
+            if prompt not in (("voice_person_menu_closed",) if when == OPEN_HOUR
+                              else ("voice_person_menu", "voice_connecting")):
+                text = said(f"prompt:{prompt}", lang)
+                assert (lang, text, False) in heard, f"{lang}: {prompt} is never heard"
+        assert (lang, said("regions", lang), False) in heard
+        whispers = {said(f"{unit}:{lang}", CONTENT.base) for unit in ("whisper", "whisper-interpreter")}
+        assert {text for _, text, _ in heard} & whispers, f"{lang}: staff never hear the language"
     assert len(CONTENT.tree.answers) == 20
     assert posts > 100 * len(LANGS)
 
@@ -295,7 +342,8 @@ def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) ->
     for _ in range(3):
         caller.silence()
     nobody = caller.dial_ends("no-answer")
-    assert [said("prompt:voice_no_person", "nl"), said("menu:main", "nl")] == nobody.said
+    assert [said("prompt:voice_no_person", "nl"), said("prompt:voice_hours", "nl"),
+            said("prompt:voice_callback_offer", "nl")] == nobody.said
     caller.silence()
     caller.silence()
     last = caller.silence()
@@ -313,7 +361,8 @@ def test_silence_in_the_language_menu(caller: Caller) -> None:
     third = caller.silence()
     assert third.first("Dial") is not None
     back = caller.dial_ends("failed")
-    assert [said("prompt:voice_no_person", CONTENT.base), *language_menu()] == back.said
+    assert [said(f"prompt:{key}", CONTENT.base) for key in
+            ("voice_no_person", "voice_hours", "voice_callback_offer")] == back.said
 
 
 # -- a person ---------------------------------------------------------------------------------
@@ -323,44 +372,52 @@ def test_silence_in_the_language_menu(caller: Caller) -> None:
 ], ids=["language menu", "main menu", "answer"])
 def test_zero_reaches_a_person_everywhere(caller: Caller, keys: tuple[str, ...],
                                           lang: str) -> None:
-    """0 puts the caller through from any menu, the language menu and answers included."""
+    """0 offers a person from any menu (the language menu and answers included); 1 puts the
+    caller through to staff, whose phones show the helpline's number."""
     caller.call()
     for key in keys:
         caller.press(key)
-    reply = caller.press("0")
+    menu = caller.press("0")
+    assert [said("prompt:voice_person_menu", lang)] == menu.said
+    reply = caller.press("1")
     assert [said("prompt:voice_connecting", lang)] == reply.said
     dial = reply.first("Dial")
     assert dial is not None and dial.get("action", "").endswith("/_person/done?n=0")
+    assert CONTENT.contacts.helpline == dial.get("callerId")
     assert [number.text for number in dial.iter("Number")] == STAFF
 
 
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "canceled", ""])
-def test_nobody_answers_112_and_back_to_the_main_menu(caller: Caller, status: str) -> None:
-    """When no staff phone answers, the caller hears 112 and the main menu, never a hang-up."""
-    reach(caller, "en", "0")
+def test_nobody_answers_112_hours_and_a_callback_offer(caller: Caller, status: str) -> None:
+    """When no staff phone answers: 112, when we are open, and may we call you back? Never a
+    hang-up."""
+    reach(caller, "en", "0", "1")
     reply = caller.dial_ends(status)
-    assert [said("prompt:voice_no_person", "en"), said("menu:main", "en")] == reply.said
+    assert [said("prompt:voice_no_person", "en"), said("prompt:voice_hours", "en"),
+            said("prompt:voice_callback_offer", "en")] == reply.said
     assert CONTENT.contacts.emergency in reply.said[0]
     redirect = reply.after("Gather")
-    assert redirect is not None and redirect.text == "/voice/en/main/silence?n=1"
+    assert redirect is not None and redirect.text == "/voice/en/_callback/silence?n=1"
 
 
 def test_after_talking_to_a_person_goodbye(caller: Caller) -> None:
     """When the call with staff is over and the caller is still there: a goodbye."""
-    reach(caller, "en", "0")
+    reach(caller, "en", "0", "1")
     reply = caller.dial_ends("completed")
     assert [said("prompt:voice_goodbye", "en")] == reply.said
 
 
 def test_without_staff_numbers_the_caller_hears_112(content_copy: Path) -> None:
-    """With no staff number configured, 0 says nobody can come (with 112), then the menu."""
+    """With no staff number configured, 0 then 1 says nobody can come (with 112), and offers a
+    callback."""
     contacts = content_copy / "content" / "contacts.yaml"
     text = contacts.read_text()
     contacts.write_text(text[:text.index("staff:")])
     caller = Caller(app_on(content_copy).test_client())
-    reach(caller, "nl")
-    reply = caller.press("0")
-    assert [said("prompt:voice_no_person", "nl"), said("menu:main", "nl")] == reply.said
+    reach(caller, "nl", "0")
+    reply = caller.press("1")
+    assert [said("prompt:voice_no_person", "nl"), said("prompt:voice_hours", "nl"),
+            said("prompt:voice_callback_offer", "nl")] == reply.said
     assert reply.first("Dial") is None
 
 
@@ -376,12 +433,14 @@ LANGUAGE_MENU = "/voice/_/_languages/key"
     ("/voice/xx/_languages/key", {"Digits": "2"}, LANGUAGE_MENU, None),
     ("/voice/NL/main", {}, LANGUAGE_MENU, None),
     ("/voice/_/main/key", {"Digits": "1"}, LANGUAGE_MENU, None),
-    ("/voice/xx/_person/done?n=0", {"DialCallStatus": "failed"}, LANGUAGE_MENU,
+    ("/voice/xx/_person/done?n=0", {"DialCallStatus": "failed"}, "/voice/_/_callback/key",
      "prompt:voice_no_person"),
     # an unknown node: the main menu
     ("/voice/nl/no-such-node/key", {"Digits": "1"}, MAIN_NL, None),
     ("/voice/nl/no-such-node/silence?n=1", {}, MAIN_NL, None),
-    ("/voice/nl/_person/key", {"Digits": "1"}, MAIN_NL, None),
+    ("/voice/nl/_whisper/key", {"Digits": "1"}, MAIN_NL, None),
+    ("/voice/nl/_region-nowhere/done", {"DialCallStatus": "failed"}, "/voice/nl/_callback/key",
+     "prompt:voice_no_person"),
     ("/voice/nl/b8-3/99999999999999999999", {}, MAIN_NL, None),
     ("/voice/nl/main/key/extra/parts", {"Digits": "1"}, MAIN_NL, None),
     # a counter or page we never wrote: as if it were the first silence
@@ -392,7 +451,7 @@ LANGUAGE_MENU = "/voice/_/_languages/key"
     ("/voice/nl/b8-3/silence", {}, "/voice/nl/b8-3/key", "prompt:voice_no_input"),
     ("/voice/nl/b8-3/key?page=99999999999999999999", {"Digits": "#"}, "/voice/nl/b8-3/key",
      "answer:b8-3"),
-    ("/voice/nl/_person/done?n=99999", {"DialCallStatus": "busy"}, MAIN_NL,
+    ("/voice/nl/_person/done?n=99999", {"DialCallStatus": "busy"}, "/voice/nl/_callback/key",
      "prompt:voice_no_person"),
 ])
 def test_a_tampered_url_lands_on_a_menu(client: FlaskClient, path: str, fields: dict[str, str],
@@ -453,7 +512,10 @@ def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> Non
         caller.silence()
         caller.press("9")
         caller.press("0")
+        caller.press("1")
         assert said("prompt:voice_no_person", "en") == caller.dial_ends("no-answer").said[0]
+        # A callback cannot be kept without the store: the caller is told, never cut off.
+        assert said("prompt:voice_callback_failed", "en") == caller.press("1").said[0]
     finally:
         redis_server.start()
 

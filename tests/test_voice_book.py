@@ -18,6 +18,7 @@ from helpline.voice_book import (
     LANGUAGES,
     PERSON,
     Kind,
+    Moment,
     Turn,
     all_turns,
     build_voice_book,
@@ -164,3 +165,20 @@ def test_more_languages_than_keys_is_an_error() -> None:
     expected = ["content/languages: 10 languages, but the phone's language menu has keys 1 to 9 "
                 "only: remove a language"]
     assert expected == [str(p) for p in problems]
+
+
+moments = st.builds(Moment, open=st.booleans(), line=st.integers(min_value=0, max_value=3))
+
+
+@given(lang=segments, node=st.one_of(segments, st.sampled_from(
+    ["_callback", "_postcode", "_regions", "_region-west", "_region-noord", "_whisper"])),
+    digits=st.one_of(keys, st.sampled_from(["1000", "9999", "0999", "", "12*4"])), at=moments)
+def test_reaching_a_person_lands_on_a_prepared_document_open_or_closed(
+        lang: str, node: str, digits: str, at: Moment) -> None:
+    """In hours or out, whatever number was dialled, every key, silence, end of a Dial and
+    node of the person routes lands on a prepared document."""
+    assert BOOK.after_key(lang, node, digits, "", at) in BOOK.documents
+    assert BOOK.after_silence(lang, node, digits, at) in BOOK.documents
+    assert BOOK.play(lang, node, at) in BOOK.documents
+    for status in ("completed", "no-answer", digits):
+        assert BOOK.after_dial(lang, status, digits, node, at) in BOOK.documents

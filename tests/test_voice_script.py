@@ -31,13 +31,16 @@ def test_unit_ids_are_the_documented_ones() -> None:
     """Every language has the same prompt, menu and answer units; lang:<code> only its own."""
     units = spoken_units(CONTENT)
     tree = CONTENT.tree
+    whispers = {f"whisper:{lang}" for lang in LANGS} | {f"whisper-interpreter:{lang}" for lang in LANGS}
     for lang in LANGS:
         expected = ({f"prompt:{key}" for key in PROMPT_UNITS}
                     | {f"menu:{menu}" for menu in tree.menus}
                     | {f"answer:{answer}" for answer in tree.answers}
-                    | {f"lang:{lang}"})
+                    | {f"lang:{lang}", "regions"}
+                    | (whispers if lang == CONTENT.base else set()))
         assert expected == {unit for unit, code in units if code == lang}
-    assert len(units) == len(LANGS) * (len(PROMPT_UNITS) + len(tree.menus) + len(tree.answers) + 1)
+    assert len(units) == len(LANGS) * (len(PROMPT_UNITS) + len(tree.menus) + len(tree.answers) + 2
+                                       ) + len(whispers)
 
 
 @pytest.mark.parametrize("lang", LANGS)

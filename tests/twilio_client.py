@@ -55,6 +55,7 @@ class Reply:
     status: int
     xml: str
     text: str | None
+    sends: tuple[tuple[str, str], ...] = ()  # (to, text): messages to others (a hand-off)
 
     @property
     def measure(self) -> Measure:
@@ -63,12 +64,19 @@ class Reply:
 
 
 def parse_sms_twiml(xml: str) -> str | None:
+    """Return the text of the reply to the sender (None: nothing is sent to them)."""
+    return parse_sms_sends(xml)[0]
+
+
+def parse_sms_sends(xml: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """Return the reply to the sender, and the (to, text) messages to others."""
     root = ET.fromstring(xml)
     assert root.tag == "Response"
-    messages = root.findall("Message")
-    assert len(messages) <= 1, xml
-    assert all(child.tag == "Message" for child in root), xml
-    return messages[0].text if messages else None
+    assert all(child.tag == "Message" and child.text for child in root), xml
+    replies = [m.text for m in root if m.get("to") is None]
+    assert len(replies) <= 1, xml
+    sends = tuple((m.get("to", ""), m.text or "") for m in root if m.get("to") is not None)
+    return (replies[0] if replies else None), sends
 
 
 class Texter:
@@ -82,7 +90,8 @@ class Texter:
         xml = response.get_data(as_text=True)
         assert response.status_code == 200, xml
         assert response.mimetype == "text/xml"
-        return Reply(response.status_code, xml, parse_sms_twiml(xml))
+        text, sends = parse_sms_sends(xml)
+        return Reply(response.status_code, xml, text, sends)
 
 
 # Voice: what Twilio posts during a call, and a caller that follows the TwiML like Twilio.

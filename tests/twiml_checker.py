@@ -41,6 +41,9 @@ _VALUES: Mapping[str, Callable[[str], bool]] = {
     "input": lambda v: v in ("dtmf", "speech", "dtmf speech"),
     "finishOnKey": lambda v: all(c in "0123456789#*" for c in v),
     "numDigits": lambda v: v.isdecimal() and int(v) > 0,
+    "callerId": lambda v: re.fullmatch(r"\+[1-9][0-9]{6,14}", v) is not None,
+    "sequential": lambda v: v in ("true", "false"),
+    "url": lambda v: v.startswith("/voice/"),
     "timeout": lambda v: v.isdecimal() and int(v) > 0,
     "actionOnEmptyResult": lambda v: v in ("true", "false"),
     "language": lambda v: re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", v) is not None,
@@ -83,7 +86,14 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
     verbs = list(root)
     assert verbs, "an empty document hangs up on the caller"
     for index, verb in enumerate(verbs):
-        if verb.tag == "Gather":
+        if verb.tag == "Gather" and verb.attrib.get("numDigits") == "4":
+            # The postcode: four digits, # ends the entry (ISO/IEC 13714), # alone (or
+            # silence) still reaches the action, which offers the region list.
+            assert verb.attrib.get("timeout") == "10"
+            assert verb.attrib.get("finishOnKey") == "#"
+            assert verb.attrib.get("actionOnEmptyResult") == "true"
+            assert verb.attrib.get("action", "").endswith("/_postcode/key")
+        elif verb.tag == "Gather":
             assert verb.attrib.get("numDigits") == "1"
             assert verb.attrib.get("timeout") == "8"
             assert verb.attrib.get("finishOnKey") == ""
@@ -97,6 +107,11 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
         if verb.tag == "Dial":
             assert verb.attrib.get("action"), "a Dial without action ends the call after it"
             assert verb.attrib.get("timeout") == "20"
+            # Staff phones show the helpline's number, never the caller's.
+            assert verb.attrib.get("callerId"), "a Dial without callerId shows the caller's number"
+            for number in verb.iter("Number"):
+                whisper = number.attrib.get("url")
+                assert whisper is None or "/_whisper" in whisper, whisper
         assert verb.tag != "Hangup", "never hang up on a caller"
     last = verbs[-1]
     if last.tag in ("Redirect", "Dial"):
@@ -104,3 +119,13 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
     said = "".join(last.itertext()).strip()
     assert last.tag in ("Say", "Play") and said in goodbyes, (
         f"the call ends after <{last.tag}>{said}</{last.tag}>, which is not a goodbye")
+
+
+def check_whisper(root: ET.Element) -> None:
+    """Fail unless the document is a whisper: only said or played, to staff, then connected.
+
+    Nothing to press and nowhere to go: when it ends, Twilio connects the call.
+    """
+    verbs = list(root)
+    assert verbs, "an empty whisper says nothing to staff"
+    assert all(verb.tag in ("Say", "Play") for verb in verbs), [v.tag for v in verbs]

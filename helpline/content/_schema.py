@@ -56,6 +56,9 @@ class LanguageFile(_Strict):
     keywords: KeywordSettings
     voice: VoiceSettings
     numbers: list[PhoneNumber] = []  # helpline numbers whose callers hear this language at once
+    # The language's name in the base language (the staff's): staff hear it before a call is
+    # put through to them, and read it on a hand-off text.
+    staff_name: Annotated[Text, StringConstraints(max_length=LABEL_LIMIT)]
 
 
 class PromptsFile(_Strict):
@@ -101,7 +104,45 @@ class Number(_Strict):
 class ContactsFile(_Strict):
     helpline: Number
     emergency: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
-    staff: list[Number] = []  # a call for a person rings these numbers at once
+    staff: list[Number] = []  # on duty: calls for a person ring these; texts are handed to them
+    ring: Literal["together", "in-turn"] = "together"
+    # What staff send after a hand-off's reference to close it ("K7QX KLAAR").
+    staff_close_word: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,12}$")] = "KLAAR"
+
+
+Period = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-"
+                                                  r"(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+class HoursFile(_Strict):
+    example: bool = False
+    week: dict[Day, list[Period]]
+    public_holidays: Literal["closed", "open"] = "closed"
+    closed_dates: list[IsoDate] = []
+    open_dates: list[IsoDate] = []
+
+
+Postcodes = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{3}(-[1-9][0-9]{3})?$")]
+
+
+class Coordinator(_Strict):
+    number: PhoneNumber
+    example: bool = False
+    languages: Annotated[list[LangCode], Field(min_length=1)]
+
+
+class Region(_Strict):
+    id: Id
+    name: Annotated[Text, StringConstraints(max_length=LABEL_LIMIT)]
+    postcodes: Annotated[list[Postcodes], Field(min_length=1)]
+    coordinator: Coordinator | None = None
+
+
+class RegionsFile(_Strict):
+    example: bool = False
+    regions: list[Region]
 
 
 # What each pattern asks for, in words staff can act on (the regex itself helps nobody).

@@ -5,7 +5,9 @@ Layout (relative to the project root):
 - ``content/languages/<code>.yaml``  one file per language: name, keywords, SMS and voice settings
 - ``content/menu.yaml``              the menu tree: each menu and the options it offers
 - ``content/answers/<code>.yaml``    the short answers, per language
-- ``content/contacts.yaml``          phone numbers (never in code)
+- ``content/contacts.yaml``          phone numbers (never in code): the helpline, staff on duty
+- ``content/hours.yaml``             opening hours (optional: without it, always open)
+- ``content/regions.yaml``           care coordination regions, postcodes, coordinators (optional)
 - ``prompts/<code>.yaml``            the interface texts, per language
 
 Every problem names its file, line and key; all problems are collected, not just the first.
@@ -13,6 +15,7 @@ Every problem names its file, line and key; all problems are collected, not just
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import string
@@ -27,20 +30,25 @@ from . import _schema as schema
 from ._problems import ContentError, Problem, errors_only
 from ._yaml import YamlDoc, read_yaml
 from .model import (
+    ALWAYS_OPEN,
     ROOT,
     AnswerText,
     Contacts,
     Content,
+    Coordinator,
     Keywords,
     Language,
     MenuTree,
+    OpeningHours,
     Prompts,
+    Region,
     Voice,
     text_version,
 )
 from .prompt_keys import PROMPT_KEYS
 
 _RESERVED_DIGIT_WORDS = re.compile(r"^[0-9*#]+$")
+MAX_REGIONS = 9  # keys 1 to 9 of the region list
 
 
 @dataclass
@@ -89,6 +97,8 @@ def load_content(content_dir: Path, prompts_dir: Path) -> Content:
     base = next(lang.code for lang in languages.values() if lang.base)
     answers = _load_answers(reader, content_dir / "answers", languages, base, tree, menu_doc)
     prompts = _load_prompts(reader, prompts_dir, languages, tree)
+    hours = _load_hours(reader, content_dir / "hours.yaml")
+    regions = _load_regions(reader, content_dir / "regions.yaml", languages)
     if errors_only(reader.problems):
         raise ContentError(errors_only(reader.problems))
     if contacts.helpline_is_example:
@@ -110,6 +120,8 @@ def load_content(content_dir: Path, prompts_dir: Path) -> Content:
         version=reader.digest.hexdigest()[:12],
         warnings=tuple(p for p in reader.problems if p.warning),
         lines=MappingProxyType(reader.lines),
+        hours=hours,
+        regions=regions,
     )
 
 
@@ -161,6 +173,7 @@ def _language(parsed: schema.LanguageFile) -> Language:
         keywords=Keywords(tuple(kw.start), tuple(kw.more), tuple(kw.wipe)),
         voice=Voice(voice.locale, voice.say_voice, voice.gtts, voice.espeak, voice.speech_input),
         numbers=tuple(parsed.numbers),
+        staff_name=parsed.staff_name,
     )
 
 
@@ -258,12 +271,118 @@ def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
         if staff.example:
             reader.problems.append(
                 doc.problem(("staff", index, "number"),
-                            f"{staff.number} is an EXAMPLE number: a caller who asks for a person "
-                            "rings nobody; replace it with a real staff number and remove "
+                            f"{staff.number} is an EXAMPLE number: a caller or texter who asks for a "
+                            "person reaches nobody; replace it with a real staff number and remove "
                             "'example: true' before going live", warning=True)
             )
     return Contacts(parsed.helpline.number, parsed.helpline.example, parsed.emergency,
-                    tuple(staff.number for staff in parsed.staff))
+                    tuple(staff.number for staff in parsed.staff), parsed.ring == "in-turn",
+                    parsed.staff_close_word.upper())
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _load_hours(reader: _Reader, path: Path) -> OpeningHours:
+    if not path.is_file():
+        return ALWAYS_OPEN
+    doc, parsed = reader.read(path, schema.HoursFile)
+    if doc is None or parsed is None:
+        return ALWAYS_OPEN
+    week: dict[int, tuple[tuple[int, int], ...]] = {}
+    for day, periods in parsed.week.items():
+        spans = []
+        for index, period in enumerate(periods):
+            start, end = (_minutes(part) for part in period.split("-"))
+            if start >= end:
+                reader.problems.append(doc.problem(
+                    ("week", day, index), f"{period!r} ends before it starts: write the earlier "
+                    "time first (a period past midnight is two periods, one on each day)"))
+            spans.append((start, end))
+        week[_DAYS.index(day)] = tuple(sorted(spans))
+    dates: dict[str, frozenset[dt.date]] = {}
+    for key in ("closed_dates", "open_dates"):
+        found = set()
+        for index, text in enumerate(getattr(parsed, key)):
+            try:
+                found.add(dt.date.fromisoformat(text))
+            except ValueError:
+                reader.problems.append(doc.problem((key, index), f"{text!r} is not a date "
+                                                   "(write it as YYYY-MM-DD)"))
+        dates[key] = frozenset(found)
+    if parsed.example:
+        reader.problems.append(doc.problem(
+            ("example",), "the opening hours are an EXAMPLE: set the hours your staff really "
+            "answer, then remove 'example: true'", warning=True))
+    return OpeningHours(MappingProxyType(week), parsed.public_holidays == "closed",
+                        dates["closed_dates"], dates["open_dates"])
+
+
+def _postcode_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    return int(low), int(high or low)
+
+
+def _load_regions(reader: _Reader, path: Path, languages: dict[str, Language]) -> tuple[Region, ...]:
+    if not path.is_file():
+        return ()
+    doc, parsed = reader.read(path, schema.RegionsFile)
+    if doc is None or parsed is None:
+        return ()
+    if len(parsed.regions) > MAX_REGIONS:
+        reader.problems.append(doc.problem(
+            ("regions",), f"has {len(parsed.regions)} regions, but a caller picks one with keys 1 "
+            f"to {MAX_REGIONS}: merge regions"))
+    regions: list[Region] = []
+    owners: list[tuple[int, int, str]] = []
+    seen: set[str] = set()
+    for index, region in enumerate(parsed.regions):
+        where: tuple[str | int, ...] = ("regions", index)
+        if region.id in seen:
+            reader.problems.append(doc.problem((*where, "id"), f"{region.id!r} is already the id "
+                                               "of another region: ids must be unique"))
+        seen.add(region.id)
+        ranges = []
+        for number, text in enumerate(region.postcodes):
+            low, high = _postcode_range(text)
+            if low > high:
+                reader.problems.append(doc.problem(
+                    (*where, "postcodes", number), f"{text!r} ends before it starts: write the "
+                    "lower postcode first"))
+                continue
+            for other_low, other_high, other in owners:
+                if low <= other_high and other_low <= high:
+                    reader.problems.append(doc.problem(
+                        (*where, "postcodes", number), f"{text!r} overlaps postcodes of region "
+                        f"{other!r}: each postcode belongs to one region"))
+            owners.append((low, high, region.id))
+            ranges.append((low, high))
+        coordinator = None
+        if region.coordinator is not None:
+            for number, code in enumerate(region.coordinator.languages):
+                if code not in languages:
+                    reader.problems.append(doc.problem(
+                        (*where, "coordinator", "languages", number),
+                        f"{code!r} is not a language of the helpline (content/languages/)"))
+            if region.coordinator.example:
+                reader.problems.append(doc.problem(
+                    (*where, "coordinator", "number"), f"{region.coordinator.number} is an "
+                    "EXAMPLE number: callers for this region ring nobody; replace it with the "
+                    "coordinator's real number and remove 'example: true' before going live",
+                    warning=True))
+            coordinator = Coordinator(region.coordinator.number,
+                                      tuple(region.coordinator.languages))
+        regions.append(Region(region.id, region.name, tuple(sorted(ranges)), coordinator))
+    if parsed.example:
+        reader.problems.append(doc.problem(
+            ("example",), "the regions and their postcodes are an EXAMPLE, not the real care "
+            "coordination regions: replace them, then remove 'example: true'", warning=True))
+    return tuple(regions)
 
 
 def _load_answers(

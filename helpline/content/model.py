@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
 
 from ._problems import Problem
 
@@ -43,6 +45,7 @@ class Language:
     keywords: Keywords
     voice: Voice
     numbers: tuple[str, ...] = ()  # dialled helpline numbers that preset this language
+    staff_name: str = ""  # its name in the base language, for staff (the call whisper)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,41 @@ class Contacts:
     helpline: str
     helpline_is_example: bool
     emergency: str
-    staff: tuple[str, ...] = ()  # who a call for a person rings, all at once
+    staff: tuple[str, ...] = ()  # on duty: who a call for a person rings, who gets hand-offs
+    ring_in_turn: bool = False  # ring staff one after the other instead of all at once
+    staff_close_word: str = "KLAAR"
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """When staff answer, in Europe/Amsterdam time (see :mod:`helpline.hours`)."""
+
+    week: Mapping[int, tuple[tuple[int, int], ...]]  # weekday (0 Monday) -> (from, to) minutes
+    closed_on_public_holidays: bool = True
+    closed_dates: frozenset[date] = frozenset()
+    open_dates: frozenset[date] = frozenset()  # public holidays with the usual hours after all
+
+
+ALWAYS_OPEN = OpeningHours(MappingProxyType({day: ((0, 24 * 60),) for day in range(7)}), False)
+
+
+@dataclass(frozen=True)
+class Coordinator:
+    number: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    """A care coordination region: its four-digit postcode ranges and its coordinator."""
+
+    id: str
+    name: str
+    postcodes: tuple[tuple[int, int], ...]  # inclusive ranges
+    coordinator: Coordinator | None
+
+    def covers(self, postcode: int) -> bool:
+        return any(low <= postcode <= high for low, high in self.postcodes)
 
 
 @dataclass(frozen=True)
@@ -117,6 +154,8 @@ class Content:
     version: str
     warnings: tuple[Problem, ...]
     lines: Mapping[str, Mapping[tuple[str | int, ...], int]]  # file -> key path -> line
+    hours: OpeningHours = ALWAYS_OPEN  # content/hours.yaml (absent: always open)
+    regions: tuple[Region, ...] = ()  # content/regions.yaml (absent: no regional routing)
 
     def problem(self, file: str, path: tuple[str | int, ...], message: str) -> Problem:
         """Build a problem at ``path`` in ``file``, with its line where the file gives one."""
@@ -125,6 +164,10 @@ class Content:
         while probe and probe not in lines:
             probe = probe[:-1]
         return Problem(file, message, path, lines.get(probe) if probe else None)
+
+    def region_of(self, postcode: int) -> Region | None:
+        """Return the region whose ranges hold ``postcode``, if any."""
+        return next((region for region in self.regions if region.covers(postcode)), None)
 
     def language(self, code: str | None) -> Language:
         """Return the language ``code``, or the base language for an unknown code."""

@@ -37,13 +37,28 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "person_sms": _key("how to reach a person, by text", "helpline", "emergency"),
     "wiped": _key("confirms that everything about the number was erased", "start"),
     "sorry": _key("apology when something went wrong on our side (followed by how to reach a person)"),
+    # Reaching a person by SMS (PRODUCT.md §3): the texter's side.
+    "hours": _key("when the helpline is open, short, by SMS (keep it in step with content/hours.yaml)"),
+    "person_closed": _key("a texter asked for a person and nobody is there now (the opening "
+                          "hours, how to call and the emergency number follow)"),
+    "handoff_opened": _key("a texter asked for a person in opening hours: someone will answer "
+                           "here by SMS; write your question; send 9 to stop"),
+    "handoff_closed": _key("the SMS conversation with a staff member has stopped"),
+    # Texts to staff about an SMS hand-off (sent in the base language).
+    "staff_new": _key("to staff: someone asks for a person; the reference, their language, how "
+                      "to answer and to stop", "ref", "language", "close"),
+    "staff_late": _key("to staff: a reply was not sent because the texter's last message is "
+                       "older than the window", "ref", "minutes"),
+    "staff_taken": _key("to staff: a colleague already answers this conversation", "ref"),
+    "staff_not_open": _key("to staff: no open conversation has this reference", "ref"),
+    "staff_closed": _key("to staff: the conversation with this reference has stopped", "ref"),
     # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
     "voice_welcome": _key("first words of a call: who we are, and the emergency number",
                           "emergency"),
     "voice_choose_language": _key("one line of the language menu, spoken in this language",
                                   "key"),
     "voice_keys": _key("said once: the keys that work everywhere (0 person, 9 main menu, "
-                       "star back, hash repeat)"),
+                       "8 another language, star back, hash repeat)"),
     "voice_option": _key("one option of a menu", "label", "key"),
     "voice_after_answer": _key("after an answer: 1 again, 2 slower, 9 main menu, 0 person"),
     "voice_not_option": _key("a key that is not an option was pressed"),
@@ -52,4 +67,28 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "voice_no_person": _key("nobody can take the call now; call back later; emergency number",
                             "emergency"),
     "voice_goodbye": _key("the last words before the helpline ends a call"),
+    # Reaching a person by phone.
+    "voice_person_menu": _key("in opening hours, after 0: 1 someone at the helpline, 2 the care "
+                              "coordinator of your region"),
+    "voice_person_menu_closed": _key("outside opening hours, after 0: 1 ask to be called back, 2 "
+                                     "the care coordinator of your region"),
+    "voice_hours": _key("when the helpline is open, spoken (numbers as words; keep it in step "
+                        "with content/hours.yaml)"),
+    "voice_callback_offer": _key("asks consent to call back the number the caller calls from: "
+                                 "1 yes, 2 no"),
+    "voice_callback_saved": _key("the callback request is kept; we call back as soon as we can"),
+    "voice_callback_failed": _key("the callback request could not be kept: call again later"),
+    "voice_postcode": _key("asks for the four digits of the postcode, then hash; only hash for "
+                           "the list of regions"),
+    "voice_postcode_unknown": _key("the postcode keyed in is in no region (the region list "
+                                   "follows)"),
+    "voice_regions": _key("heading of the list of regions (each region and its key follow)"),
+    "voice_coordinator_connecting": _key("just before the call is put through to the care "
+                                         "coordinator of the caller's region"),
+    "voice_coordinator_unavailable": _key("the region's care coordinator cannot be reached now "
+                                          "(the helpline staff are tried next)"),
+    "voice_whisper": _key("heard by staff before a call is put through (in the base language): "
+                          "the caller's language", "language"),
+    "voice_whisper_interpreter": _key("heard by a care coordinator after the caller's language "
+                                      "when they do not speak it"),
 }

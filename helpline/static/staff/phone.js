@@ -90,6 +90,7 @@ const silence = document.getElementById("call-silence");
 const hangup = document.getElementById("call-hangup");
 const callKeys = call.querySelectorAll(".keypad button");
 let step = null;
+let entering = "";  // keys of an entry that takes more than one (a postcode)
 
 function line(className, text) {
   const item = element("li", className, text);
@@ -100,6 +101,7 @@ function line(className, text) {
 
 function controls() {
   const waitsForKey = step !== null && step.next === "key";
+  if (!waitsForKey) entering = "";
   for (const key of callKeys) key.disabled = !waitsForKey;
   silence.disabled = !waitsForKey;
   dial.hidden = !(step !== null && step.next === "dial");
@@ -156,9 +158,11 @@ function show(next) {
     follow({ do: "redirect", url: step.url });
     return;
   }
+  entering = "";
   status.textContent = {
-    key: "Waiting for a key (or silence).",
-    dial: `Putting the call through: ${step.phones} staff phone${step.phones === 1 ? " rings" : "s ring"}.`,
+    key: step.digits === 1 ? "Waiting for a key (or silence)."
+      : `Waiting for up to ${step.digits || "any number of"} keys${step.finish ? `, then ${step.finish}` : ""} (or silence).`,
+    dial: `Putting the call through: ${step.phones} phone${step.phones === 1 ? " rings" : "s ring"}.`,
     end: "The helpline ended the call.",
   }[step.next];
   controls();
@@ -169,18 +173,43 @@ document.getElementById("call-start").addEventListener("click", () => {
   line("you", "(you call the helpline)");
   follow({ do: "start" });
 });
+function submit(digits) {
+  // What the Gather posts: an empty entry goes on with the document unless it asks for it.
+  const waiting = step;
+  entering = "";
+  if (digits === "" && !waiting.empty) {
+    show(waiting.otherwise);
+    return;
+  }
+  step = null;
+  controls();
+  follow({ do: "key", digits, url: waiting.url });
+}
+
 for (const key of callKeys) {
   key.addEventListener("click", () => {
     if (step === null || step.next !== "key") return;
-    line("you", `(you press ${key.dataset.key})`);
-    const url = step.url;
-    step = null;
-    controls();
-    follow({ do: "key", key: key.dataset.key, url });
+    const pressed = key.dataset.key;
+    line("you", `(you press ${pressed})`);
+    if (step.finish.includes(pressed)) {
+      submit(entering);
+      return;
+    }
+    entering += pressed;
+    if (step.digits && entering.length >= step.digits) {
+      submit(entering);
+    } else {
+      status.textContent = `Entered ${entering}: more keys${step.finish ? `, or ${step.finish} to finish` : ""}.`;
+    }
   });
 }
 silence.addEventListener("click", () => {
   if (step === null || step.next !== "key") return;
+  if (entering !== "") {
+    line("you", "(you wait)");
+    submit(entering);  // the wait ends the entry with the keys pressed so far
+    return;
+  }
   line("you", "(you press nothing)");
   show(step.otherwise);
 });

@@ -1,0 +1,42 @@
+"""The ceiling: a minimal Flask app that answers every webhook with one fixed TwiML document.
+
+Served by gunicorn with the helpline's own settings, it shows what the server and the load
+generator manage with no work at all in the app; the helpline is measured against it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
+
+_message = MessagingResponse()
+_message.message("Hulplijn mensenhandel. Informatie en hulp.\nHoofdmenu\n1 Je rechten\n2 Hulp krijgen\n"
+                 "3 Is dit mensenhandel?\n4 Hoe daders werken\n5 Terugkeer en cijfers\n"
+                 "0 Praten met iemand\n8 Taal/Language\nStuur een cijfer.")
+SMS = str(_message)
+
+_call = VoiceResponse()
+_gather = _call.gather(action="/voice/nl/main/key", num_digits=1, timeout=8)
+_gather.say("Voor je rechten, druk 1. Voor hulp krijgen, druk 2. Voor meer, druk 3.",
+            language="nl-NL")
+_call.redirect("/voice/nl/main/silence?n=1")
+VOICE = str(_call)
+
+app = Flask(__name__)
+
+
+@app.post("/sms")
+def sms() -> Response:
+    return Response(SMS, mimetype="text/xml")
+
+
+@app.post("/voice")
+@app.post("/voice/<path:_rest>")
+def voice(_rest: str = "") -> Response:
+    return Response(VOICE, mimetype="text/xml")
+
+
+@app.get("/healthz")
+def healthz() -> Response:
+    return Response("ok\n", mimetype="text/plain")

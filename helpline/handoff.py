@@ -1,0 +1,167 @@
+"""The SMS hand-off: a texter who asks for a person texts with on-duty staff through the
+helpline number, neither side ever seeing the other's number.
+
+How it goes (PRODUCT.md §3, "Reaching a person")::
+
+    texter: 0                    -> "someone will answer here"       staff: "K7QX4 (Roemeens): ..."
+    texter: my boss has my pass  ->                                   staff: "K7QX4 Roemeens: my ..."
+    staff:  K7QX4 Go to ...      -> texter: "Go to ..."  (from the helpline number)
+    texter: 9  (or staff: K7QX4 KLAAR)  -> closed, both sides are told
+
+Every message goes out as TwiML ``<Message to=...>`` in the reply to the incoming one: no
+REST calls. The first staff member to answer takes the conversation; until then the texter's
+messages go to every staff number. Only numbers on the staff list (``content/contacts.yaml``)
+can use a reference; anyone else who sends one is treated like any other texter. A staff reply
+is delivered only within ``HELPLINE_HANDOFF_WINDOW`` seconds of the texter's last message
+(no unasked-for texts); a later one is not sent and its sender is told why.
+
+What is kept (Redis), with ``HELPLINE_HANDOFF_TTL`` from the texter's last message:
+
+- ``helpline:thread:<REF>``: the texter's number, sealed (:mod:`helpline.sealed`); their
+  language; the hashed number key of the texter and of the staff member who answers; when the
+  texter last wrote. No message text is ever kept.
+- ``helpline:handoff:<hmac of the texter's number>``: the reference of their open hand-off.
+  It is a personal kind (:data:`helpline.store.PERSONAL_KINDS`) linked to the thread, so the
+  wipe keyword, STOP and ``helpline forget`` erase both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .identity import normalize, number_key
+from .sealed import Sealer
+from .store import Store
+
+THREAD, POINTER = "thread", "handoff"
+# Capitals and digits nobody confuses on a small screen (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G):
+# 23^5, about 6.4 million references, and only staff numbers can use one anyway.
+ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
+REF_LENGTH = 5
+
+
+# Characters XML 1.0 cannot carry (control characters, surrogates, U+FFFE/U+FFFF): a text
+# passed on between texter and staff goes into TwiML, so these are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def passable(text: str) -> str:
+    """Return ``text`` as it can be passed on in TwiML (never empty: "?" for nothing)."""
+    return _NOT_XML.sub("", text).strip() or "?"
+
+
+def looks_like_ref(word: str) -> bool:
+    """Say whether ``word`` has the shape of a reference (any case)."""
+    word = word.upper()
+    return len(word) == REF_LENGTH and all(c in ALPHABET for c in word)
+
+
+def new_ref() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(REF_LENGTH))
+
+
+@dataclass(frozen=True)
+class Thread:
+    """One open hand-off, as kept under its reference."""
+
+    ref: str
+    texter: str  # sealed
+    lang: str
+    texter_key: str
+    last_texter_at: float
+    staff_key: str | None = None  # who answers, once someone has
+
+    def record(self) -> dict[str, Any]:
+        return {"texter": self.texter, "lang": self.lang, "texter_key": self.texter_key,
+                "last": self.last_texter_at, "staff": self.staff_key}
+
+
+def _thread(ref: str, raw: Any) -> Thread | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Thread(ref, str(raw["texter"]), str(raw["lang"]), str(raw["texter_key"]),
+                      float(raw["last"]), raw.get("staff") if isinstance(raw.get("staff"), str)
+                      else None)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The hand-offs as one request sees them: the store, the keys, the rules, the time."""
+
+    store: Store
+    sealer: Sealer
+    hash_secret: bytes
+    staff: tuple[str, ...]  # the staff numbers, as in content/contacts.yaml
+    window: int  # seconds after the texter's last message that staff may answer
+    ttl: int  # seconds a thread is kept after the texter's last message
+    now: dt.datetime
+
+    def staff_key(self, sender: str) -> str | None:
+        """Return the number key of ``sender`` if it is a staff number, else None."""
+        normal = normalize(sender)
+        if normal and any(normalize(number) == normal for number in self.staff):
+            return number_key(normal, self.hash_secret)
+        return None
+
+    def staff_number(self, key: str) -> str | None:
+        """Return the staff number with number key ``key`` (None if no longer on the list)."""
+        return next((n for n in self.staff if number_key(n, self.hash_secret) == key), None)
+
+    def open(self, texter_key: str, texter: str, lang: str) -> Thread:
+        """Open a hand-off for this texter under a fresh reference."""
+        for _ in range(20):
+            thread = Thread(new_ref(), self.sealer.seal(texter), lang, texter_key,
+                            self.now.timestamp())
+            if self.store.create_json(THREAD, thread.ref, thread.record(), self.ttl):
+                self.store.set_json(POINTER, texter_key, thread.ref, self.ttl)
+                return thread
+        raise RuntimeError("no free hand-off reference")  # 20 collisions: never in practice
+
+    def of_texter(self, texter_key: str) -> Thread | None:
+        ref = self.store.get_json(POINTER, texter_key)
+        return self.of_ref(ref) if isinstance(ref, str) else None
+
+    def of_ref(self, ref: str) -> Thread | None:
+        ref = ref.upper()
+        return _thread(ref, self.store.get_json(THREAD, ref)) if looks_like_ref(ref) else None
+
+    def save(self, thread: Thread) -> None:
+        self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)
+        self.store.set_json(POINTER, thread.texter_key, thread.ref, self.ttl)
+
+    def texter_wrote(self, thread: Thread) -> Thread:
+        """Note that the texter just wrote: the window and the thread's life start again."""
+        thread = replace(thread, last_texter_at=self.now.timestamp())
+        self.save(thread)
+        return thread
+
+    def claim(self, thread: Thread, staff_key: str) -> Thread:
+        thread = replace(thread, staff_key=staff_key)
+        self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)
+        return thread
+
+    def close(self, thread: Thread) -> None:
+        self.store.delete(THREAD, thread.ref)
+        self.store.delete(POINTER, thread.texter_key)
+
+    def in_window(self, thread: Thread) -> bool:
+        return self.now.timestamp() - thread.last_texter_at <= self.window
+
+    def texter(self, thread: Thread) -> str | None:
+        """Return the texter's number, opened only to address a message to it."""
+        return self.sealer.open(thread.texter)
+
+    def recipients(self, thread: Thread) -> tuple[str, ...]:
+        """Return who gets the texter's messages: the staff member who answers, else all."""
+        if thread.staff_key is not None:
+            number = self.staff_number(thread.staff_key)
+            if number is not None:
+                return (number,)
+        return self.staff

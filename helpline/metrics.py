@@ -1,0 +1,104 @@
+"""``GET /metrics``: Prometheus text of requests, latency, hand-offs and rate-limit hits.
+
+What is measured, and never with personal data in a label (no number, body, URL or query):
+
+- ``helpline_requests_total{channel, status}``: every request; channel is ``sms``, ``voice``
+  or ``other`` (from the path), status the HTTP status code.
+- ``helpline_request_duration_seconds{channel}``: a latency histogram of the same requests.
+- ``helpline_handoffs_total{channel}``: texters and callers put through to a person.
+- ``helpline_rate_limited_total{channel, limit}``: messages refused by an abuse limit.
+
+The features that hand off or limit count through one call, with fixed label values::
+
+    from . import metrics
+    metrics.count("handoffs", channel="voice")
+    metrics.count("rate_limited", channel="sms", limit="number")
+
+Several worker processes (gunicorn): each process counts on its own unless
+``PROMETHEUS_MULTIPROC_DIR`` names a directory shared by the workers before they import
+this module; ``gunicorn.conf.py`` sets one up (and empties it at start), and ``/metrics``
+then adds up every worker's figures, so any worker answers for the whole server. Without it
+(``flask run``, tests) a scrape sees only the process that answers it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Blueprint, Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+# Decided once, like prometheus_client itself decides where values live, at import.
+MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+CHANNELS = ("sms", "voice")
+
+REQUESTS = Counter("helpline_requests", "Requests answered, by channel and HTTP status.",
+                   ["channel", "status"])
+LATENCY = Histogram("helpline_request_duration_seconds", "Time to answer a request, by channel.",
+                    ["channel"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+HANDOFFS = Counter("helpline_handoffs", "Texters and callers put through to a person.",
+                   ["channel"])
+RATE_LIMITED = Counter("helpline_rate_limited", "Messages refused by an abuse limit.",
+                       ["channel", "limit"])
+
+_COUNTERS = {"handoffs": HANDOFFS, "rate_limited": RATE_LIMITED}
+
+# Known label values start at zero, so that a dashboard sees them before the first event.
+for _channel in CHANNELS:
+    HANDOFFS.labels(_channel)
+RATE_LIMITED.labels("sms", "number")
+RATE_LIMITED.labels("sms", "replies")
+
+bp = Blueprint("metrics", __name__)
+
+
+def count(name: str, **labels: str) -> None:
+    """Add one to the counter ``name`` (``handoffs`` or ``rate_limited``) with ``labels``."""
+    _COUNTERS[name].labels(**labels).inc()
+
+
+def channel(path: str) -> str:
+    """Name the channel of a request path: ``sms``, ``voice`` or ``other``."""
+    first = path.strip("/").split("/", 1)[0]
+    return first if first in CHANNELS else "other"
+
+
+def _start() -> None:
+    g.metrics_start = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    start: float | None = g.pop("metrics_start", None)
+    if start is not None:
+        name = channel(request.path)
+        LATENCY.labels(name).observe(time.perf_counter() - start)
+        REQUESTS.labels(name, str(response.status_code)).inc()
+    return response
+
+
+@bp.get("/metrics")
+def scrape() -> Response:
+    """Return every metric in the Prometheus text format."""
+    registry = REGISTRY
+    if MULTIPROCESS_DIR is not None:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, MULTIPROCESS_DIR)  # type: ignore[no-untyped-call]
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def init_app(app: Flask) -> None:
+    """Time and count every request, and serve ``/metrics``."""
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.register_blueprint(bp)

@@ -1,0 +1,59 @@
+"""The benchmark's parts, quickly: the generated tree loads, and the scripts speak Twilio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twilio.request_validator import RequestValidator
+
+from bench import ceiling, load
+from bench.generate import generate_tree, shape
+from helpline.catalog import build_catalog
+
+from .conftest import make_app
+from .twilio_client import parse_sms_twiml
+
+
+def test_generated_tree_passes_validation_and_has_the_size_asked(tmp_path: Path) -> None:
+    """A small generated tree (4 languages x 40 nodes) loads like shipped content."""
+    catalog = build_catalog(*generate_tree(tmp_path, languages=4, nodes=40))
+    content = catalog.content
+    assert 4 == len(content.languages)
+    assert 40 == len(content.tree.menus) + len(content.tree.answers)
+
+
+def test_the_full_size_shape_is_a_valid_menu_tree() -> None:
+    """500 nodes: 99 answers (the FAQ-number limit) and 401 menus of at most 7 options."""
+    answers, menus = shape(500)
+    assert (99, 401) == (len(answers), len(menus))
+    assert all(1 <= len(options) <= 7 for options in menus.values())
+    placed = [option for options in menus.values() for option in options]
+    assert sorted(placed) == sorted([*answers, *list(menus)[1:]])
+
+
+def test_sms_script_gets_a_reply_to_every_message_on_a_generated_tree(tmp_path: Path) -> None:
+    """A bench texter's messages are signed right and each one is answered with a text."""
+    content, prompts = generate_tree(tmp_path, languages=3, nodes=30)
+    app = make_app(HELPLINE_CONTENT_DIR=str(content), HELPLINE_PROMPTS_DIR=str(prompts),
+                   TWILIO_AUTH_TOKEN=load.TOKEN, HELPLINE_PUBLIC_URL=load.PUBLIC_URL)
+    script = load.SmsConversations(load.languages_of(build_catalog(content, prompts).content), 0)
+    client, validator = app.test_client(), RequestValidator(load.TOKEN)
+    status, body = None, b""
+    for _ in range(16):
+        path, params = script.next(status, body)
+        response = client.post(path, data=params, headers={
+            "X-Twilio-Signature": validator.compute_signature(load.PUBLIC_URL + path, params)})
+        status, body = response.status_code, response.get_data()
+        assert 200 == status
+        assert parse_sms_twiml(body.decode())
+
+
+def test_voice_script_presses_keys_on_the_gather_and_rings_again_when_done() -> None:
+    """A bench caller posts the next key to the Gather action, resolved like Twilio does."""
+    calls = load.VoiceCalls()
+    assert "/voice" == calls.next(None, b"")[0]
+    path, params = calls.next(200, ceiling.VOICE.encode())
+    assert ("/voice/nl/main/key", "1") == (path, params["Digits"])
+    path, params = calls.next(200, b'<Response><Redirect>silence?n=2</Redirect></Response>')
+    assert ("/voice/nl/main/silence?n=2", None) == (path, params.get("Digits"))
+    assert "/voice" == calls.next(200, b"<Response><Dial>+31000000001</Dial></Response>")[0]

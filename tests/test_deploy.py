@@ -1,0 +1,193 @@
+"""The deployment files, checked without a Docker engine: compose, env example, Dockerfile."""
+
+from __future__ import annotations
+
+import os
+import re
+import runpy
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from helpline.config import DEFAULTS
+
+from .conftest import ROOT
+
+COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+APP, REDIS = COMPOSE["services"]["app"], COMPOSE["services"]["redis"]
+EXAMPLE_ENV = ROOT / "deploy" / "helpline.env.example"
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def server_settings() -> dict[str, str]:
+    """The variables gunicorn.conf.py reads, with their defaults."""
+    found: dict[str, str] = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["ENVIRONMENT"]
+    return found
+
+
+def variables_read() -> set[str]:
+    """Every environment variable the app (helpline/config.py) or its server reads."""
+    return set(DEFAULTS) | set(server_settings())
+
+
+def env_file_names(path: Path) -> list[str]:
+    """The names an env file sets (``NAME=value`` lines; comments and blank lines skipped)."""
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    return [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]
+
+
+def compose_environment(service: dict[str, Any]) -> dict[str, str]:
+    environment = service.get("environment", {})
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {str(k): str(v) for k, v in environment.items()}
+
+
+def named_volumes(service: dict[str, Any]) -> dict[str, str]:
+    """Mount point -> named volume of every named volume the service mounts."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        source, target = volume.split(":")[:2]
+        if source in (COMPOSE.get("volumes") or {}):
+            mounts[target] = source
+    return mounts
+
+
+def dockerfile_instructions(name: str) -> list[str]:
+    """The arguments of every ``name`` instruction, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    return [line.split(None, 1)[1].strip() for line in joined.splitlines()
+            if line.split(None, 1)[:1] == [name]]
+
+
+def test_compose_runs_the_app_and_redis() -> None:
+    """Two services, each with a health check."""
+    assert {"app", "redis"} == set(COMPOSE["services"])
+    for service in (APP, REDIS):
+        assert service["healthcheck"]["test"]
+
+
+def test_redis_appends_to_a_file_on_a_named_volume() -> None:
+    """Redis persists with appendonly yes, in /data on a named volume."""
+    command = REDIS["command"]
+    command = shlex.split(command) if isinstance(command, str) else command
+    assert "yes" == command[command.index("--appendonly") + 1]
+    assert "/data" in named_volumes(REDIS)
+    assert REDIS["image"].startswith("redis:7")
+
+
+def test_app_waits_for_a_healthy_redis() -> None:
+    """The app starts only once Redis answers its health check."""
+    assert {"redis": {"condition": "service_healthy"}} == APP["depends_on"]
+
+
+def test_audio_is_built_into_a_named_volume() -> None:
+    """HELPLINE_AUDIO_DIR, as compose sets it, is a named volume that outlives the container."""
+    assert compose_environment(APP)["HELPLINE_AUDIO_DIR"] in named_volumes(APP)
+
+
+def test_app_healthcheck_asks_healthz() -> None:
+    """The app's health check is deploy/healthcheck.py, which asks GET /healthz."""
+    assert ["CMD", "python", "/app/deploy/healthcheck.py"] == APP["healthcheck"]["test"]
+    assert "/healthz" in (ROOT / "deploy" / "healthcheck.py").read_text()
+
+
+def test_compose_sets_only_variables_the_app_reads() -> None:
+    """A misspelt variable in docker-compose.yml would be silently ignored: there is none."""
+    assert set(compose_environment(APP)) <= variables_read()
+
+
+def test_example_env_file_lists_every_variable_the_app_reads_and_no_other() -> None:
+    """deploy/helpline.env.example names each setting once, and only real ones."""
+    names = env_file_names(EXAMPLE_ENV)
+    assert sorted(set(names)) == sorted(names), "a variable is listed twice"
+    assert sorted(variables_read()) == sorted(names)
+
+
+def test_compose_reads_the_env_file_the_example_is_for() -> None:
+    """The operator copies the example to the file compose reads."""
+    assert EXAMPLE_ENV.with_suffix("") == ROOT / APP["env_file"]
+
+
+def run_start_script(tmp_path: Path, flask_script: str) -> tuple[int, list[str]]:
+    """Run deploy/start.sh with stand-ins for flask and gunicorn; return its exit and their calls."""
+    calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in (("flask", flask_script), ("gunicorn", "")):
+        stub = bin_dir / name
+        stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "{calls}"\n{body}\n')
+        stub.chmod(0o755)
+    result = subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], capture_output=True,
+                            env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+                            timeout=30, check=False)
+    return result.returncode, calls.read_text().splitlines() if calls.exists() else []
+
+
+CHECK = "flask --app app helpline check"
+HAS_AUDIO = "flask --app app helpline build-audio --help"
+SERVE = "gunicorn --config gunicorn.conf.py app:app"
+
+
+def test_start_checks_content_builds_audio_then_serves(tmp_path: Path) -> None:
+    """With a build-audio command: check, the audio build, then gunicorn app:app."""
+    code, calls = run_start_script(tmp_path, "exit 0")
+    assert (0, [CHECK, HAS_AUDIO, "flask --app app helpline build-audio", SERVE]) == (code, calls)
+
+
+def test_start_serves_without_audio_build_until_there_is_one(tmp_path: Path) -> None:
+    """Without a build-audio command (no audio yet), start goes from the check to gunicorn."""
+    code, calls = run_start_script(tmp_path, 'case "$*" in *build-audio*) exit 2;; esac')
+    assert (0, [CHECK, HAS_AUDIO, SERVE]) == (code, calls)
+
+
+def test_start_refuses_content_with_errors(tmp_path: Path) -> None:
+    """If check fails, the container stops there: gunicorn never serves broken content."""
+    code, calls = run_start_script(tmp_path, 'case "$*" in *check*) exit 1;; esac')
+    assert (1, [CHECK]) == (code, calls)
+
+
+def test_image_runs_as_an_unprivileged_user() -> None:
+    """The last USER of the Dockerfile is neither root nor uid 0."""
+    users = dockerfile_instructions("USER")
+    assert users
+    assert users[-1].split(":")[0] not in ("root", "0")
+
+
+def test_image_starts_with_the_start_script() -> None:
+    """The image's command is deploy/start.sh (tested above), which the image can execute."""
+    assert ['["/app/deploy/start.sh"]'] == dockerfile_instructions("CMD")
+    assert (ROOT / "deploy" / "start.sh").stat().st_mode & 0o111
+
+
+def test_image_sets_only_variables_the_app_reads() -> None:
+    """ENV in the Dockerfile names only settings (or Python's own PYTHON*/PIP* switches)."""
+    names = {word.split("=", 1)[0] for line in dockerfile_instructions("ENV") for word in line.split()}
+    assert {n for n in names if not n.startswith(("PYTHON", "PIP_"))} <= variables_read()
+
+
+def test_image_installs_the_dependencies_of_pyproject() -> None:
+    """The Dockerfile installs what pyproject.toml lists, not a copy of the list."""
+    assert any("pyproject.toml" in line and "pip install" in line
+               for line in dockerfile_instructions("RUN"))
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({}, (2, 4, ["0.0.0.0:8000"])),
+    ({"GUNICORN_WORKERS": "3", "GUNICORN_THREADS": "16", "PORT": "9000"}, (3, 16, ["0.0.0.0:9000"])),
+    ({"GUNICORN_WORKERS": " ", "GUNICORN_THREADS": ""}, (2, 4, ["0.0.0.0:8000"])),
+])
+def test_gunicorn_takes_workers_threads_and_port_from_the_environment(
+    environ: dict[str, str], expected: tuple[int, int, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers, threads and port come from the environment; empty means the default."""
+    for name in server_settings():
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert expected == (settings["workers"], settings["threads"], settings["bind"])
+    assert "gthread" == settings["worker_class"]

@@ -1,0 +1,244 @@
+"""The SMS hand-off: a texter and staff write through the helpline number, never seeing the
+other's number; only staff numbers can use a reference; replies only within the window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+
+from helpline.catalog import build_catalog
+from helpline.handoff import ALPHABET, REF_LENGTH
+from helpline.stats import AMSTERDAM, read_day
+
+from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
+from .test_store import everything_kept
+from .twilio_client import Reply, Texter
+
+PROJECT = Path(__file__).resolve().parent.parent
+CONTENT = build_catalog(PROJECT / "content", PROJECT / "prompts").content
+NL, EN = CONTENT.prompts["nl"].text, CONTENT.prompts["en"].text
+STAFF = CONTENT.contacts.staff[0]
+ANNA, BEN = "+31611112222", "+31633334444"
+SECOND_STAFF = "+31655556666"
+REF = re.compile(rf"\b[{ALPHABET}]{{{REF_LENGTH}}}\b")
+
+
+def ref_of(reply: Reply) -> str:
+    """Return the reference staff were sent when a hand-off opened."""
+    assert reply.sends, reply.xml
+    found = REF.search(reply.sends[0][1])
+    assert found is not None, reply.sends
+    return found.group(0)
+
+
+def open_handoff(texter: Texter, keyword: str = "HELPLINE") -> str:
+    texter.send(keyword)
+    return ref_of(texter.send("0"))
+
+
+def test_a_whole_conversation(app: Flask, raw_store: redis.Redis) -> None:
+    """Ask, write, get answers from the helpline number, stop: staff and texter never see the
+    other's number, and nothing is left behind."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    anna.send("HELPLINE")
+    opened = anna.send("0")
+    assert EN["handoff_opened"] == opened.text
+    ref = ref_of(opened)
+    expected = NL["staff_new"].format(ref=ref, language="Engels", close="KLAAR")
+    assert ((STAFF, expected),) == opened.sends
+    question = anna.send("My boss keeps my passport")
+    assert question.text is None
+    assert ((STAFF, f"{ref} Engels: My boss keeps my passport"),) == question.sends
+    answer = staff.send(f"{ref.lower()} You can go to the police. Are you safe now?")
+    assert answer.text is None
+    assert ((ANNA, "You can go to the police. Are you safe now?"),) == answer.sends
+    assert ((STAFF, f"{ref} Engels: yes"),) == anna.send("yes").sends
+    closed = staff.send(f"{ref} klaar")
+    assert NL["staff_closed"].format(ref=ref) == closed.text
+    assert ((ANNA, f"{EN['handoff_closed']}\n0 {EN['person']}\n9 {EN['main_menu']}"),) == (
+        closed.sends)
+    assert not raw_store.keys("helpline:thread:*")
+    assert not raw_store.keys("helpline:handoff:*")
+    # Stopped: Anna's texts are the menu's again, and her reference is no longer open.
+    assert anna.send("9").text is not None
+    assert NL["staff_not_open"].format(ref=ref) == staff.send(f"{ref} are you there?").text
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.handoff.opened|lang=en"]
+    assert 2 == figures["sms.handoff.message|lang=en"]
+
+
+def test_the_texter_stops_with_9(app: Flask) -> None:
+    """9 stops the hand-off: the texter gets the main menu, staff are told."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna, "HULP")
+    stop = anna.send("9")
+    assert stop.text is not None and stop.text.startswith(NL["handoff_closed"] + "\nHoofdmenu")
+    assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == stop.sends
+    assert stop.text.startswith(NL["handoff_closed"]) and stop.measure.segments <= 2
+
+
+def test_a_question_at_the_person_screen_reaches_staff_with_the_reference(app: Flask) -> None:
+    """Asking out of hours and writing again in hours: the question itself goes to staff."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(OPEN_HOUR.replace(hour=8))
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HULP")
+    closed = anna.send("0")
+    assert closed.sends == ()
+    assert closed.text is not None and closed.text.startswith(
+        f"{NL['person_closed']} {NL['hours']}\nWil je met iemand praten?")
+    clock.advance(hours=2)
+    reply = anna.send("Ik moet weg hier")
+    assert NL["handoff_opened"] == reply.text
+    ref = ref_of(reply)
+    assert (STAFF, f"{ref} Nederlands: Ik moet weg hier") == reply.sends[1]
+
+
+def test_out_of_hours_the_texter_hears_when_and_112(app: Flask, raw_store: redis.Redis) -> None:
+    """Outside opening hours no hand-off opens: the texter reads the hours and 112."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(OPEN_HOUR.replace(day=29))  # a Sunday
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    reply = anna.send("0")
+    assert reply.sends == ()
+    assert reply.text is not None and EN["hours"] in reply.text and "112" in reply.text
+    assert reply.measure.segments <= 2
+    assert not raw_store.keys("helpline:thread:*")
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.person_closed|lang=en"]
+
+
+def test_a_valid_reference_from_another_number_gets_nothing_and_learns_nothing(app: Flask) -> None:
+    """Someone not on the staff list who sends a live reference is treated like any texter:
+    the same reply as to any unknown text, and nothing reaches the texter or staff."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna)
+    stranger = Texter(app.test_client(), BEN).send(f"{ref} Hello, where are you?")
+    unknown = Texter(app.test_client(), "+31677778888").send("ZQZQZ Hello, where are you?")
+    assert unknown.text == stranger.text
+    assert stranger.sends == ()
+    assert ((STAFF, f"{ref} Engels: still here"),) == anna.send("still here").sends
+
+
+def test_a_late_reply_is_not_delivered_and_staff_are_told_why(app: Flask) -> None:
+    """After 30 silent minutes a staff reply is not sent; once the texter writes, it is."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=30)
+    assert ((ANNA, "Just in time"),) == staff.send(f"{ref} Just in time").sends
+    clock.advance(minutes=30, seconds=1)
+    late = staff.send(f"{ref} Are you still there?")
+    assert late.sends == ()
+    assert NL["staff_late"].format(ref=ref, minutes=30) == late.text
+    assert late.text is not None and late.measure.segments <= 2
+    assert staff.send(f"{ref} KLAAR").sends == ()  # stopping late tells the texter nothing
+    ref = open_handoff(anna)
+    clock.advance(minutes=45)
+    anna.send("back again")
+    assert ((ANNA, "Welcome back"),) == staff.send(f"{ref} Welcome back").sends
+
+
+def test_the_window_is_configurable() -> None:
+    """HELPLINE_HANDOFF_WINDOW sets the minutes staff may answer after the texter's last text."""
+    clock = FrozenClock()
+    app = make_app(HELPLINE_CLOCK=clock, HELPLINE_HANDOFF_WINDOW=300)
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=6)
+    assert NL["staff_late"].format(ref=ref, minutes=5) == staff.send(f"{ref} Hi").text
+
+
+def test_two_handoffs_at_once_keep_their_threads_apart(app: Flask) -> None:
+    """Two texters, two references: each reply reaches only its own texter."""
+    anna, ben = Texter(app.test_client(), ANNA), Texter(app.test_client(), BEN)
+    staff = Texter(app.test_client(), STAFF)
+    ref_anna, ref_ben = open_handoff(anna), open_handoff(ben, "HULP")
+    assert ref_anna != ref_ben
+    assert ((STAFF, f"{ref_ben} Nederlands: hallo"),) == ben.send("hallo").sends
+    assert ((STAFF, f"{ref_anna} Engels: hello"),) == anna.send("hello").sends
+    assert ((BEN, "Voor Ben"),) == staff.send(f"{ref_ben} Voor Ben").sends
+    assert ((ANNA, "For Anna"),) == staff.send(f"{ref_anna} For Anna").sends
+
+
+def test_the_first_staff_member_to_answer_takes_the_conversation(content_copy: Path) -> None:
+    """With two staff numbers both are told; the first to answer gets the texter's next texts,
+    and a colleague's reply is refused with a note."""
+    contacts = content_copy / "content" / "contacts.yaml"
+    contacts.write_text(contacts.read_text().replace(
+        "\nring:", f'\n  - number: "{SECOND_STAFF}"\nring:'))
+    app = app_on(content_copy)
+    anna = Texter(app.test_client(), ANNA)
+    first, second = Texter(app.test_client(), STAFF), Texter(app.test_client(), SECOND_STAFF)
+    anna.send("HELPLINE")
+    opened = anna.send("0")
+    ref = ref_of(opened)
+    assert [STAFF, SECOND_STAFF] == [to for to, _ in opened.sends]
+    assert [STAFF, SECOND_STAFF] == [to for to, _ in anna.send("help").sends]
+    assert ((ANNA, "I am here"),) == second.send(f"{ref} I am here").sends
+    assert ((SECOND_STAFF, f"{ref} Engels: thanks"),) == anna.send("thanks").sends
+    taken = first.send(f"{ref} Hello?")
+    assert NL["staff_taken"].format(ref=ref) == taken.text and taken.sends == ()
+
+
+def test_staff_can_still_use_the_menus(app: Flask) -> None:
+    """A staff phone that texts a keyword (no reference) gets the menu like anyone."""
+    reply = Texter(app.test_client(), STAFF).send("HULP")
+    assert reply.text is not None and reply.text.startswith("Hulplijn mensenhandel.")
+
+
+def test_wipe_and_stop_erase_the_handoff_and_tell_staff(app: Flask, raw_store: redis.Redis) -> None:
+    """The wipe word (and STOP) erase the thread with the number; staff learn it stopped."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna)
+    assert raw_store.keys("helpline:thread:*")
+    wiped = anna.send("WIPE")
+    assert wiped.text is not None and wiped.text.startswith("Everything we kept")
+    assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == wiped.sends
+    assert [] == personal_keys(raw_store, ANNA)
+    assert not raw_store.keys("helpline:thread:*")
+    ref = open_handoff(anna)
+    stop = anna.send("STOP")
+    assert stop.text is None and ((STAFF, NL["staff_closed"].format(ref=ref)),) == stop.sends
+    assert not raw_store.keys("helpline:*handoff*") and not raw_store.keys("helpline:thread:*")
+
+
+def test_everything_kept_has_a_ttl_and_no_number(app: Flask, raw_store: redis.Redis) -> None:
+    """Thread and pointer expire (24 hours after the texter's last text) and hold no number:
+    not the texter's, not the staff member's, not in any key or value."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    anna.send("my secret question")
+    staff.send(f"{ref} an answer")
+    for key in raw_store.keys("*"):
+        assert raw_store.ttl(key) > 0, key
+    [thread] = raw_store.keys("helpline:thread:*")
+    assert 24 * 3600 - 10 <= raw_store.ttl(thread) <= 24 * 3600
+    dump = " ".join(f"{k} {v}" for k, v in everything_kept(raw_store).items())
+    for digits in ("11112222", "611112222", "00000001", "000000001"):
+        assert digits not in dump
+    assert "secret" not in dump and "answer" not in dump
+
+
+def test_no_number_in_any_log_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """A whole hand-off (with a late reply, a stranger, a wipe) logs no number and no text."""
+    caplog.set_level(logging.DEBUG)
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    anna.send("my secret question")
+    staff.send(f"{ref} a private answer")
+    Texter(app.test_client(), BEN).send(f"{ref} hello")
+    clock.advance(hours=1)
+    staff.send(f"{ref} too late")
+    anna.send("WIPE")
+    assert caplog.records
+    for record in caplog.records:
+        line = record.getMessage() + str(record.exc_info or "")
+        for secret in ("11112222", "33334444", "00000001", "secret", "private"):
+            assert secret not in line, line

@@ -1,0 +1,132 @@
+"""Several machines: two gunicorn instances sharing one Redis are one helpline to a texter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from bench.servers import Gunicorn, free_port
+
+from .conftest import HASH_KEY, ROOT, RedisServer
+from .test_metrics import Samples, samples_of, value
+from .test_sms import GOLDEN, SHIPPED, conversation, transcript
+from .twilio_client import PUBLIC_URL, TOKEN, Reply, parse_sms_twiml, sign, sms_params
+
+pytestmark = pytest.mark.redis_server
+
+NUMBER = "+31612345678"
+
+
+class Instances:
+    """Two helpline servers, each with two workers, on one Redis."""
+
+    def __init__(self, servers: list[Gunicorn]) -> None:
+        self.servers = servers
+
+    def post_sms(self, server: Gunicorn, number: str, body: str) -> Reply:
+        params = sms_params(number, body)
+        request = urllib.request.Request(
+            server.url + "/sms", data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": sign("/sms", params)})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert "text/xml" == response.headers.get_content_type()
+            xml = response.read().decode()
+            return Reply(response.status, xml, parse_sms_twiml(xml))
+
+
+class AlternatingTexter:
+    """Someone texting from one number whose messages reach the two instances in turn."""
+
+    def __init__(self, instances: Instances, number: str) -> None:
+        self.instances, self.number, self.sent = instances, number, 0
+
+    def send(self, body: str) -> Reply:
+        server = self.instances.servers[self.sent % 2]
+        self.sent += 1
+        return self.instances.post_sms(server, self.number, body)
+
+
+@pytest.fixture(scope="module")
+def instances(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[Instances]:
+    env = {"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_HASH_KEY": HASH_KEY,
+           "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
+           "HELPLINE_PUBLIC_URL": PUBLIC_URL, "REDIS_URL": redis_server.url,
+           "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "2"}
+    logs = tmp_path_factory.mktemp("gunicorn")
+    servers = [Gunicorn("app:app", env, logs / f"{name}.log") for name in "ab"]
+    try:
+        for server in servers:
+            server.start(timeout=60)
+        yield Instances(servers)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def empty_redis(redis_server: RedisServer) -> None:
+    redis.Redis.from_url(redis_server.url).flushdb()
+
+
+@pytest.mark.parametrize("lang", list(SHIPPED.languages))
+def test_conversation_alternating_between_instances_reads_as_golden(
+    lang: str, instances: Instances, empty_redis: None
+) -> None:
+    """Each message to the other instance, the texter still gets the golden conversation."""
+    actual = transcript(AlternatingTexter(instances, NUMBER), conversation(lang))
+    assert (GOLDEN / f"sms-{lang}.txt").read_text(encoding="utf-8") == actual
+
+
+def test_wipe_on_one_instance_is_seen_by_the_other(instances: Instances, empty_redis: None) -> None:
+    """Erased through instance b, the texter is a stranger to instance a."""
+    a, b = instances.servers
+    assert (instances.post_sms(a, NUMBER, "HULP").text or "").startswith("Hulplijn mensenhandel.")
+    instances.post_sms(b, NUMBER, "WIS")
+    reply = instances.post_sms(a, NUMBER, "1")
+    assert reply.text is not None
+    assert "1 Nederlands\n2 English" in reply.text
+
+
+def _scrape(server: Gunicorn) -> tuple[Samples, str]:
+    status, text = server.get("/metrics")
+    assert 200 == status
+    return samples_of(text), text
+
+
+def test_metrics_add_up_every_worker_of_an_instance(instances: Instances, empty_redis: None) -> None:
+    """Whichever of its two workers answers /metrics, an instance reports all its requests."""
+    server = instances.servers[0]
+    name, labels = "helpline_requests_total", {"channel": "sms", "status": "200"}
+    before = value(_scrape(server)[0], name, **labels)
+    for n in range(12):
+        instances.post_sms(server, f"+3161234{n:04d}", "HULP")
+    for _ in range(4):
+        samples, text = _scrape(server)
+        assert 12 == value(samples, name, **labels) - before
+        # Per-process collectors (gc, process) are absent: the figures come from every worker.
+        assert "python_gc_objects_collected_total" not in text
+
+
+def test_container_healthcheck_passes_on_a_healthy_instance(instances: Instances) -> None:
+    """deploy/healthcheck.py exits 0 against a serving instance and 1 where nothing listens."""
+    script = str(ROOT / "deploy" / "healthcheck.py")
+    for port, expected in ((instances.servers[0].port, 0), (free_port(), 1)):
+        result = subprocess.run([sys.executable, script], env={"PORT": str(port)},
+                                capture_output=True, timeout=30, check=False)
+        assert expected == result.returncode, result.stderr
+
+
+def test_both_instances_serve_the_same_content(instances: Instances) -> None:
+    """The two instances report one content version: they read the same files."""
+    versions = {json.loads(server.get("/healthz")[1])["content"]["version"]
+                for server in instances.servers}
+    assert 1 == len(versions)

@@ -1,0 +1,110 @@
+"""What GET /metrics tells an operator: requests, latency, limits, and never anything personal."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
+
+from helpline import metrics
+
+from .conftest import make_app
+from .twilio_client import Texter, sms_params
+
+NUMBER = "+31612345678"
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples_of(text: str) -> Samples:
+    """Every sample of a Prometheus text, by name and labels."""
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return samples
+
+
+def scrape(app: Flask) -> Samples:
+    """Every sample of /metrics, by name and labels."""
+    response = app.test_client().get("/metrics")
+    assert 200 == response.status_code
+    assert response.content_type.startswith("text/plain; version=")
+    return samples_of(response.get_data(as_text=True))
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_sms_requests_are_counted_by_channel_and_status(embedded_app: Flask) -> None:
+    """Two answered SMS and one refused (unsigned) show up under channel sms, 200 and 403."""
+    before = scrape(embedded_app)
+    texter = Texter(embedded_app.test_client(), NUMBER)
+    texter.send("HULP")
+    texter.send("1")
+    embedded_app.test_client().post("/sms", data=sms_params(NUMBER, "1"))
+    after = scrape(embedded_app)
+    for status, added in (("200", 2), ("403", 1)):
+        key = {"channel": "sms", "status": status}
+        assert added == value(after, "helpline_requests_total", **key) - value(
+            before, "helpline_requests_total", **key)
+
+
+def test_latency_is_observed_per_channel(embedded_app: Flask) -> None:
+    """Each answered SMS adds one observation to the sms latency histogram."""
+    name = "helpline_request_duration_seconds_count"
+    before = value(scrape(embedded_app), name, channel="sms")
+    Texter(embedded_app.test_client(), NUMBER).send("HULP")
+    assert 1 == value(scrape(embedded_app), name, channel="sms") - before
+
+
+def test_handoffs_and_rate_limits_are_listed_before_they_happen(embedded_app: Flask) -> None:
+    """The hand-off and rate-limit counters are there from the start, so dashboards see zero."""
+    samples = scrape(embedded_app)
+    for channel in ("sms", "voice"):
+        assert ("helpline_handoffs_total", frozenset({("channel", channel)})) in samples
+    for limit in ("number", "replies"):
+        labels = frozenset({("channel", "sms"), ("limit", limit)})
+        assert ("helpline_rate_limited_total", labels) in samples
+
+
+def test_a_number_over_its_limit_is_counted() -> None:
+    """A message refused by the per-number limit adds one to rate_limited{limit=number}."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=1)
+    name, labels = "helpline_rate_limited_total", {"channel": "sms", "limit": "number"}
+    before = value(scrape(app), name, **labels)
+    texter = Texter(app.test_client(), NUMBER)
+    texter.send("HULP")
+    assert texter.send("1").text is None
+    assert 1 == value(scrape(app), name, **labels) - before
+
+
+def test_count_adds_one_with_the_given_labels() -> None:
+    """metrics.count is how the hand-off feature will count a caller put through."""
+    before = metrics.HANDOFFS.labels("voice")._value.get()
+    metrics.count("handoffs", channel="voice")
+    assert 1 == metrics.HANDOFFS.labels("voice")._value.get() - before
+
+
+def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
+    """Labels are only channel, status and limit: no number, message text or query string."""
+    client = embedded_app.test_client()
+    Texter(client, NUMBER).send("HULP")
+    client.post("/sms?From=%2B31612345678&Body=secret", data=sms_params(NUMBER, "secret"))
+    client.get("/healthz?number=0612345678")
+    text = client.get("/metrics").get_data(as_text=True)
+    for fragment in ("612345678", "secret", "HULP", "healthz"):
+        assert fragment not in text
+    label_names = {label for (name, labels) in scrape(embedded_app) for label, _ in labels
+                   if name.startswith("helpline_")}
+    assert label_names <= {"channel", "status", "limit", "le"}
+
+
+@pytest.mark.parametrize(("path", "channel"), [
+    ("/sms", "sms"), ("/voice", "voice"), ("/voice/nl/main/key", "voice"), ("/healthz", "other"),
+    ("/metrics", "other"), ("/smsx", "other"), ("/", "other"),
+])
+def test_channel_is_named_by_the_first_path_segment(path: str, channel: str) -> None:
+    """/sms is sms, /voice and everything under it is voice, anything else is other."""
+    assert channel == metrics.channel(path)

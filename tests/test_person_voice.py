@@ -1,0 +1,305 @@
+"""Reaching a person by phone: opening hours, the call to staff, care coordinators, callbacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+from flask import Flask
+
+from helpline import callbacks, hours
+from helpline.catalog import build_catalog
+from helpline.sealed import Sealer
+from helpline.voice_script import spoken_units
+
+from .conftest import FrozenClock, app_on, make_app, personal_keys
+from .test_store import everything_kept
+from .twilio_client import Caller, Texter, post_voice, voice_params
+from .twiml_checker import check_call_flow, check_twiml, check_whisper
+
+PROJECT = Path(__file__).resolve().parent.parent
+CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
+CONTENT = CATALOG.content
+AMS = ZoneInfo("Europe/Amsterdam")
+UNITS = spoken_units(CONTENT)
+CALLER = "+31687654321"
+
+
+def at(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=AMS)  # type: ignore[misc]
+
+
+def said(key: str, lang: str) -> str:
+    return UNITS[(key, lang)]
+
+
+def prompt(key: str, lang: str) -> str:
+    return said(f"prompt:{key}", lang)
+
+
+def caller_at(when: dt.datetime, number: str = CALLER, **config: object) -> Caller:
+    return Caller(make_app(HELPLINE_CLOCK=FrozenClock(when), **config).test_client(), number)
+
+
+# -- opening hours ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("moment", "is_open"), [
+    (at(2026, 11, 25, 8, 59), False),  # Wednesday, a minute before opening
+    (at(2026, 11, 25, 9, 0), True),  # the first open minute
+    (at(2026, 11, 25, 16, 59), True),  # the last open minute
+    (at(2026, 11, 25, 17, 0), False),  # closing time
+    (at(2026, 11, 28, 11, 0), False),  # Saturday
+    (at(2026, 4, 27, 11, 0), False),  # King's Day (a Monday)
+    (at(2026, 4, 6, 11, 0), False),  # Easter Monday
+    (at(2026, 12, 25, 11, 0), False),  # Christmas Day (a Friday)
+    (at(2026, 12, 24, 11, 0), True),  # Christmas Eve is no public holiday
+    (at(2026, 3, 30, 9, 0), True),  # the Monday after clocks went forward
+    (dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC), True),  # 09:00 in Amsterdam
+    (dt.datetime(2026, 7, 1, 15, 0, tzinfo=dt.UTC), False),  # 17:00 summer time
+])
+def test_opening_hours_follow_the_dutch_clock_and_holidays(moment: dt.datetime,
+                                                          is_open: bool) -> None:
+    """Mondays to Fridays 9 to 5, Amsterdam time, closed on Dutch public holidays."""
+    assert is_open == hours.is_open(CONTENT.hours, moment)
+
+
+def test_extra_closed_and_open_dates(content_copy: Path) -> None:
+    """Staff can close an extra day, or open on a public holiday after all."""
+    path = content_copy / "content" / "hours.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('closed_dates: []', 'closed_dates: ["2026-12-24"]')
+                    .replace('open_dates: []', 'open_dates: ["2026-04-03"]'), encoding="utf-8")
+    content = build_catalog(content_copy / "content", content_copy / "prompts").content
+    assert not hours.is_open(content.hours, at(2026, 12, 24, 11, 0))
+    assert hours.is_open(content.hours, at(2026, 4, 3, 11, 0))  # Good Friday
+
+
+@pytest.mark.parametrize(("moment", "menu"), [
+    (at(2026, 11, 25, 16, 59), "voice_person_menu"),
+    (at(2026, 11, 25, 17, 0), "voice_person_menu_closed"),
+    (at(2026, 12, 25, 10, 0), "voice_person_menu_closed"),
+])
+def test_zero_offers_staff_in_hours_and_a_callback_outside(moment: dt.datetime, menu: str) -> None:
+    """In hours 0 offers the helpline's staff; outside, 112, the hours and a callback."""
+    caller = caller_at(moment)
+    caller.call()
+    caller.press("2")
+    reply = caller.press("0")
+    closed = menu.endswith("closed")
+    before = [prompt("voice_no_person", "en"), prompt("voice_hours", "en")] if closed else []
+    assert [*before, prompt(menu, "en")] == reply.said
+    staff = caller.press("1")
+    if closed:
+        assert [prompt("voice_callback_offer", "en")] == staff.said
+        assert staff.first("Dial") is None
+    else:
+        assert staff.first("Dial") is not None
+
+
+# -- the call to staff -------------------------------------------------------------------------
+
+def test_the_call_to_staff_rings_with_a_timeout_a_whisper_and_our_number() -> None:
+    """Staff phones ring 20 s, show the helpline number, and hear the caller's language first."""
+    caller = caller_at(at(2026, 11, 25, 10, 0))
+    caller.call()
+    caller.press("3")  # Română
+    caller.press("0")
+    reply = caller.press("1")
+    dial = reply.first("Dial")
+    assert dial is not None
+    assert {"action": "/voice/ro/_person/done?n=0", "method": "POST", "timeout": "20",
+            "callerId": CONTENT.contacts.helpline} == dial.attrib
+    numbers = list(dial.iter("Number"))
+    assert list(CONTENT.contacts.staff) == [n.text for n in numbers]
+    assert all(n.get("url") == "/voice/ro/_whisper" for n in numbers)
+    # Twilio fetches the whisper on the staff member's leg, from the helpline number.
+    staff_leg = post_voice(caller.client, "/voice/ro/_whisper",
+                           voice_params(CONTENT.contacts.helpline, CONTENT.contacts.staff[0], "CA9"))
+    check_whisper(check_twiml(staff_leg.xml))
+    assert ["Beller spreekt Roemeens."] == staff_leg.said
+    assert ["nl-NL"] == [h.language for h in staff_leg.heard]
+    ended = caller.dial_ends("no-answer")
+    assert [prompt("voice_no_person", "ro"), prompt("voice_hours", "ro"),
+            prompt("voice_callback_offer", "ro")] == ended.said
+
+
+def test_staff_see_the_number_the_caller_dialled(content_copy: Path) -> None:
+    """A call to a second helpline number (one that presets a language) shows that number."""
+    language = content_copy / "content" / "languages" / "ro.yaml"
+    language.write_text(language.read_text() + 'numbers: ["+3197010000003"]\n')
+    client = app_on(content_copy).test_client()
+    caller = Caller(client, CALLER, dialled="+3197010000003")
+    caller.call()
+    caller.press("0")
+    dial = caller.press("1").first("Dial")
+    assert dial is not None and "+3197010000003" == dial.get("callerId")
+    elsewhere = Caller(client, CALLER, dialled="+3197099999999")
+    elsewhere.call()
+    elsewhere.press("1")
+    elsewhere.press("0")
+    dial = elsewhere.press("1").first("Dial")
+    assert dial is not None and CONTENT.contacts.helpline == dial.get("callerId")
+
+
+def test_staff_can_ring_in_turn(content_copy: Path) -> None:
+    """``ring: in-turn`` rings the staff phones one after the other."""
+    contacts = content_copy / "content" / "contacts.yaml"
+    contacts.write_text(contacts.read_text().replace("ring: together", "ring: in-turn"))
+    caller = Caller(app_on(content_copy).test_client(), CALLER)
+    caller.call()
+    caller.press("1")
+    caller.press("0")
+    dial = caller.press("1").first("Dial")
+    assert dial is not None and "true" == dial.get("sequential")
+
+
+# -- care coordinators -------------------------------------------------------------------------
+
+WEDNESDAY_MORNING = at(2026, 11, 25, 10, 0)
+
+
+def region_call(postcode: str, when: dt.datetime = WEDNESDAY_MORNING,
+                lang_key: str = "1") -> Caller:
+    caller = caller_at(when)
+    caller.call()
+    caller.press(lang_key)
+    caller.press("0")
+    gather = caller.press("2").first("Gather")
+    assert gather is not None and "4" == gather.get("numDigits") and "#" == gather.get("finishOnKey")
+    caller.press(postcode)
+    return caller
+
+
+@pytest.mark.parametrize(("postcode", "number"), [
+    ("1000", "+31000000011"), ("3999", "+31000000011"), ("4000", "+31000000012"),
+    ("6599", "+31000000012"), ("6600", "+31000000013"), ("7999", "+31000000013"),
+])
+def test_a_postcode_reaches_its_regions_coordinator(postcode: str, number: str) -> None:
+    """The four digits of a postcode put the caller through to that region's coordinator."""
+    reply = region_call(postcode).reply
+    assert reply is not None
+    assert [prompt("voice_coordinator_connecting", "nl")] == reply.said
+    dial = reply.first("Dial")
+    assert dial is not None and dial.get("action", "").startswith("/voice/nl/_region-")
+    assert CONTENT.contacts.helpline == dial.get("callerId")
+    assert [number] == [n.text for n in dial.iter("Number")]
+    check_call_flow(check_twiml(reply.xml), frozenset())
+
+
+@pytest.mark.parametrize("postcode", ["0999", "12", "12*4", "10000"])
+def test_an_unknown_postcode_offers_the_region_list(postcode: str) -> None:
+    """A postcode in no region (or not four digits): "I do not know it", then the regions."""
+    reply = region_call(postcode).reply
+    assert reply is not None
+    assert [prompt("voice_postcode_unknown", "nl"), said("regions", "nl")] == reply.said
+
+
+def test_hash_alone_offers_the_region_list_and_a_key_picks_one() -> None:
+    """Not knowing the postcode (# alone): the regions, each with its key."""
+    caller = region_call("")
+    assert caller.reply is not None and [said("regions", "nl")] == caller.reply.said
+    assert "Voor West, druk 1." in said("regions", "nl")
+    dial = caller.press("3").first("Dial")
+    assert dial is not None and ["+31000000013"] == [n.text for n in dial.iter("Number")]
+
+
+def test_a_region_without_coordinator_goes_to_the_helpline() -> None:
+    """Postcode 9999 (a region without a coordinator): said so, then put through to staff."""
+    reply = region_call("9999").reply
+    assert reply is not None
+    assert [prompt("voice_coordinator_unavailable", "nl"), prompt("voice_connecting", "nl")] == (
+        reply.said)
+    dial = reply.first("Dial")
+    assert dial is not None and list(CONTENT.contacts.staff) == [n.text for n in dial.iter("Number")]
+
+
+def test_a_region_without_coordinator_out_of_hours_offers_a_callback() -> None:
+    """Out of hours, the helpline cannot take over: 112, the hours and a callback offer."""
+    reply = region_call("9999", at(2026, 11, 29, 12, 0)).reply
+    assert reply is not None
+    assert [prompt(k, "nl") for k in ("voice_coordinator_unavailable", "voice_no_person",
+                                      "voice_hours", "voice_callback_offer")] == reply.said
+
+
+def test_a_coordinator_who_does_not_answer_hands_over_to_the_helpline() -> None:
+    """Nobody answers at the coordinator's: the caller is put through to staff instead."""
+    caller = region_call("1000")
+    reply = caller.dial_ends("no-answer")
+    assert [prompt("voice_coordinator_unavailable", "nl"), prompt("voice_connecting", "nl")] == (
+        reply.said)
+    assert reply.first("Dial") is not None
+    assert [prompt("voice_goodbye", "nl")] == region_call("1000").dial_ends("completed").said
+
+
+def test_a_coordinator_hears_the_language_and_whether_an_interpreter_may_be_needed() -> None:
+    """A Romanian caller and a coordinator who speaks Dutch and English: "maybe an interpreter"."""
+    reply = region_call("1000", lang_key="3").reply
+    assert reply is not None
+    dial = reply.first("Dial")
+    assert dial is not None
+    assert ["/voice/ro/_whisper-interpreter"] == [n.get("url") for n in dial.iter("Number")]
+    english = region_call("1000", lang_key="2").reply
+    dial = english.first("Dial") if english is not None else None
+    assert dial is not None and ["/voice/en/_whisper"] == [n.get("url") for n in dial.iter("Number")]
+    assert "Beller spreekt Roemeens. Misschien is er een tolk nodig." == said(
+        "whisper-interpreter:ro", "nl")
+
+
+# -- callbacks --------------------------------------------------------------------------------
+
+def callback_call(app: Flask, number: str = CALLER) -> Caller:
+    """Out of hours: 0, then 1 (a callback), to the consent question."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(at(2026, 11, 29, 12, 0))
+    caller = Caller(app.test_client(), number)
+    caller.call()
+    caller.press("2")
+    caller.press("0")
+    assert [prompt("voice_callback_offer", "en")] == caller.press("1").said
+    return caller
+
+
+def test_a_callback_is_kept_sealed_with_a_ttl_and_listed_for_staff(
+    app: Flask, raw_store: redis.Redis
+) -> None:
+    """Consent by pressing 1: the number is kept encrypted for 7 days and staff see it listed."""
+    caller = callback_call(app)
+    reply = caller.press("1")
+    assert [prompt("voice_callback_saved", "en"), said("menu:main", "en")] == reply.said
+    [key] = personal_keys(raw_store, CALLER)
+    assert key.startswith("helpline:callback:")
+    assert 7 * 24 * 3600 - 10 <= raw_store.ttl(key) <= 7 * 24 * 3600
+    dump = " ".join(f"{k} {v}" for k, v in everything_kept(raw_store).items())
+    assert "87654321" not in dump
+    store, sealer = app.extensions["helpline.store"], Sealer(app.config["HELPLINE_ENCRYPTION_KEY"])
+    [request] = callbacks.open_requests(store, sealer)
+    assert (CALLER, "en") == (request.number, request.lang)
+    assert at(2026, 11, 29, 12, 0) == request.requested_at
+    assert callbacks.mark_done(store, request.id)
+    assert [] == callbacks.open_requests(store, sealer)
+
+
+def test_no_consent_keeps_nothing(app: Flask, raw_store: redis.Redis) -> None:
+    """Pressing 2: nothing is kept, and the caller is back at the main menu."""
+    reply = callback_call(app).press("2")
+    assert [said("menu:main", "en")] == reply.said
+    assert [] == personal_keys(raw_store, CALLER)
+
+
+@pytest.mark.parametrize("withheld", ["+266696687", "anonymous", "+7378742833", ""])
+def test_a_withheld_number_cannot_be_called_back(app: Flask, raw_store: redis.Redis,
+                                                 withheld: str) -> None:
+    """A caller whose number is withheld hears that it did not work; nothing is kept."""
+    reply = callback_call(app, withheld).press("1")
+    assert [prompt("voice_callback_failed", "en"), said("menu:main", "en")] == reply.said
+    assert not raw_store.keys("helpline:callback:*")
+
+
+def test_the_wipe_word_erases_a_callback_request(app: Flask, raw_store: redis.Redis) -> None:
+    """The caller's number texting the wipe word erases their callback request too."""
+    callback_call(app).press("1")
+    assert personal_keys(raw_store, CALLER)
+    Texter(app.test_client(), CALLER).send("WIPE")
+    assert [] == personal_keys(raw_store, CALLER)
