@@ -199,3 +199,24 @@ def test_errors_are_all_reported_not_just_the_first(broken_root: Path) -> None:
         build_catalog(broken_root / "content", broken_root / "prompts")
     files = {p.file for p in caught.value.problems}
     assert {"content/menu.yaml", "prompts/nl.yaml"} <= files
+
+
+def _patterns(node: object) -> set[str]:
+    """Collect every string pattern in a pydantic core schema."""
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        return found.union(*(_patterns(value) for value in node.values()))
+    if isinstance(node, list | tuple):
+        return set().union(*(_patterns(value) for value in node))
+    return set()
+
+
+def test_every_pattern_a_file_must_follow_is_explained_in_words() -> None:
+    """A value of the wrong form gets a plain example of the right one, never a regex."""
+    from helpline.content import _schema
+
+    models = [m for m in vars(_schema).values()
+              if isinstance(m, type) and issubclass(m, _schema._Strict) and m is not _schema._Strict]
+    patterns = set().union(*(_patterns(m.__pydantic_core_schema__) for m in models))
+    assert {"^[0-9]{3}$", _schema.PERIOD} <= patterns  # the walk finds them
+    assert set() == patterns - set(_schema._PATTERN_HELP)

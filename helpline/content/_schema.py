@@ -110,8 +110,8 @@ class ContactsFile(_Strict):
     staff_close_word: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,12}$")] = "KLAAR"
 
 
-Period = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-"
-                                                  r"(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+PERIOD = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+Period = Annotated[str, StringConstraints(pattern=PERIOD)]
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 
@@ -154,6 +154,11 @@ _PATTERN_HELP = {
     r"^\+[1-9][0-9]{6,14}$": "write + and the country code, then the number without its first 0 "
                               "and without spaces (020 ... becomes +3120...)",
     r"^[0-9]{3}$": "write three digits, e.g. '112'",
+    r"^[A-Za-z]{2,12}$": "write one word of 2 to 12 letters, e.g. 'KLAAR'",
+    PERIOD: "write a period as HH:MM-HH:MM, e.g. '09:00-17:00'",
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "write a date as YYYY-MM-DD, e.g. '2026-12-25'",
+    r"^[1-9][0-9]{3}(-[1-9][0-9]{3})?$": "write a postcode's four digits, or a range such as "
+                                        "'1000-1099'",
 }
 
 

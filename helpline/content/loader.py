@@ -345,7 +345,7 @@ def _load_regions(reader: _Reader, path: Path, languages: dict[str, Language]) -
         where: tuple[str | int, ...] = ("regions", index)
         if region.id in seen:
             reader.problems.append(doc.problem((*where, "id"), f"{region.id!r} is already the id "
-                                               "of another region: ids must be unique"))
+                                               "of another region: ids must be unique; rename one"))
         seen.add(region.id)
         ranges = []
         for number, text in enumerate(region.postcodes):
@@ -359,7 +359,7 @@ def _load_regions(reader: _Reader, path: Path, languages: dict[str, Language]) -
                 if low <= other_high and other_low <= high:
                     reader.problems.append(doc.problem(
                         (*where, "postcodes", number), f"{text!r} overlaps postcodes of region "
-                        f"{other!r}: each postcode belongs to one region"))
+                        f"{other!r}: each postcode belongs to one region; take them out of one"))
             owners.append((low, high, region.id))
             ranges.append((low, high))
         coordinator = None
@@ -368,7 +368,8 @@ def _load_regions(reader: _Reader, path: Path, languages: dict[str, Language]) -
                 if code not in languages:
                     reader.problems.append(doc.problem(
                         (*where, "coordinator", "languages", number),
-                        f"{code!r} is not a language of the helpline (content/languages/)"))
+                        f"{code!r} is not a language of the helpline (content/languages/): "
+                        "correct the code, or remove it"))
             if region.coordinator.example:
                 reader.problems.append(doc.problem(
                     (*where, "coordinator", "number"), f"{region.coordinator.number} is an "
