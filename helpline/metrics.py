@@ -37,6 +37,8 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from .simulate import is_simulated
+
 # Decided once, like prometheus_client itself decides where values live, at import.
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
@@ -64,7 +66,12 @@ bp = Blueprint("metrics", __name__)
 
 
 def count(name: str, **labels: str) -> None:
-    """Add one to the counter ``name`` (``handoffs`` or ``rate_limited``) with ``labels``."""
+    """Add one to the counter ``name`` (``handoffs`` or ``rate_limited``) with ``labels``.
+
+    Staff trying the helpline (:mod:`helpline.simulate`) are no hand-offs: not counted.
+    """
+    if is_simulated():
+        return
     _COUNTERS[name].labels(**labels).inc()
 
 

@@ -228,8 +228,15 @@ def test_texting_through_the_phone_shows_each_reply_and_its_cost(staff: Staff) -
     assert {} == read_day(store, dt.datetime.now(AMSTERDAM).date())
 
 
+def handoffs_on_metrics() -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("helpline_handoffs_total", {"channel": "voice"}) or 0.0
+
+
 def test_calling_through_the_phone_follows_the_real_voice_webhooks(staff: Staff) -> None:
-    """A call: the language menu, a key, a silence, a person nobody answers; with languages."""
+    """A call: the language menu, a key, a silence, a person nobody answers; nothing counted."""
+    handoffs = handoffs_on_metrics()
     start = staff.api("/staff/api/call", {"do": "start"}).get_json()["step"]
     assert "key" == start["next"]
     assert ("en-GB", "For English, press 2.") in [(h["language"], h["text"]) for h in start["heard"]]
@@ -250,6 +257,7 @@ def test_calling_through_the_phone_follows_the_real_voice_webhooks(staff: Staff)
     assert nobody.get_json()["step"]["heard"][0]["text"].startswith("Sorry, nobody can take")
     store = staff.client.application.extensions["helpline.store"]
     assert {} == read_day(store, dt.datetime.now(AMSTERDAM).date())  # staff trying are not counted
+    assert handoffs == handoffs_on_metrics()
 
 
 @pytest.mark.parametrize("body", [
