@@ -260,6 +260,21 @@ def test_calling_through_the_phone_follows_the_real_voice_webhooks(staff: Staff)
     assert handoffs == handoffs_on_metrics()
 
 
+def test_recordings_are_served_from_this_app(staff: Staff) -> None:
+    """Where a call plays recordings, the phone gets their path here, for its audio element."""
+    from helpline.catalog import build_catalog
+
+    from .conftest import ROOT
+    from .test_voice_book import FakeAudio
+
+    holder = staff.client.application.extensions["helpline.catalog"]
+    holder.current = build_catalog(ROOT / "content", ROOT / "prompts", audio=FakeAudio())
+    heard = staff.api("/staff/api/call", {"do": "start"}).get_json()["step"]["heard"]
+    assert {"play"} == {h["verb"] for h in heard}
+    assert "/audio/en/lang-en.mp3" in [h["src"] for h in heard]
+    assert "https://helpline.example.org/audio/en/lang-en.mp3" in [h["text"] for h in heard]
+
+
 @pytest.mark.parametrize("body", [
     {"do": "key", "digits": "1", "url": "/sms"},
     {"do": "redirect", "url": "https://elsewhere.example/voice/en/main"},
