@@ -39,7 +39,11 @@ class Server:
              "--threads", "2", "app:app"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        self.wait_until(lambda: self.health()[0] in (200, 503), "the server to start")
+        try:
+            self.wait_until(lambda: self.health()[0] in (200, 503), "the server to start")
+        except AssertionError:
+            self.stop()  # never leave a server running behind a failed start
+            raise
 
     def request(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
