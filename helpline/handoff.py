@@ -31,6 +31,7 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from .identity import normalize, number_key
@@ -91,6 +92,12 @@ def _thread(ref: str, raw: Any) -> Thread | None:
         return None
 
 
+@lru_cache(maxsize=8)
+def _normalized(numbers: tuple[str, ...]) -> frozenset[str]:
+    """Normalise the staff list once, not on every message (it changes only with content)."""
+    return frozenset(normalize(number) for number in numbers)
+
+
 @dataclass(frozen=True)
 class Desk:
     """The hand-offs as one request sees them: the store, the keys, the rules, the time."""
@@ -106,7 +113,7 @@ class Desk:
     def staff_key(self, sender: str) -> str | None:
         """Return the number key of ``sender`` if it is a staff number, else None."""
         normal = normalize(sender)
-        if normal and any(normalize(number) == normal for number in self.staff):
+        if normal and normal in _normalized(self.staff):
             return number_key(normal, self.hash_secret)
         return None
 
@@ -125,7 +132,10 @@ class Desk:
         raise RuntimeError("no free hand-off reference")  # 20 collisions: never in practice
 
     def of_texter(self, texter_key: str) -> Thread | None:
-        ref = self.store.get_json(POINTER, texter_key)
+        return self.of_pointer(self.store.get_json(POINTER, texter_key))
+
+    def of_pointer(self, ref: Any) -> Thread | None:
+        """Return the thread a texter's pointer (already read) names, if it is still open."""
         return self.of_ref(ref) if isinstance(ref, str) else None
 
     def of_ref(self, ref: str) -> Thread | None:

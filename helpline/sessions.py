@@ -2,51 +2,36 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from .engine import State
-from .store import Store, StoreUnavailable
-
-log = logging.getLogger(__name__)
+from .visit import Visit
 
 
 @dataclass(frozen=True)
 class Sessions:
-    """Load and save conversation state; a store outage means "no state", never an error."""
+    """A texter's menu position and language, as read when the message arrived (see visit)."""
 
-    store: Store
+    visit: Visit
     session_ttl: int
     language_ttl: int
 
-    def load(self, number_key: str) -> tuple[State | None, str | None]:
+    def load(self) -> tuple[State | None, str | None]:
         """Return the saved state (if any) and the remembered language (if any)."""
-        try:
-            raw, lang = self.store.get_jsons(("session", "lang"), number_key)
-        except StoreUnavailable:
-            log.warning("store unreachable: answering without conversation state")
-            return None, None
-        return _state(raw), lang if isinstance(lang, str) else None
+        lang = self.visit.lang
+        return _state(self.visit.session), lang if isinstance(lang, str) else None
 
-    def save(self, number_key: str, state: State) -> None:
+    def save(self, state: State) -> None:
+        """Keep ``state`` (and its language, longer) when the visit ends."""
         data = {"lang": state.lang, "node": state.node, "page": state.page}
-        values: dict[str, tuple[Any, int]] = {"session": (data, self.session_ttl)}
+        self.visit.keep("session", data, self.session_ttl)
         if state.lang is not None:
-            values["lang"] = (state.lang, self.language_ttl)
-        try:
-            self.store.set_jsons(number_key, values)
-        except StoreUnavailable:
-            log.warning("store unreachable: conversation state not saved")
+            self.visit.keep("lang", state.lang, self.language_ttl)
 
-    def forget(self, number_key: str) -> bool:
+    def forget(self) -> bool:
         """Erase everything about the number; False if the store could not be reached."""
-        try:
-            self.store.forget(number_key)
-        except StoreUnavailable:
-            log.error("store unreachable: could not erase a number's data")
-            return False
-        return True
+        return self.visit.forget()
 
 
 def _state(raw: Any) -> State | None:

@@ -20,6 +20,7 @@ from .signature import twilio_signed
 from .sms_book import HANDOFF_ENDED
 from .store import StoreUnavailable, get_store
 from .twiml import sms_reply
+from .visit import Visit
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +53,20 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
     hand-off writes to staff, and asking for a person in opening hours opens one.
     """
-    state, known_lang = sessions.load(number_key)
+    state, known_lang = sessions.load()
     current_lang = state.lang if state else known_lang
     choices = engine.choices(catalog.rules, state)
     request_ = sms_input.parse(body, catalog.keywords, current_lang, choices)
+    if not sessions.visit.reachable:
+        desk = None  # no hand-offs without the store: the menus go on, a person is "call us"
     try:
-        thread = desk.of_texter(number_key) if desk is not None else None
+        thread = desk.of_pointer(sessions.visit.pointer) if desk is not None else None
     except StoreUnavailable:
-        # No hand-offs without the store: the menus go on, a person is "call us" for now.
         desk, thread = None, None
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
         told = _closed_for_staff(catalog, desk, thread)
-        sessions.forget(number_key)
+        sessions.forget()
         if isinstance(request_, sms_input.OptOut):
             return Outcome(None, "opt_out", sends=told)
         wiped = catalog.sms.wiped(request_.lang).text
@@ -78,14 +80,14 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         words = body.split(maxsplit=1)
         if staff_key is not None and words and looks_like_ref(words[0]):
             return _from_staff(catalog, desk, staff_key, words[0], words[1] if len(words) > 1 else "")
-    if not limits.allow_message(number_key):
+    if not limits.allow_message():
         return Outcome(None, "rate_limited")
     if desk is not None and thread is not None:
         return _to_staff(catalog, sessions, desk, thread, number_key, body)
     if isinstance(request_, sms_input.TwilioHandled):  # (handled above: narrows the type)
         return Outcome(None, "twilio_keyword")
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
-    sessions.save(number_key, new_state)
+    sessions.save(new_state)
     if screen.node == engine.PERSON and new_state.lang is not None:
         return _capped(limits, _person(catalog, desk, number_key, sender, new_state.lang, screen,
                                        body if isinstance(request_, engine.Unknown) else ""))
@@ -115,7 +117,7 @@ def _to_staff(catalog: Catalog, sessions: Sessions, desk: Desk, thread: Thread, 
     """A texter in a hand-off writes: to the staff member who answers (9 stops it)."""
     if body.strip() == "9":
         desk.close(thread)
-        sessions.save(number_key, engine.State(thread.lang, ROOT))
+        sessions.save(engine.State(thread.lang, ROOT))
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
         closed = catalog.sms.staff("staff_closed", ref=thread.ref)
         return Outcome(text, "handoff.closed", thread.lang,
@@ -193,9 +195,9 @@ def incoming_sms() -> ResponseReturnValue:
         sender = request.form.get("From", "")
         secret = config["HELPLINE_HASH_KEY"].encode()
         number_key = identity.number_key(sender, secret)
-        sessions = Sessions(store, config["HELPLINE_SESSION_TTL"], config["HELPLINE_LANGUAGE_TTL"])
-        limits = Limits(store, config["HELPLINE_SMS_PER_NUMBER"],
-                        config["HELPLINE_SMS_PER_NUMBER_WINDOW"],
+        visit = Visit.begin(store, number_key, int(config["HELPLINE_SMS_PER_NUMBER_WINDOW"]))
+        sessions = Sessions(visit, config["HELPLINE_SESSION_TTL"], config["HELPLINE_LANGUAGE_TTL"])
+        limits = Limits(visit, config["HELPLINE_SMS_PER_NUMBER"],
                         config["HELPLINE_SMS_REPLIES_PER_MINUTE"])
         desk = Desk(store, Sealer(config["HELPLINE_ENCRYPTION_KEY"]), secret,
                     catalog.content.contacts.staff, int(config["HELPLINE_HANDOFF_WINDOW"]),
@@ -208,7 +210,8 @@ def incoming_sms() -> ResponseReturnValue:
         stats.count(store, "sms.error")
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
     node = outcome.node if outcome.event in ("answer", "menu") else None
-    stats.count(store, f"sms.{outcome.event}", lang=outcome.lang, node=node)
+    visit.count(f"sms.{outcome.event}", lang=outcome.lang, node=node)
+    visit.finish()
     if outcome.event in _LIMITS:
         metrics.count("rate_limited", channel="sms", limit=_LIMITS[outcome.event])
     if outcome.event == "handoff.opened":

@@ -32,6 +32,14 @@ def field(event: str, labels: Mapping[str, str | None]) -> str:
     return "|".join(parts)
 
 
+def figure(event: str, now: dt.datetime | None = None,
+           **labels: str | None) -> tuple[str, str, int] | None:
+    """Return (hash key, field, ttl) of today's counter of ``event``; None when simulated."""
+    if is_simulated():
+        return None
+    return f"{PREFIX}:stats:{_day(now)}", field(event, labels), KEEP_DAYS * 86400
+
+
 def count(store: Store, event: str, now: dt.datetime | None = None, **labels: str | None) -> None:
     """Add one to today's counter of ``event`` with ``labels`` (one pipeline to the store)."""
     if is_simulated():

@@ -150,6 +150,39 @@ class Store:
             raws = pipe.execute()
         return [{str(k): int(v) for k, v in raw.items()} for raw in raws]
 
+    def begin_visit(self, number_key: str, kinds: tuple[str, ...], rate_window: int,
+                    replies_key: str) -> tuple[list[Any], int, int]:
+        """Read what an incoming message needs and count it, in one round trip.
+
+        Returns the values of ``kinds`` for the number, its message count in the current
+        rate window (this message included) and the replies already sent under ``replies_key``.
+        """
+        rate = self.key("rate", number_key)
+        with self._guard():
+            pipe = self.client.pipeline(transaction=False)
+            pipe.mget([self.key(kind, number_key) for kind in kinds])
+            pipe.incr(rate)
+            pipe.expire(rate, rate_window, nx=True)
+            pipe.get(replies_key)
+            values, messages, _, replies = pipe.execute()
+        return [_loads(v) for v in values], int(messages), int(replies or 0)
+
+    def finish_visit(self, number_key: str, values: dict[str, tuple[Any, int]],
+                     counters: list[tuple[str, int]], figures: list[tuple[str, str, int]]) -> None:
+        """Write a message's results in one round trip: values about the number (kind ->
+        (value, ttl)), counters to add one to (key, ttl) and figures (hash key, field, ttl)."""
+        with self._guard():
+            pipe = self.client.pipeline(transaction=False)
+            for kind, (value, ttl) in values.items():
+                pipe.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
+            for key, ttl in counters:
+                pipe.incr(key)
+                pipe.expire(key, ttl, nx=True)
+            for key, name, ttl in figures:
+                pipe.hincrby(key, name, 1)
+                pipe.expire(key, ttl)
+            pipe.execute()
+
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())

@@ -1,0 +1,92 @@
+"""One incoming message's work with the store, in two round trips.
+
+When a message arrives, one pipeline reads the texter's state, language and hand-off pointer,
+counts the message against the number's limit and reads how many replies went out this minute.
+When the reply is ready, one pipeline writes the new state and language, counts the reply and
+the day's figure. Only the few messages that need more (a hand-off, a wipe) do more.
+A store outage makes an empty visit: the texter is answered without state, nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import stats
+from .handoff import POINTER
+from .store import PREFIX, Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+REPLIES_KEPT = 120  # seconds a minute's reply counter is kept
+
+
+def replies_key(now: float | None = None) -> str:
+    """Name the counter of replies sent in the current minute (shared by every instance)."""
+    return f"{PREFIX}:replies:{int((now if now is not None else time.time()) // 60)}"
+
+
+@dataclass
+class Visit:
+    """What the store holds about one texter, read once, and what to write back."""
+
+    store: Store
+    number_key: str
+    session: Any = None
+    lang: Any = None
+    pointer: Any = None
+    messages: int = 0  # this number's messages in its rate window, this one included
+    replies: int = 0  # replies already sent this minute, by every instance
+    reachable: bool = True
+    _values: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    _counters: list[tuple[str, int]] = field(default_factory=list)
+    _figures: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @classmethod
+    def begin(cls, store: Store, number_key: str, rate_window: int) -> Visit:
+        try:
+            (session, lang, pointer), messages, replies = store.begin_visit(
+                number_key, ("session", "lang", POINTER), rate_window, replies_key())
+        except StoreUnavailable:
+            log.warning("store unreachable: answering without conversation state")
+            return cls(store, number_key, reachable=False)
+        return cls(store, number_key, session, lang, pointer, messages, replies)
+
+    def keep(self, kind: str, value: Any, ttl: int) -> None:
+        """Write ``value`` under this number's ``kind`` key when the visit ends."""
+        self._values[kind] = (value, ttl)
+
+    def replied(self) -> None:
+        """Count the reply about to be sent against this minute's cap."""
+        self._counters.append((replies_key(), REPLIES_KEPT))
+
+    def count(self, event: str, now: dt.datetime | None = None, **labels: str | None) -> None:
+        """Add one to today's anonymous figure of ``event`` when the visit ends."""
+        figure = stats.figure(event, now, **labels)
+        if figure is not None:
+            self._figures.append(figure)
+
+    def forget(self) -> bool:
+        """Erase everything about the number now, and write nothing about it later."""
+        self._values.clear()
+        try:
+            self.store.forget(self.number_key)
+        except StoreUnavailable:
+            log.error("store unreachable: could not erase a number's data")
+            return False
+        return True
+
+    def finish(self) -> None:
+        """Write what the message changed, in one round trip."""
+        if not (self._values or self._counters or self._figures):
+            return
+        try:
+            self.store.finish_visit(self.number_key, self._values, self._counters, self._figures)
+        except StoreUnavailable:
+            log.warning("store unreachable: conversation state and figures not saved")
+        except Exception:
+            # The reply is ready: the texter still gets it, even if saving failed.
+            log.exception("saving a conversation's state failed; the reply is sent anyway")
