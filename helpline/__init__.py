@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import catalog, cli, config, health, logs, metrics, safety, sms, staff, store, voice
+from . import catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     catalog.init_app(app)
     store.init_app(app)
+    stats.init_app(app)
     metrics.init_app(app)
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_CALLBACK_TTL": 7 * 24 * 3600,
     "HELPLINE_HANDOFF_WINDOW": 30 * 60,
     "HELPLINE_HANDOFF_TTL": 24 * 3600,
+    # How often (seconds) a serving worker writes the anonymous figures it counted in memory;
+    # 0 writes each figure at once.
+    "HELPLINE_FIGURES_SECONDS": 2,
     # How often (seconds) a running app looks for edited content files; 0 turns this off.
     "HELPLINE_RELOAD_SECONDS": 5,
     "HELPLINE_CONTENT_DIR": str(PROJECT_ROOT / "content"),
@@ -64,7 +67,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         value = environ.get(name, "").strip()
         if not value:
             continue
-        if name == "HELPLINE_RELOAD_SECONDS":
+        if name in ("HELPLINE_RELOAD_SECONDS", "HELPLINE_FIGURES_SECONDS"):
             try:
                 found[name] = float(value)
             except ValueError:

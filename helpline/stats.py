@@ -4,14 +4,26 @@ Nothing here identifies a person: no number, no hash of a number, no message tex
 Redis hash ``helpline:stats:<YYYY-MM-DD>`` (Amsterdam time) whose fields are
 ``event|label=value|...``; days expire after ``KEEP_DAYS``. Counting never fails a reply.
 Conversations the simulators hold (staff trying the helpline) are not counted.
+
+A serving app counts in memory and writes its figures every ``HELPLINE_FIGURES_SECONDS`` in one
+pipeline (:class:`Tally`, one per worker process), so that a call or a text never waits on Redis
+for a figure. At most those few seconds of figures are lost if a worker dies; with the setting at
+0 (tests, CLI) every figure is written at once.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
+import os
+import threading
+import time
+from collections import Counter
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, has_app_context
 
 from .simulate import is_simulated
 from .store import PREFIX, Store, StoreUnavailable
@@ -40,12 +52,72 @@ def figure(event: str, now: dt.datetime | None = None,
     return f"{PREFIX}:stats:{_day(now)}", field(event, labels), KEEP_DAYS * 86400
 
 
+# Figures a worker holds while Redis is unreachable, at most (then the oldest are dropped).
+MAX_PENDING = 10_000
+
+
+class Tally:
+    """Figures counted in this process, written to the store in one pipeline every few seconds."""
+
+    def __init__(self, store: Store, seconds: float) -> None:
+        self.store, self.seconds = store, seconds
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+
+    def add(self, key: str, name: str) -> None:
+        with self._lock:
+            self._counts[(key, name)] += 1
+        if self._pid != os.getpid():  # first figure of this worker process: start writing
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, name="figures", daemon=True).start()
+            atexit.register(self.flush)
+
+    def flush(self) -> None:
+        """Write what was counted since the last flush; keep it for later if Redis is down."""
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+        if not counts:
+            return
+        try:
+            self.store.add_counts(dict(counts), KEEP_DAYS * 86400)
+        except StoreUnavailable:
+            with self._lock:
+                self._counts.update(counts)
+                if len(self._counts) > MAX_PENDING:
+                    self._counts = Counter(dict(list(self._counts.items())[-MAX_PENDING:]))
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.seconds)
+            try:
+                self.flush()
+            except Exception:  # writing figures must never end the writing
+                log.exception("writing figures failed")
+
+
+def init_app(app: Flask) -> None:
+    """Count in memory when serving (see the module docstring), else write at once."""
+    from .store import get_store
+
+    seconds = float(app.config.get("HELPLINE_FIGURES_SECONDS", 0))
+    with app.app_context():
+        tally = Tally(get_store(), seconds) if seconds > 0 and app.config["HELPLINE_SERVING"] else None
+    app.extensions["helpline.tally"] = tally
+
+
 def count(store: Store, event: str, now: dt.datetime | None = None, **labels: str | None) -> None:
-    """Add one to today's counter of ``event`` with ``labels`` (one pipeline to the store)."""
-    if is_simulated():
+    """Add one to today's counter of ``event`` with ``labels``."""
+    found = figure(event, now, **labels)
+    if found is None:
+        return
+    key, name, ttl = found
+    tally: Tally | None = current_app.extensions.get("helpline.tally") if has_app_context() else None
+    if tally is not None:
+        tally.add(key, name)
         return
     try:
-        store.add_to_hash(f"{PREFIX}:stats:{_day(now)}", field(event, labels), KEEP_DAYS * 86400)
+        store.add_to_hash(key, name, ttl)
     except StoreUnavailable:
         log.info("store unreachable: a figure was not counted")
 

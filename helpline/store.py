@@ -136,6 +136,16 @@ class Store:
             pipe.expire(key, ttl)
             pipe.execute()
 
+    def add_counts(self, counts: dict[tuple[str, str], int], ttl: int) -> None:
+        """Add each count to its (hash key, field), the hashes expiring ``ttl`` from now."""
+        with self._guard():
+            pipe = self.client.pipeline(transaction=False)
+            for (key, name), value in counts.items():
+                pipe.hincrby(key, name, value)
+            for key in {key for key, _ in counts}:
+                pipe.expire(key, ttl)
+            pipe.execute()
+
     def read_hash(self, key: str) -> dict[str, int]:
         with self._guard():
             raw = self.client.hgetall(key)
@@ -168,9 +178,9 @@ class Store:
         return [_loads(v) for v in values], int(messages), int(replies or 0)
 
     def finish_visit(self, number_key: str, values: dict[str, tuple[Any, int]],
-                     counters: list[tuple[str, int]], figures: list[tuple[str, str, int]]) -> None:
+                     counters: list[tuple[str, int]]) -> None:
         """Write a message's results in one round trip: values about the number (kind ->
-        (value, ttl)), counters to add one to (key, ttl) and figures (hash key, field, ttl)."""
+        (value, ttl)) and counters to add one to (key, ttl)."""
         with self._guard():
             pipe = self.client.pipeline(transaction=False)
             for kind, (value, ttl) in values.items():
@@ -178,9 +188,6 @@ class Store:
             for key, ttl in counters:
                 pipe.incr(key)
                 pipe.expire(key, ttl, nx=True)
-            for key, name, ttl in figures:
-                pipe.hincrby(key, name, 1)
-                pipe.expire(key, ttl)
             pipe.execute()
 
     def ping(self) -> bool:

@@ -2,8 +2,9 @@
 
 When a message arrives, one pipeline reads the texter's state, language and hand-off pointer,
 counts the message against the number's limit and reads how many replies went out this minute.
-When the reply is ready, one pipeline writes the new state and language, counts the reply and
-the day's figure. Only the few messages that need more (a hand-off, a wipe) do more.
+When the reply is ready, one pipeline writes the new state and language and counts the reply
+(the day's figures are counted in memory: see :mod:`helpline.stats`). Only the few messages
+that need more (a hand-off, a wipe) do more.
 A store outage makes an empty visit: the texter is answered without state, nothing is written.
 """
 
@@ -43,7 +44,6 @@ class Visit:
     reachable: bool = True
     _values: dict[str, tuple[Any, int]] = field(default_factory=dict)
     _counters: list[tuple[str, int]] = field(default_factory=list)
-    _figures: list[tuple[str, str, int]] = field(default_factory=list)
 
     @classmethod
     def begin(cls, store: Store, number_key: str, rate_window: int) -> Visit:
@@ -64,10 +64,8 @@ class Visit:
         self._counters.append((replies_key(), REPLIES_KEPT))
 
     def count(self, event: str, now: dt.datetime | None = None, **labels: str | None) -> None:
-        """Add one to today's anonymous figure of ``event`` when the visit ends."""
-        figure = stats.figure(event, now, **labels)
-        if figure is not None:
-            self._figures.append(figure)
+        """Add one to today's anonymous figure of ``event`` (see :mod:`helpline.stats`)."""
+        stats.count(self.store, event, now, **labels)
 
     def forget(self) -> bool:
         """Erase everything about the number now, and write nothing about it later."""
@@ -81,10 +79,10 @@ class Visit:
 
     def finish(self) -> None:
         """Write what the message changed, in one round trip."""
-        if not (self._values or self._counters or self._figures):
+        if not (self._values or self._counters):
             return
         try:
-            self.store.finish_visit(self.number_key, self._values, self._counters, self._figures)
+            self.store.finish_visit(self.number_key, self._values, self._counters)
         except StoreUnavailable:
             log.warning("store unreachable: conversation state and figures not saved")
         except Exception:

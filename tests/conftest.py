@@ -125,6 +125,7 @@ def make_app(**overrides: Any) -> Flask:
         "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
         "HELPLINE_PUBLIC_URL": PUBLIC_URL,
         "HELPLINE_RELOAD_SECONDS": 0,  # no reload threads in unit tests (tests/test_reload.py)
+        "HELPLINE_FIGURES_SECONDS": 0,  # figures written at once, so tests can read them
         "HELPLINE_CLOCK": FrozenClock(),
     }
     config.update(overrides)

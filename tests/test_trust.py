@@ -410,3 +410,42 @@ def test_voice_webhooks_survive_anything(path: str, digits: str, extra: dict[str
     else:
         headers = {} if signed == "missing" else {"X-Twilio-Signature": "Zm9yZ2Vk"}
         assert 403 == client.post(path, data=params, headers=headers).status_code
+
+
+def test_a_serving_worker_counts_figures_in_memory_and_writes_them_together(
+    raw_store: redis.Redis, app: Flask
+) -> None:
+    """Figures wait in the worker and arrive in Redis together, anonymous, when flushed."""
+    from helpline.stats import Tally
+
+    tally = Tally(app.extensions["helpline.store"], seconds=3600)
+    app.extensions["helpline.tally"] = tally
+    texter = Texter(app.test_client(), NUMBER)
+    for body in ("HULP", "1", "1"):
+        texter.send(body)
+    assert [] == raw_store.keys("helpline:stats:*")  # nothing written on the request path
+    tally.flush()
+    (day,) = raw_store.keys("helpline:stats:*")
+    figures = raw_store.hgetall(day)
+    assert {"sms.menu|lang=nl|node=main": "1", "sms.menu|lang=nl|node=rights": "1",
+            "sms.answer|lang=nl|node=b8-3": "1"} == figures
+    assert 0 < raw_store.ttl(day) <= 400 * 86400
+
+
+def test_figures_wait_while_redis_is_down_and_arrive_later() -> None:
+    """A flush that cannot reach Redis keeps the figures for the next one."""
+    import fakeredis
+
+    from helpline.stats import Tally
+    from helpline.store import Store
+
+    server = fakeredis.FakeServer()
+    store = Store(fakeredis.FakeRedis(server=server, decode_responses=True), embedded=True)
+    tally = Tally(store, seconds=3600)
+    tally.add("helpline:stats:2026-11-28", "voice.call")
+    server.connected = False
+    tally.flush()
+    server.connected = True
+    store._down_until = 0.0
+    tally.flush()
+    assert {"voice.call": "1"} == store.client.hgetall("helpline:stats:2026-11-28")
