@@ -34,6 +34,7 @@ import re
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
@@ -98,6 +99,13 @@ def node_of(segment_: str) -> str:
         return REGION + segment_[len(_REGION_SEGMENT):]
     return _NODES.get(segment_, segment_)
 
+
+
+@lru_cache(maxsize=64)
+def _our_number(dialled: str) -> str:
+    """Normalise the number a caller dialled (``To``: one of the helpline's own numbers, not
+    the caller's), once per number rather than on every request."""
+    return identity.normalize(dialled)
 
 class AudioIndex(Hashable, Protocol):
     """Where a recording of a unit is served, if there is one.
@@ -190,7 +198,7 @@ class VoiceBook:
     def moment(self, dialled: str, now: dt.datetime) -> Moment:
         """Say which variant a request gets: open or closed at ``now``, and the line dialled."""
         return Moment(hours.is_open(self.hours, now),
-                      self.lines.get(identity.normalize(dialled), 0))
+                      self.lines.get(_our_number(dialled), 0))
 
     def _at(self, turn: Turn, at: Moment) -> Turn:
         """Pick the variant of ``turn`` for ``at``, where its document has variants."""
@@ -208,7 +216,7 @@ class VoiceBook:
 
     def incoming(self, dialled: str) -> Turn:
         """Start a call: in the language of the number dialled, else with the language menu."""
-        lang = self.numbers.get(identity.normalize(dialled))
+        lang = self.numbers.get(_our_number(dialled))
         return Turn(lang, ROOT if lang else LANGUAGES, Kind.INCOMING)
 
     def _voice_nodes(self) -> set[str]:
