@@ -285,7 +285,7 @@ def run(job: Job, engine: tts.Engine,
 def _make(folder: Path, engine: tts.Engine, want: Want, name: str, voice: Any) -> Entry:
     recording = engine.speak(want.text, voice, want.key.slow)
     _write_atomically(folder / name, recording.mp3)
-    return Entry(*want.key, file=name, engine=engine.name, seconds=round(recording.seconds, 3),
+    return Entry(*want.key, file=name, engine=engine.name, seconds=recording.seconds,
                  bytes=len(recording.mp3))
 
 
@@ -293,12 +293,9 @@ def _measured(folder: Path, entry: Entry) -> Entry:
     """Fill in the size and length of a file found by its name (not in the manifest)."""
     if entry.bytes >= 0:
         return entry
-    import miniaudio
-
-    path = folder / entry.file
-    seconds = miniaudio.mp3_get_file_info(str(path)).duration
+    mp3 = (folder / entry.file).read_bytes()
     return Entry(entry.unit, entry.lang, entry.slow, entry.file, entry.engine,
-                 round(seconds, 3), path.stat().st_size)
+                 tts.duration(mp3), len(mp3))
 
 
 def _prune(folder: Path, entries: Manifest) -> list[str]:

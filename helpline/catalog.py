@@ -118,9 +118,10 @@ class CatalogHolder:
             self._fingerprint = self._watched()
             content_fingerprint = fingerprint(self.content_dir, self.prompts_dir)
             try:
+                # The same cache key as build_catalog's (check, tests): NO_AUDIO given.
                 catalog = _build(self.content_dir.resolve(), self.prompts_dir.resolve(),
-                                 content_fingerprint)
-                if self.audio is not None:
+                                 content_fingerprint, NO_AUDIO)
+                if self.audio is not None:  # the recordings of this very content
                     catalog = _build(self.content_dir.resolve(), self.prompts_dir.resolve(),
                                      content_fingerprint, self.audio(catalog.content))
             except ContentError as exc:

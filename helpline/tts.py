@@ -58,7 +58,14 @@ def encode(audio: bytes) -> Recording:
     encoder.set_channels(1)
     encoder.set_quality(7)  # LAME's fast mode: 3 times quicker than 2, no loss heard at 8 kHz
     mp3 = bytes(encoder.encode(decoded.samples.tobytes())) + bytes(encoder.flush())
-    return Recording(mp3, decoded.num_frames / SAMPLE_RATE)
+    return Recording(mp3, duration(mp3))
+
+
+def duration(mp3: bytes) -> float:
+    """Return how long ``mp3`` plays, in seconds (as a decoder counts it)."""
+    import miniaudio
+
+    return round(float(miniaudio.mp3_get_info(mp3).duration), 3)
 
 
 class Engine(Protocol):
@@ -136,10 +143,10 @@ class Gtts:
     """gTTS: Google Translate's voices, over HTTP, throttled and retried.
 
     Google answers HTTP 429 to too many requests, and gTTS sends one request per 100
-    characters or so. So: at most one request per ``interval`` over all workers; a 429, a
-    5xx, a timeout or a failed connection is tried again after ``first_wait`` seconds,
-    doubling each time (or after the server's ``Retry-After``), ``attempts`` times in all.
-    Anything else (403: Google changed its API) fails at once.
+    characters or so. So: at most one request per ``interval`` over all workers; after a 429,
+    a 5xx, a timeout or a failed connection no request goes for ``first_wait`` seconds,
+    doubling each time (or the server's ``Retry-After``), and the text is tried again,
+    ``attempts`` times in all. Anything else (403: Google changed its API) fails at once.
     """
 
     name: str = "gtts"
@@ -151,10 +158,11 @@ class Gtts:
     longest_wait: float = 60.0
     timeout: tuple[float, float] = (5.0, 30.0)  # seconds to connect, to read
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
     throttle: Throttle = field(init=False)
 
     def __post_init__(self) -> None:
-        self.throttle = Throttle(self.interval, self.sleep)
+        self.throttle = Throttle(self.interval, self.sleep, self.clock)
 
     def settings(self, voice: Voice, slow: bool) -> Settings:
         return {"lang": voice.gtts, "tld": self.tld, "slow": slow}
@@ -172,10 +180,10 @@ class Gtts:
                     raise TtsError(f"gTTS: {exc}") from None
                 if attempt == self.attempts:
                     raise TtsError(f"gTTS: {exc} (gave up after {attempt} attempts)") from None
-                wait = min(self.longest_wait,
-                           max(self.first_wait * 2 ** (attempt - 1), _retry_after(response)))
-                self.throttle.hold(wait)
-                self.sleep(wait)
+                # Every worker holds back, not only this one: the next request (this text's
+                # again, most likely) waits in the throttle.
+                self.throttle.hold(min(self.longest_wait, max(self.first_wait * 2 ** (attempt - 1),
+                                                              _retry_after(response))))
             except AssertionError as exc:  # gTTS asserts there is something to say
                 raise TtsError(f"gTTS: {exc}") from None
         raise AssertionError("unreachable")  # pragma: no cover
