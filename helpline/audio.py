@@ -120,6 +120,9 @@ def load_index(content: Content, folder: Path, public_url: str | None) -> AudioI
     if not manifest:
         return NO_AUDIO
     playable = _playable(content, manifest, _present(folder))
+    if playable and not public_url:
+        log.warning("audio: HELPLINE_PUBLIC_URL is not set, so recordings are played from "
+                    "root-relative URLs (/audio/...): set it to the URL Twilio calls")
     base_url = f"{(public_url or '').rstrip('/')}/audio/"
     return AudioFiles(folder.resolve(), base_url, tuple(sorted(playable.items())),
                       MappingProxyType(coverage(content, manifest, folder)))

@@ -27,10 +27,11 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import tts
 from .content import Content
+from .content.model import Voice
 from .voice_script import has_slow_variant, spoken_units
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ def run(job: Job, engine: tts.Engine,
     keeps its old file, if it had one. An interrupted build (an exception, Ctrl-C) keeps every
     file it finished and writes them into the manifest before it stops; it prunes nothing.
     """
+    assert engine.name == job.engine, "the file names were planned for another engine"
     started = time.monotonic()
     folder = job.folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -259,9 +261,10 @@ def run(job: Job, engine: tts.Engine,
             key = futures[future].key
             try:
                 entry = future.result()
-            except tts.TtsError as exc:
-                summary.failed.append((key, str(exc)))
-                done(key, str(exc))
+            except (tts.TtsError, OSError) as exc:  # OSError: the file could not be written
+                why = str(exc) if isinstance(exc, tts.TtsError) else f"cannot write: {exc}"
+                summary.failed.append((key, why))
+                done(key, why)
             else:
                 entries[key] = entry
                 summary.generated.append(entry)
@@ -282,7 +285,7 @@ def run(job: Job, engine: tts.Engine,
     return summary
 
 
-def _make(folder: Path, engine: tts.Engine, want: Want, name: str, voice: Any) -> Entry:
+def _make(folder: Path, engine: tts.Engine, want: Want, name: str, voice: Voice) -> Entry:
     recording = engine.speak(want.text, voice, want.key.slow)
     _write_atomically(folder / name, recording.mp3)
     return Entry(*want.key, file=name, engine=engine.name, seconds=recording.seconds,

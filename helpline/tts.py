@@ -11,6 +11,7 @@ Only ``build-audio`` speaks; the app merely asks an engine which settings shape 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import threading
@@ -105,9 +106,12 @@ class Espeak:
         speed = self.slow_speed if slow else self.speed
         # The text goes in on stdin (UTF-8, -b 1): as an argument, a text starting with "-"
         # would be read as an option.
-        done = subprocess.run(
-            [binary, "-v", voice.espeak, "-s", str(speed), "-b", "1", "--stdout"],
-            input=text.encode("utf-8"), capture_output=True, timeout=120, check=False)
+        try:
+            done = subprocess.run(
+                [binary, "-v", voice.espeak, "-s", str(speed), "-b", "1", "--stdout"],
+                input=text.encode("utf-8"), capture_output=True, timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            raise TtsError(f"espeak-ng -v {voice.espeak}: no sound after 120 seconds") from None
         if done.returncode != 0 or not done.stdout:
             why = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
             raise TtsError(f"espeak-ng -v {voice.espeak}: {why}")
@@ -193,9 +197,10 @@ class Gtts:
         from gtts import gTTS
 
         # lang_check=False: the languages are checked by content validation, and gTTS's
-        # check would only warn.
+        # check would only warn. gTTS's own tokenizer also cuts at every comma: twice the
+        # requests, and a voice that starts again mid-sentence.
         speech = gTTS(text, tld=self.tld, lang=lang, slow=slow, lang_check=False,
-                      timeout=self.timeout)
+                      timeout=self.timeout, tokenizer_func=sentences)
         parts = speech.stream()  # a generator: each next() sends the next request
         audio = bytearray()
         while True:
@@ -204,6 +209,23 @@ class Gtts:
             if part is None:
                 return bytes(audio)
             audio += part
+
+
+def sentences(text: str, limit: int = 100) -> list[str]:
+    """Cut ``text`` into runs of whole sentences of up to ``limit`` characters each.
+
+    One request per run (gTTS cuts a single sentence longer than that at a space).
+    """
+    runs: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        if runs and len(runs[-1]) + 1 + len(sentence) <= limit:
+            runs[-1] += " " + sentence
+        elif sentence:
+            runs.append(sentence)
+    return runs
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 def _retry_after(response: Any) -> float:

@@ -362,3 +362,25 @@ def test_a_finished_build_goes_live_without_a_restart(audio_copy: Path) -> None:
         code, summary(output))
     assert holder.reload_if_changed() is True
     assert holder.current.audio.url(*key).startswith(f"{PUBLIC_URL}/audio/nl-prompt-voice-welcome-")
+
+
+def test_a_full_disk_fails_the_recordings_it_could_not_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No space left after a few files: the rest are reported failed, the first ones kept."""
+    write = audio_build._write_atomically
+    written: list[Path] = []
+
+    def filling_up(path: Path, data: bytes) -> None:
+        if path.suffix == ".mp3" and len(written) >= 3:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        write(path, data)
+
+    monkeypatch.setattr(audio_build, "_write_atomically", filling_up)
+    folder = tmp_path / "audio"
+    job = audio_build.prepare(CONTENT, folder, "espeak", ["fr"])
+    result = audio_build.run(job, tts.Espeak(workers=1))  # one at a time: exactly 3 fit
+    assert (3, 52) == (len(result.generated), len(result.failed))
+    assert "cannot write: [Errno 28] No space left on device" == result.failed[0][1]
+    assert {e.file for e in result.generated} == {
+        e.file for e in audio_build.read_manifest(folder).values()}

@@ -189,3 +189,17 @@ def test_gtts_sends_the_voice_settings_that_name_its_files() -> None:
     voice = SHIPPED.languages["nl"].voice
     assert {"lang": "nl", "tld": "com", "slow": True} == dict(tts.Gtts().settings(voice, True))
     assert {"voice": "nl", "speed": 115} == dict(tts.Espeak().settings(voice, True))
+
+
+def test_google_is_sent_whole_sentences_a_hundred_characters_at_most() -> None:
+    """Texts go to Google in runs of whole sentences: fewer requests, no voice restarting mid-sentence."""
+    text = ("Veel slachtoffers zijn bang. Ze vertrouwen de politie niet. Of ze hebben geen "
+            "verblijfsvergunning en zijn bang dat ze het land uit moeten, ook als ze hulp nodig "
+            "hebben. Kies 0.")
+    assert ["Veel slachtoffers zijn bang. Ze vertrouwen de politie niet.",
+            "Of ze hebben geen verblijfsvergunning en zijn bang dat ze het land uit moeten, ook "
+            "als ze hulp nodig hebben.", "Kies 0."] == tts.sentences(text)
+    for (unit, lang), said in spoken_units(SHIPPED).items():
+        runs = tts.sentences(said)
+        assert words(said) == " ".join(runs), (unit, lang)
+        assert all(len(run) <= 100 or not any(c in run[:-1] for c in ".!?") for run in runs)
