@@ -1,6 +1,6 @@
 """How long a full audio build takes with each engine, and how big the audio is per language.
 
-    PYTHONPATH=. .venv/bin/python bench/audio_build.py [--gtts-delay 0.3] [--gtts-lang nl ...]
+    .venv/bin/python -m bench.audio_build [--gtts-delay 0.3] [--gtts-lang nl ...]
 
 espeak-ng runs for real. gTTS cannot reach Google from a test machine: Google's endpoint is
 FAKED at the HTTP layer (tests/fake_google.py), answering each request after --gtts-delay
@@ -14,7 +14,6 @@ unchanged content speaks nothing.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -22,12 +21,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from helpline import audio_build, tts
+from helpline.catalog import build_catalog
+from tests.fake_google import FakeGoogle
 
-from helpline import audio_build, tts  # noqa: E402
-from helpline.catalog import build_catalog  # noqa: E402
-from tests.fake_google import FakeGoogle  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(engine: tts.Engine, langs: list[str] | None) -> tuple[float, audio_build.Summary]:

@@ -19,6 +19,9 @@ from .fake_google import SECONDS_PER_CHARACTER, FakeGoogle, Request
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 SHIPPED = build_catalog(ROOT / "content", ROOT / "prompts").content
 SMALL = build_catalog(MINIMAL / "content", MINIMAL / "prompts").content
+SMALL_NL = len(audio_build.wanted(SMALL, ["nl"]))
+SMALL_EN = len(audio_build.wanted(SMALL, ["en"]))
+SHIPPED_NL = len(audio_build.wanted(SHIPPED, ["nl"]))
 WELCOME_NL = spoken_units(SMALL)[("prompt:voice_welcome", "nl")]
 
 
@@ -79,7 +82,7 @@ def test_gtts_speaks_every_dutch_unit_through_google(google: FakeGoogle, tmp_pat
     """Each Dutch text goes to Google in parts, in Dutch, slowly for the slow files; mono MP3 back."""
     monkeypatch.setitem(tts.ENGINES, "gtts", functools.partial(tts.Gtts, interval=0.0))
     code, output = build_gtts(tmp_path, "--lang", "nl", small=False)
-    assert (0, "55 generated, 0 unchanged, 0 failed, 0 pruned") == (code, counts(output))
+    assert (0, f"{SHIPPED_NL} generated, 0 unchanged, 0 failed, 0 pruned") == (code, counts(output))
     assert {"nl"} == {r.lang for r in google.requests}
     assert {"translate.google.com"} == {r.host for r in google.requests}
     assert all(0 < len(r.text) <= 100 for r in google.requests)
@@ -108,7 +111,8 @@ def test_a_429_is_waited_out_and_tried_again(google: FakeGoogle, waits: list[flo
     """Google says 429 (Retry-After: 3) once: gTTS waits 3 seconds, tries again, and succeeds."""
     google.script(is_welcome, 429)
     code, output = build_gtts(tmp_path)
-    assert (0, "30 generated, 0 unchanged, 0 failed, 0 pruned") == (code, counts(output))
+    assert (0, f"{SMALL_NL + SMALL_EN} generated, 0 unchanged, 0 failed, 0 pruned") == (
+        code, counts(output))
     assert [3.0] == waits
     welcome = [r for r in google.requests if is_welcome(r)]
     assert len(welcome) == 1 + len({r.text for r in welcome})  # the first part, twice
@@ -120,7 +124,8 @@ def test_a_timeout_is_tried_again_after_a_growing_wait(google: FakeGoogle, waits
     """Two read timeouts in a row: waits of 2 then 4 seconds, then the welcome is recorded."""
     google.script(is_welcome, "timeout", "timeout")
     code, output = build_gtts(tmp_path)
-    assert (0, "30 generated, 0 unchanged, 0 failed, 0 pruned") == (code, counts(output))
+    assert (0, f"{SMALL_NL + SMALL_EN} generated, 0 unchanged, 0 failed, 0 pruned") == (
+        code, counts(output))
     assert [2.0, 4.0] == waits
 
 
@@ -134,21 +139,22 @@ def test_a_timeout_is_tried_again_after_a_growing_wait(google: FakeGoogle, waits
 def test_a_recording_google_keeps_refusing_fails_and_the_rest_is_kept(
         google: FakeGoogle, waits: list[float], tmp_path: Path, status: int,
         expected_waits: list[float], why: str) -> None:
-    """The Dutch welcome always fails: reported, exit 1; the other 29 recordings are made and kept."""
+    """The Dutch welcome always fails: reported, exit 1; all other recordings are made and kept."""
     google.script(is_welcome, status, forever=True)
     code, output = build_gtts(tmp_path)
-    assert (1, "29 generated, 0 unchanged, 1 failed, 0 pruned") == (code, counts(output))
+    others = SMALL_NL + SMALL_EN - 1
+    assert (1, f"{others} generated, 0 unchanged, 1 failed, 0 pruned") == (code, counts(output))
     assert f"failed: nl prompt:voice_welcome: gTTS: {why}" in output
     assert "Error: 1 recording(s) failed (above); the others were kept" in output
     assert expected_waits == waits
     manifest = audio_build.read_manifest(tmp_path)
-    assert 29 == len(manifest)
+    assert others == len(manifest)
     assert Key("prompt:voice_welcome", "nl", False) not in manifest
     assert all((tmp_path / entry.file).stat().st_size > 0 for entry in manifest.values())
 
     google.scripts.clear()  # Google is back: the next build makes only what is missing
     code, output = build_gtts(tmp_path)
-    assert (0, "1 generated, 29 unchanged, 0 failed, 0 pruned") == (code, counts(output))
+    assert (0, f"1 generated, {others} unchanged, 0 failed, 0 pruned") == (code, counts(output))
 
 
 def test_a_reply_without_sound_fails_at_once(google: FakeGoogle, waits: list[float],
@@ -157,7 +163,7 @@ def test_a_reply_without_sound_fails_at_once(google: FakeGoogle, waits: list[flo
     monkeypatch.setattr(FakeGoogle, "_reply",
                         lambda self, text: ')]}\'\n\n[["wrb.fr","jQ1olc",null,null,"generic"]]\n')
     code, output = build_gtts(tmp_path, "--lang", "en")
-    assert (1, "0 generated, 0 unchanged, 15 failed, 0 pruned") == (code, counts(output))
+    assert (1, f"0 generated, 0 unchanged, {SMALL_EN} failed, 0 pruned") == (code, counts(output))
     assert ("failed: en prompt:voice_welcome: gTTS: 200 (OK) from TTS API. Probable cause: No "
             "audio stream in response. Unsupported language 'en'\n") in output
     assert [] == waits
