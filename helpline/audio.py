@@ -91,7 +91,11 @@ def coverage(content: Content, manifest: Manifest,
     ``with_audio``: those played from a file; ``stale``: those whose file speaks an older
     text or was made with other settings (Twilio's voice says them); ``missing``: the rest.
     """
-    playable = _playable(content, manifest, set() if folder is None else _present(folder))
+    return _count(content, manifest,
+                  _playable(content, manifest, set() if folder is None else _present(folder)))
+
+
+def _count(content: Content, manifest: Manifest, playable: Mapping[Key, str]) -> dict[str, dict[str, int]]:
     counts = {lang: {"units": 0, "with_audio": 0, "stale": 0, "missing": 0}
               for lang in content.languages}
     for want in wanted(content):
@@ -125,7 +129,7 @@ def load_index(content: Content, folder: Path, public_url: str | None) -> AudioI
                     "root-relative URLs (/audio/...): set it to the URL Twilio calls")
     base_url = f"{(public_url or '').rstrip('/')}/audio/"
     return AudioFiles(folder.resolve(), base_url, tuple(sorted(playable.items())),
-                      MappingProxyType(coverage(content, manifest, folder)))
+                      MappingProxyType(_count(content, manifest, playable)))
 
 
 def coverage_of(catalog: Catalog) -> Coverage | None:
@@ -135,8 +139,8 @@ def coverage_of(catalog: Catalog) -> Coverage | None:
 
 @bp.get("/audio/<name>")
 def recording(name: str) -> ResponseReturnValue:
-    """Serve a recording the loaded manifest names; nothing else (no path is ever built
-    from the request but a name found in that list)."""
+    """Serve a recording the loaded manifest names, and nothing else."""
+    # No path is built from the request but a name found in that list.
     current = catalog_module.current()
     files = None if current is None else current.audio
     if not isinstance(files, AudioFiles) or name not in files.names or not NAME.fullmatch(name):

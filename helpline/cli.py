@@ -100,8 +100,8 @@ def _print_audio(catalog: Catalog) -> None:
         units, played = figures["units"], figures["with_audio"]
         click.echo(f"  {lang}: {played} of {units}")
         if played < units:
-            click.echo(f"warning: audio {lang}: {figures['stale']} of {units} recordings stale "
-                       f"(the text or voice changed), {figures['missing']} missing; "
+            click.echo(f"warning: audio {lang}: {figures['missing']} of {units} recordings "
+                       f"missing, {figures['stale']} stale (their text or voice changed): "
                        f"run `{build} --lang {lang}`")
 
 

@@ -320,8 +320,8 @@ def test_a_recording_of_an_older_text_is_never_played(content_copy: Path, audio_
     assert first.text.startswith("Welkom bij de hulplijn. ")
     result = app.test_cli_runner().invoke(args=["helpline", "check"])
     assert 0 == result.exit_code, result.output
-    assert (f"warning: audio nl: 1 of {NL} recordings stale (the text or voice changed), 0 missing; "
-            "run `flask --app app helpline build-audio --lang nl`") in result.output
+    assert (f"warning: audio nl: 0 of {NL} recordings missing, 1 stale (their text or voice "
+            "changed): run `flask --app app helpline build-audio --lang nl`") in result.output
     assert f"  en: {EN} of {EN}" in result.output
     assert "20 answers" in result.output.splitlines()[-1]
 
