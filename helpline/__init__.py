@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
+from . import audio, catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(audio.bp)
     safety.init_app(app)
     staff.init_app(app)
     proxies = int(app.config["HELPLINE_TRUSTED_PROXIES"])

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,7 @@ class Catalog:
     rules: engine.Rules
     keywords: sms_input.Keywords
     voice: VoiceBook
+    audio: AudioIndex = NO_AUDIO  # the recordings the voice documents play
 
     @property
     def version(self) -> str:
@@ -46,9 +48,11 @@ class Catalog:
 
 
 def fingerprint(*folders: Path) -> str:
-    """Return a digest of every file under ``folders``: equal digests, equal content."""
+    """Return a digest of every file under ``folders`` (or of a file given itself)."""
     digest = hashlib.sha256()
     for folder in folders:
+        if folder.is_file():
+            digest.update(folder.name.encode() + b"\0" + folder.read_bytes())
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file():
                 digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
@@ -77,7 +81,7 @@ def _build(content_dir: Path, prompts_dir: Path, fingerprint: str,
     voice, problems = build_voice_book(content, rules, audio)
     if errors_only(problems):
         raise ContentError(problems)
-    return Catalog(content, book, rules, sms_input.Keywords.from_content(content), voice)
+    return Catalog(content, book, rules, sms_input.Keywords.from_content(content), voice, audio)
 
 
 class CatalogHolder:
@@ -86,14 +90,21 @@ class CatalogHolder:
     With ``reload_seconds`` > 0 a background thread (one per worker process, started by the
     first request so that it survives gunicorn's fork) re-reads the files that often and swaps
     in a new version atomically, but only one that validates.
+
+    ``audio`` finds the recordings that speak a loaded content; files in ``also_watch`` (the
+    audio manifest) are looked at with the content, so a finished audio build goes live.
     """
 
     def __init__(self, content_dir: Path, prompts_dir: Path, quiet: bool = False,
-                 reload_seconds: float = 0) -> None:
+                 reload_seconds: float = 0,
+                 audio: Callable[[Content], AudioIndex] | None = None,
+                 also_watch: tuple[Path, ...] = ()) -> None:
         self.quiet = quiet  # CLI commands report problems themselves
         self.content_dir = content_dir
         self.prompts_dir = prompts_dir
         self.reload_seconds = reload_seconds
+        self.audio = audio
+        self.also_watch = also_watch
         self.current: Catalog | None = None
         self.error: ContentError | None = None
         self.loaded_at: float | None = None
@@ -104,10 +115,15 @@ class CatalogHolder:
     def load(self) -> bool:
         """Try to (re)load; on failure keep serving the last good version."""
         with self._lock:
-            self._fingerprint = fingerprint(self.content_dir, self.prompts_dir)
+            self._fingerprint = self._watched()
+            content_fingerprint = fingerprint(self.content_dir, self.prompts_dir)
             try:
+                # The same cache key as build_catalog's (check, tests): NO_AUDIO given.
                 catalog = _build(self.content_dir.resolve(), self.prompts_dir.resolve(),
-                                 self._fingerprint)
+                                 content_fingerprint, NO_AUDIO)
+                if self.audio is not None:  # the recordings of this very content
+                    catalog = _build(self.content_dir.resolve(), self.prompts_dir.resolve(),
+                                     content_fingerprint, self.audio(catalog.content))
             except ContentError as exc:
                 self.error = exc
                 if not self.quiet:
@@ -125,9 +141,12 @@ class CatalogHolder:
 
     def reload_if_changed(self) -> bool | None:
         """Reload when any file changed; None when nothing did."""
-        if fingerprint(self.content_dir, self.prompts_dir) == self._fingerprint:
+        if self._watched() == self._fingerprint:
             return None
         return self.load()
+
+    def _watched(self) -> str:
+        return fingerprint(self.content_dir, self.prompts_dir, *self.also_watch)
 
     def watch(self) -> None:
         """Start the reload thread of this process, once."""
@@ -146,10 +165,16 @@ class CatalogHolder:
 
 
 def init_app(app: Flask) -> None:
+    from . import audio  # here: the audio route reads the catalog
+
+    audio_dir = Path(app.config["HELPLINE_AUDIO_DIR"])
+    public_url = app.config["HELPLINE_PUBLIC_URL"]
     holder = CatalogHolder(Path(app.config["HELPLINE_CONTENT_DIR"]),
                            Path(app.config["HELPLINE_PROMPTS_DIR"]),
                            quiet=not app.config["HELPLINE_SERVING"],
-                           reload_seconds=float(app.config["HELPLINE_RELOAD_SECONDS"]))
+                           reload_seconds=float(app.config["HELPLINE_RELOAD_SECONDS"]),
+                           audio=lambda content: audio.load_index(content, audio_dir, public_url),
+                           also_watch=(audio.manifest_path(audio_dir),))
     holder.load()
     app.extensions["helpline.catalog"] = holder
     if app.config["HELPLINE_SERVING"]:

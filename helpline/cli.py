@@ -20,21 +20,27 @@ def _dirs() -> tuple[Path, Path]:
             Path(current_app.config["HELPLINE_PROMPTS_DIR"]))
 
 
-@helpline.command()
-def check() -> None:
-    """Validate prompts/ and content/; print every problem, or the SMS segment counts."""
+def _valid_catalog() -> Catalog:
+    """Return the content as files hold it now; print every problem and stop if it fails."""
     try:
-        catalog = build_catalog(*_dirs())
+        return build_catalog(*_dirs())
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
         errors = sum(1 for p in exc.problems if not p.warning)
         raise click.ClickException(f"{errors} problem(s) found: nothing was changed; the "
                                    "helpline keeps serving the last good version") from None
+
+
+@helpline.command()
+def check() -> None:
+    """Validate prompts/ and content/; print every problem, the SMS segment counts and audio."""
+    catalog = _valid_catalog()
     for warning in catalog.warnings:
         click.echo(f"warning: {warning}")
     _print_review_status(catalog)
     _print_segments(catalog)
+    _print_audio(catalog)
     content = catalog.content
     click.echo(f"OK: content version {catalog.version}: {len(content.languages)} languages, "
                f"{len(content.tree.menus)} menus, {len(content.tree.answers)} answers")
@@ -71,6 +77,80 @@ def _print_segments(catalog: Catalog) -> None:
                      for page in range(book.pages(lang.code, answer))]
             click.echo(f"  answer {answer:<24} {'+'.join(map(str, pages))}"
                        f"  ({len(pages)} page{'s' if len(pages) > 1 else ''})")
+
+
+def _print_audio(catalog: Catalog) -> None:
+    """Say, per language, how many recordings are played; warn of missing or stale ones."""
+    from .audio import coverage
+    from .audio_build import ManifestError, read_manifest
+
+    folder = Path(current_app.config["HELPLINE_AUDIO_DIR"])
+    build = "flask --app app helpline build-audio"
+    try:
+        manifest = read_manifest(folder)
+    except ManifestError as exc:
+        click.echo(f"\nwarning: audio: {exc}: callers hear Twilio's voice; run `{build}`")
+        return
+    if not manifest:
+        click.echo(f"\nwarning: audio: none built in {folder}: callers hear Twilio's voice "
+                   f"(fine in development); run `{build}`")
+        return
+    click.echo(f"\naudio in {folder}: recordings played per language (Twilio's voice says the rest)")
+    for lang, figures in coverage(catalog.content, manifest, folder).items():
+        units, played = figures["units"], figures["with_audio"]
+        click.echo(f"  {lang}: {played} of {units}")
+        if played < units:
+            click.echo(f"warning: audio {lang}: {figures['missing']} of {units} recordings "
+                       f"missing, {figures['stale']} stale (their text or voice changed): "
+                       f"run `{build} --lang {lang}`")
+
+
+@helpline.command("build-audio")
+@click.option("--lang", "langs", multiple=True, metavar="L",
+              help="only this language (repeat for more); default: every language")
+@click.option("--engine", "engine_name", type=click.Choice(["gtts", "espeak"]), default="gtts",
+              show_default=True, help="gtts: Google's voices (production, needs the internet); "
+              "espeak: espeak-ng, offline (development)")
+@click.option("--force", is_flag=True, help="speak every text again, even unchanged ones")
+def build_audio(langs: tuple[str, ...], engine_name: str, force: bool) -> None:
+    """Record every prompt and answer, in every language, that has no recording yet.
+
+    Files are named by a hash of what shapes their sound: only changed texts are spoken
+    again; files no longer needed are removed. Fails (exit 1) if any recording failed,
+    keeping every one that was made.
+    """
+    from . import audio_build, tts
+
+    catalog = _valid_catalog()
+    content = catalog.content
+    unknown = [lang for lang in langs if lang not in content.languages]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: no such language (choose from "
+                                 f"{', '.join(content.languages)})", param_hint="--lang")
+    folder = Path(current_app.config["HELPLINE_AUDIO_DIR"])
+    engine = tts.engine(engine_name)
+    job = audio_build.prepare(content, folder, engine_name, langs or None, force)
+    failures: list[str] = []
+    # Moved on by hand (the recordings finish in any order): the range only sets the length.
+    with click.progressbar(range(len(job.make)), label=f"speaking with {engine_name}",
+                           show_pos=True) as bar:
+
+        def done(key: audio_build.Key, error: str | None) -> None:
+            bar.update(1)
+            if error is not None:
+                slow = " (slow)" if key.slow else ""
+                failures.append(f"failed: {key.lang} {key.unit}{slow}: {error}")
+
+        summary = audio_build.run(job, engine, done)
+    for line in failures:
+        click.echo(line, err=True)
+    click.echo(f"audio in {folder}: {len(summary.generated)} generated, {summary.unchanged} "
+               f"unchanged, {len(summary.failed)} failed, {len(summary.pruned)} pruned "
+               f"({engine_name}, {summary.seconds:.1f} s)")
+    if summary.failed:
+        raise click.ClickException(f"{len(summary.failed)} recording(s) failed (above); the "
+                                   "others were kept, Twilio's voice says the missing ones: "
+                                   "run build-audio again")
 
 
 def _stamp(lang: str, answer_ids: tuple[str, ...], reviewed: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from . import catalog
+from . import audio, catalog
 from .catalog import Catalog
 from .store import get_store
 
@@ -13,12 +13,16 @@ bp = Blueprint("health", __name__)
 
 
 def audio_coverage(current: Catalog) -> dict[str, float | None]:
-    """Return per language the share (0 to 1) of spoken texts with a built audio file.
+    """Return per language the share (0 to 1) of recordings played from a file.
 
-    None means not known. The audio build fills this in; until it exists no language has
-    audio, and callers hear ``<Say>`` (the fallback), which is not a fault.
+    None means not known: no audio was ever built (no manifest), and callers hear ``<Say>``
+    (the fallback), which is not a fault. A stale or missing recording counts as not there.
     """
-    return dict.fromkeys(current.content.languages)
+    figures = audio.coverage_of(current)
+    if figures is None:
+        return dict.fromkeys(current.content.languages)
+    return {lang: round(f["with_audio"] / f["units"], 3) if f["units"] else 1.0
+            for lang, f in figures.items()}
 
 
 def _audio(current: Catalog) -> dict[str, object]:

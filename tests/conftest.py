@@ -127,6 +127,8 @@ def make_app(**overrides: Any) -> Flask:
         "HELPLINE_RELOAD_SECONDS": 0,  # no reload threads in unit tests (tests/test_reload.py)
         "HELPLINE_FIGURES_SECONDS": 0,  # figures written at once, so tests can read them
         "HELPLINE_CLOCK": FrozenClock(),
+        # No recordings unless a test builds them: a developer's var/audio changes nothing here.
+        "HELPLINE_AUDIO_DIR": str(ROOT / "tests" / "no-audio"),
     }
     config.update(overrides)
     return create_app(config)
