@@ -201,14 +201,18 @@ class Gtts:
         # requests, and a voice that starts again mid-sentence.
         speech = gTTS(text, tld=self.tld, lang=lang, slow=slow, lang_check=False,
                       timeout=self.timeout, tokenizer_func=sentences)
-        parts = speech.stream()  # a generator: each next() sends the next request
+        # stream() is a generator: each next() sends the next request. get_bodies() says how
+        # many there will be without sending any, so the throttle is asked once per request.
+        count = len(speech.get_bodies())
+        parts = speech.stream()
         audio = bytearray()
-        while True:
+        for _ in range(count):
             self.throttle.wait()
             part = next(parts, None)
             if part is None:
-                return bytes(audio)
+                break
             audio += part
+        return bytes(audio + b"".join(parts))
 
 
 def sentences(text: str, limit: int = 100) -> list[str]:

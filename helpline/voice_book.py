@@ -232,6 +232,8 @@ class VoiceBook:
             return None
         node = node_of(node_segment)
         tree = self.rules.tree
+        if lang is None and node in (WHISPER, WHISPER_INTERPRETER):
+            return None  # a whisper names the caller's language: there is none before one is chosen
         if node == LANGUAGES or node in self._voice_nodes():
             return lang, node
         if lang is not None and (tree.is_menu(node) or tree.is_answer(node)):

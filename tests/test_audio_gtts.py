@@ -169,6 +169,18 @@ def test_a_reply_without_sound_fails_at_once(google: FakeGoogle, waits: list[flo
     assert [] == waits
 
 
+def test_requests_to_google_leave_a_quarter_second_apart(google: FakeGoogle, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default spacing holds through a whole build: one wait per request, none more."""
+    clock = Clock()
+    monkeypatch.setitem(tts.ENGINES, "gtts", functools.partial(
+        tts.Gtts, workers=1, sleep=clock.sleep, clock=lambda: clock.now))
+    code, output = build_gtts(tmp_path, "--lang", "nl")
+    assert (0, f"{SMALL_NL} generated, 0 unchanged, 0 failed, 0 pruned") == (code, counts(output))
+    assert len(google.requests) > SMALL_NL  # the long answers take several requests
+    assert [0.25] * (len(google.requests) - 1) == clock.slept
+
+
 def test_the_throttle_spaces_requests_over_all_threads() -> None:
     """Requests to Google leave at least `interval` apart; a 429 holds every one back."""
     now = [100.0]
