@@ -1,15 +1,19 @@
 #!/bin/sh
-# Container start: refuse to serve content with errors, bring the audio up to date, then serve.
+# Container start: refuse to serve content with errors, then serve while the audio is brought up
+# to date beside the server.
 set -eu
 cd "$(dirname "$0")/.."
 
 # Errors in content/ or prompts/ stop the start, with every problem in the log.
 flask --app app helpline check
 
-# Incremental: only texts whose audio is missing or out of date are spoken again. A failure is
-# not fatal: callers hear the text spoken by Twilio (<Say>) where a file is missing.
+# The audio build runs beside the server, never before it: a first gTTS build takes about ten
+# minutes, and callers must not wait for it. It is incremental (only texts whose audio is missing
+# or out of date are spoken), the app plays each recording as soon as the build's manifest names
+# it, and until then, or if the build fails, callers hear the text spoken by Twilio (<Say>).
 if flask --app app helpline build-audio --help >/dev/null 2>&1; then
-  flask --app app helpline build-audio || echo "start.sh: the audio build failed; serving with <Say> where audio is missing" >&2
+  (flask --app app helpline build-audio \
+    || echo "start.sh: the audio build failed; serving with <Say> where audio is missing" >&2) &
 fi
 
 exec gunicorn --config gunicorn.conf.py app:app

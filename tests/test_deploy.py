@@ -7,6 +7,7 @@ import re
 import runpy
 import shlex
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,12 @@ def test_compose_reads_the_env_file_the_example_is_for() -> None:
     assert EXAMPLE_ENV.with_suffix("") == ROOT / APP["env_file"]
 
 
-def run_start_script(tmp_path: Path, flask_script: str) -> tuple[int, list[str]]:
+def run_start_script(tmp_path: Path, flask_script: str,
+                     gunicorn: str = "") -> tuple[int, list[str]]:
     """Run deploy/start.sh with stand-ins for flask and gunicorn; return its exit and their calls."""
     calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
     bin_dir.mkdir()
-    for name, body in (("flask", flask_script), ("gunicorn", "")):
+    for name, body in (("flask", flask_script), ("gunicorn", gunicorn)):
         stub = bin_dir / name
         stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "{calls}"\n{body}\n')
         stub.chmod(0o755)
@@ -132,10 +134,24 @@ HAS_AUDIO = "flask --app app helpline build-audio --help"
 SERVE = "gunicorn --config gunicorn.conf.py app:app"
 
 
-def test_start_checks_content_builds_audio_then_serves(tmp_path: Path) -> None:
-    """With a build-audio command: check, the audio build, then gunicorn app:app."""
-    code, calls = run_start_script(tmp_path, "exit 0")
-    assert (0, [CHECK, HAS_AUDIO, "flask --app app helpline build-audio", SERVE]) == (code, calls)
+def test_start_serves_without_waiting_for_the_audio_build(tmp_path: Path) -> None:
+    """Check first; then gunicorn serves while the audio build runs beside it (never before it)."""
+    served = tmp_path / "served"
+    # The build stand-in finishes only once gunicorn has started: were the build run before the
+    # server, it would give up after 10 s and record that instead.
+    build = (f'case "$*" in *build-audio) i=0; while [ ! -f "{served}" ] && [ $i -lt 200 ]; '
+             f'do sleep 0.05; i=$((i+1)); done; [ -f "{served}" ] && echo "build finished after serving" '
+             f'>> "{tmp_path / "calls"}";; esac')
+    code, calls = run_start_script(tmp_path, build, gunicorn=f'touch "{served}"')
+    for _ in range(200):  # the build ends in the background, after the script
+        if "build finished after serving" in calls:
+            break
+        time.sleep(0.05)
+        calls = (tmp_path / "calls").read_text().splitlines()
+    assert 0 == code
+    assert [CHECK, HAS_AUDIO] == calls[:2]
+    assert {"flask --app app helpline build-audio", SERVE} <= set(calls)
+    assert "build finished after serving" == calls[-1]
 
 
 def test_start_serves_without_audio_build_until_there_is_one(tmp_path: Path) -> None:
