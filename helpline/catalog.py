@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from . import engine, sms_input
+from .background import Periodic
 from .content import Content, ContentError, Problem, load_content
 from .content._problems import errors_only
 from .sms_book import SmsBook, build_sms_book
@@ -110,7 +110,7 @@ class CatalogHolder:
         self.loaded_at: float | None = None
         self._fingerprint: str | None = None
         self._lock = threading.Lock()
-        self._watching_pid: int | None = None
+        self._watcher = Periodic(reload_seconds, self.reload_if_changed, "content reload")
 
     def load(self) -> bool:
         """Try to (re)load; on failure keep serving the last good version."""
@@ -150,18 +150,7 @@ class CatalogHolder:
 
     def watch(self) -> None:
         """Start the reload thread of this process, once."""
-        if self.reload_seconds <= 0 or self._watching_pid == os.getpid():
-            return
-        self._watching_pid = os.getpid()
-        threading.Thread(target=self._watch, name="content-reload", daemon=True).start()
-
-    def _watch(self) -> None:
-        while True:
-            time.sleep(self.reload_seconds)
-            try:
-                self.reload_if_changed()
-            except Exception:  # a reload must never end the watching
-                log.exception("content reload failed")
+        self._watcher.start()
 
 
 def init_app(app: Flask) -> None:

@@ -16,15 +16,14 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import logging
-import os
 import threading
-import time
 from collections import Counter
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 
+from .background import Periodic
 from .simulate import is_simulated
 from .store import PREFIX, Store, StoreUnavailable
 
@@ -63,14 +62,12 @@ class Tally:
         self.store, self.seconds = store, seconds
         self._counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
-        self._pid: int | None = None
+        self._writer = Periodic(seconds, self.flush, "writing figures")
 
     def add(self, key: str, name: str) -> None:
         with self._lock:
             self._counts[(key, name)] += 1
-        if self._pid != os.getpid():  # first figure of this worker process: start writing
-            self._pid = os.getpid()
-            threading.Thread(target=self._run, name="figures", daemon=True).start()
+        if self._writer.start():  # the first figure of this worker process
             atexit.register(self.flush)
 
     def flush(self) -> None:
@@ -86,14 +83,6 @@ class Tally:
                 self._counts.update(counts)
                 if len(self._counts) > MAX_PENDING:
                     self._counts = Counter(dict(list(self._counts.items())[-MAX_PENDING:]))
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(self.seconds)
-            try:
-                self.flush()
-            except Exception:  # writing figures must never end the writing
-                log.exception("writing figures failed")
 
 
 def init_app(app: Flask) -> None:
