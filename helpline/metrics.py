@@ -62,6 +62,10 @@ for _channel in CHANNELS:
 RATE_LIMITED.labels("sms", "number")
 RATE_LIMITED.labels("sms", "replies")
 
+# Each request's series, looked up once per process rather than per request.
+_LATENCY_OF = {name: LATENCY.labels(name) for name in (*CHANNELS, "other")}
+_REQUESTS_OF: dict[tuple[str, int], Counter] = {}
+
 bp = Blueprint("metrics", __name__)
 
 
@@ -89,8 +93,12 @@ def _finish(response: Response) -> Response:
     start: float | None = g.pop("metrics_start", None)
     if start is not None:
         name = channel(request.path)
-        LATENCY.labels(name).observe(time.perf_counter() - start)
-        REQUESTS.labels(name, str(response.status_code)).inc()
+        _LATENCY_OF[name].observe(time.perf_counter() - start)
+        key = (name, response.status_code)
+        requests = _REQUESTS_OF.get(key)
+        if requests is None:
+            requests = _REQUESTS_OF.setdefault(key, REQUESTS.labels(name, str(key[1])))
+        requests.inc()
     return response
 
 

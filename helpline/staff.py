@@ -25,6 +25,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Request,
     abort,
     current_app,
     jsonify,
@@ -34,6 +35,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
@@ -471,6 +473,19 @@ def _call_sid(fresh: bool) -> str:
     return str(session["sim_call"])
 
 
+class StaffCookie(SecureCookieSessionInterface):
+    """The staff page's signed session cookie.
+
+    A request without the cookie (every webhook) starts an empty session at once instead
+    of building the cookie's signer first; the cookie, when sent, is checked as always.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Register the page, and the session cookie it needs."""
     development = is_development(app.config)
@@ -486,4 +501,5 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
     )
+    app.session_interface = StaffCookie()
     app.register_blueprint(bp)

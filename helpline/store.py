@@ -34,6 +34,32 @@ LINKED_KINDS: dict[str, str] = {"handoff": "thread"}
 PAUSE_AFTER_FAILURE = 2.0
 
 
+# KEYS: the number's keys to read, then its rate key and the minute's replies key.
+# ARGV: the rate window. Returns the values read, the rate count, the replies count.
+_BEGIN_VISIT = """
+local rate, replies = KEYS[#KEYS - 1], KEYS[#KEYS]
+local found = redis.call('MGET', unpack(KEYS, 1, #KEYS - 2))
+table.insert(found, redis.call('INCR', rate))
+redis.call('EXPIRE', rate, ARGV[1], 'NX')
+table.insert(found, redis.call('GET', replies))
+return found
+"""
+
+# KEYS: n keys to set, then the counters to add one to.
+# ARGV: n, then each key's value and TTL, then each counter's TTL (set if it has none).
+_FINISH_VISIT = """
+local n = tonumber(ARGV[1])
+for i = 1, n do
+    redis.call('SET', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1])
+end
+for i = n + 1, #KEYS do
+    redis.call('INCR', KEYS[i])
+    redis.call('EXPIRE', KEYS[i], ARGV[n + 1 + i], 'NX')
+end
+return n
+"""
+
+
 class StoreUnavailable(Exception):
     """Redis did not answer in time; callers fall back to answering without state."""
 
@@ -44,6 +70,10 @@ class Store:
     def __init__(self, client: redis.Redis, embedded: bool) -> None:
         self.client = client
         self.embedded = embedded
+        # The two commands of every message, each one script run (EVALSHA): one reply to
+        # read instead of one per command, which is most of a round trip's cost here.
+        self._begin_visit = client.register_script(_BEGIN_VISIT)
+        self._finish_visit = client.register_script(_FINISH_VISIT)
         self._down_until = 0.0
         self._lock = threading.Lock()
 
@@ -167,28 +197,23 @@ class Store:
         Returns the values of ``kinds`` for the number, its message count in the current
         rate window (this message included) and the replies already sent under ``replies_key``.
         """
-        rate = self.key("rate", number_key)
+        keys = [self.key(kind, number_key) for kind in kinds]
         with self._guard():
-            pipe = self.client.pipeline(transaction=False)
-            pipe.mget([self.key(kind, number_key) for kind in kinds])
-            pipe.incr(rate)
-            pipe.expire(rate, rate_window, nx=True)
-            pipe.get(replies_key)
-            values, messages, _, replies = pipe.execute()
+            *values, messages, replies = self._begin_visit(
+                keys=[*keys, self.key("rate", number_key), replies_key], args=[rate_window])
         return [_loads(v) for v in values], int(messages), int(replies or 0)
 
     def finish_visit(self, number_key: str, values: dict[str, tuple[Any, int]],
                      counters: list[tuple[str, int]]) -> None:
         """Write a message's results in one round trip: values about the number (kind ->
         (value, ttl)) and counters to add one to (key, ttl)."""
+        args: list[str | int] = [len(values)]
+        for value, ttl in values.values():
+            args += [json.dumps(value), ttl]
+        args += [ttl for _, ttl in counters]
         with self._guard():
-            pipe = self.client.pipeline(transaction=False)
-            for kind, (value, ttl) in values.items():
-                pipe.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
-            for key, ttl in counters:
-                pipe.incr(key)
-                pipe.expire(key, ttl, nx=True)
-            pipe.execute()
+            self._finish_visit(keys=[*(self.key(kind, number_key) for kind in values),
+                                     *(key for key, _ in counters)], args=args)
 
     def ping(self) -> bool:
         try:

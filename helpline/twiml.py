@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Response
 from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
+
+# Distinct reply texts whose TwiML is kept ready: the prepared messages of every language
+# (about 1,100 for the shipped content) fit several times over.
+REPLIES_KEPT = 4096
 
 
 def twiml_response(document: TwiML | str, status: int = 200) -> Response:
@@ -18,10 +24,24 @@ def sms_reply(text: str | None, sends: tuple[tuple[str, str], ...] = ()) -> Resp
     ``sends`` are (number, text) messages to others, sent from the helpline number as
     ``<Message to=...>`` (an SMS hand-off between a texter and staff).
     """
+    if not sends:
+        return twiml_response(_reply_document(text))
+    return twiml_response(_document(text, sends))
+
+
+@lru_cache(maxsize=REPLIES_KEPT)
+def _reply_document(text: str | None) -> str:
+    """The TwiML of a reply to the sender alone, serialised once per text: the same few texts
+    (the prepared messages) come back again and again. Replies with ``sends``, which carry
+    a number and a texter's words, are never kept."""
+    return _document(text, ())
+
+
+def _document(text: str | None, sends: tuple[tuple[str, str], ...]) -> str:
     document = MessagingResponse()
     if text:
         document.message(text)
     for to, message in sends:
         if message:
             document.message(message, to=to)
-    return twiml_response(document)
+    return str(document)

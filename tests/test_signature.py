@@ -32,8 +32,9 @@ def test_signed_request_is_answered(app: Flask) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"X-Twilio-Signature": ""}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}],
-    ids=["missing", "empty", "forged"],
+    [{}, {"X-Twilio-Signature": ""}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+     {"X-Twilio-Signature": "ñ\x00" + "é" * 26}],
+    ids=["missing", "empty", "forged", "not ascii"],
 )
 def test_unsigned_or_forged_request_is_refused_and_changes_nothing(
     headers: dict[str, str], app: Flask, raw_store: redis.Redis
@@ -53,6 +54,18 @@ def test_tampered_body_breaks_the_signature(app: Flask) -> None:
     response = app.test_client().post("/sms", data=params,
                                       headers={"X-Twilio-Signature": signature})
     assert 403 == response.status_code
+
+
+def test_signature_over_the_url_with_its_default_port_is_accepted(app: Flask) -> None:
+    """Twilio sometimes signs the URL with the port written out (https://host:443/sms)."""
+    params = sms_params("+31612345678", "HULP")
+    with_port = PUBLIC_URL.replace("https://helpline.example.org",
+                                   "https://helpline.example.org:443")
+    assert with_port != PUBLIC_URL
+    signature = RequestValidator(TOKEN).compute_signature(with_port + "/sms", params)
+    response = app.test_client().post("/sms", data=params,
+                                      headers={"X-Twilio-Signature": signature})
+    assert 200 == response.status_code
 
 
 def test_signature_is_checked_against_the_public_url_behind_a_proxy(app: Flask) -> None:
