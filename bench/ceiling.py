@@ -2,11 +2,19 @@
 
 Served by gunicorn with the helpline's own settings, it shows what the server and the load
 generator manage with no work at all in the app; the helpline is measured against it.
+
+``floor`` is the same app doing only what every Twilio webhook must: read the posted form
+and check its signature (RequestValidator, as the helpline does). The helpline cannot beat
+it; the distance between the two is the helpline's own work.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import hmac
+import os
+
+from flask import Flask, Response, request
+from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -39,4 +47,33 @@ def voice(_rest: str = "") -> Response:
 
 @app.get("/healthz")
 def healthz() -> Response:
+    return Response("ok\n", mimetype="text/plain")
+
+
+floor = Flask("floor")
+_validator = RequestValidator(os.environ.get("TWILIO_AUTH_TOKEN", ""))
+_public_url = os.environ.get("HELPLINE_PUBLIC_URL", "").rstrip("/")
+
+
+def _checked(document: str) -> Response:
+    url = _public_url + request.full_path.rstrip("?")
+    expected = _validator.compute_signature(url, request.form).encode()
+    if not hmac.compare_digest(expected, request.headers.get("X-Twilio-Signature", "").encode()):
+        return Response("invalid signature\n", status=403, mimetype="text/plain")
+    return Response(document, mimetype="text/xml")
+
+
+@floor.post("/sms")
+def floor_sms() -> Response:
+    return _checked(SMS)
+
+
+@floor.post("/voice")
+@floor.post("/voice/<path:_rest>")
+def floor_voice(_rest: str = "") -> Response:
+    return _checked(VOICE)
+
+
+@floor.get("/healthz")
+def floor_healthz() -> Response:
     return Response("ok\n", mimetype="text/plain")

@@ -139,6 +139,7 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     errors: int = 0
+    answered: int = 0  # every answer, warm-up included
 
     @property
     def requests(self) -> int:
@@ -147,7 +148,8 @@ class Run:
     def add(self, other: Run) -> Run:
         """Return this run and ``other`` taken together, as if one."""
         return Run(self.name, self.seconds + other.seconds, self.latencies + other.latencies,
-                   self.statuses + other.statuses, self.errors + other.errors)
+                   self.statuses + other.statuses, self.errors + other.errors,
+                   self.answered + other.answered)
 
     @property
     def rate(self) -> float:
@@ -220,6 +222,8 @@ async def _client(port: int, script: Script, run: Run, measure_from: float, end:
         if (closing or sent % REQUESTS_PER_CONNECTION == 0) and connection is not None:
             connection[1].close()
             connection = None
+        if status is not None:
+            run.answered += 1
         if measure_from <= done <= end and status is not None:
             run.latencies.append(done - started)
             run.statuses[status] += 1

@@ -4,12 +4,15 @@ Starts a real redis-server and gunicorn (``gunicorn.conf.py``, the deployed sett
 loopback, and drives each server with signed Twilio-shaped requests (``bench/load.py``):
 
 1. the ceiling, a Flask app answering a fixed TwiML document (``bench/ceiling.py``);
-2. the helpline with the shipped content;
-3. the helpline with a generated tree of 50 languages x 500 nodes (``bench/generate.py``),
+2. the floor: the ceiling plus what every Twilio webhook must do (read the form, check the
+   signature), the best any correct webhook could reach here;
+3. the helpline with the shipped content;
+4. the helpline with a generated tree of 50 languages x 500 nodes (``bench/generate.py``),
    to show that the cost of a request does not grow with the content. The content allows
    at most 9 languages (one key each in the phone's language menu): more are cut to 9.
 
-It prints requests per second and p50/p99 latency of each run, the ratios to the ceiling
+It prints requests per second and p50/p99 latency of each run, the CPU time each request
+cost the server's workers, redis-server and the load generator, the ratios to the ceiling
 against the targets of issue 9, a worker's resident memory, and content load times. Figures
 are for reading, never for a test to assert: they depend on the machine.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from helpline.catalog import Catalog, build_catalog
 from helpline.config import DEFAULTS
@@ -33,7 +38,7 @@ from helpline.voice_book import MAX_LANGUAGES
 
 from . import load
 from .generate import generate_tree
-from .servers import ROOT, Gunicorn, Redis, resident_mb
+from .servers import ROOT, Gunicorn, Redis, cpu_seconds, resident_mb
 
 # Issue 9's targets.
 VOICE_RATE, SMS_RATE, P99_RATIO, WORKER_MB = 0.8, 0.6, 1.5, 100.0
@@ -87,6 +92,27 @@ SKIPPED = ("skipped: POST /voice answers 404 here (the voice channel is not in t
            "it runs once it is")
 
 
+class Cpu(NamedTuple):
+    """CPU seconds spent by the server's workers, redis-server and the load generator."""
+
+    workers: float = 0.0
+    redis: float = 0.0
+    load: float = 0.0
+    requests: int = 0  # answered meanwhile, warm-up included
+
+    def minus(self, other: Cpu) -> Cpu:
+        return Cpu(self.workers - other.workers, self.redis - other.redis, self.load - other.load)
+
+    def add(self, other: Cpu) -> Cpu:
+        return Cpu(self.workers + other.workers, self.redis + other.redis,
+                   self.load + other.load, self.requests + other.requests)
+
+    def per_request(self) -> tuple[float, float, float]:
+        """Microseconds per request: workers, redis-server, load generator."""
+        n = max(self.requests, 1)
+        return self.workers / n * 1e6, self.redis / n * 1e6, self.load / n * 1e6
+
+
 @dataclass(frozen=True)
 class Job:
     """One kind of run: a script against a server, with so many clients at once."""
@@ -103,6 +129,7 @@ class Bench:
     def __init__(self, options: Options, workdir: Path) -> None:
         self.options, self.workdir = options, workdir
         self.runs: dict[str, load.Run | str] = {}
+        self.cpu: dict[str, Cpu] = {}
         self.memory: dict[str, float] = {}
         self.redis = Redis(workdir).start()
         self.servers: list[Gunicorn] = []
@@ -139,11 +166,25 @@ class Bench:
         for round_ in range(ROUNDS):
             warmup = self.options.warmup if round_ == 0 else 0.3
             for job in live:
-                run = load.drive(job.name, job.server.port, job.script, job.clients,
-                                 seconds / ROUNDS, warmup)
+                run, cpu = self.drive(job, seconds / ROUNDS, warmup)
                 earlier = self.runs.get(job.name)
                 self.runs[job.name] = earlier.add(run) if isinstance(earlier, load.Run) else run
+                self.cpu[job.name] = self.cpu.get(job.name, Cpu()).add(cpu)
         print("  " + ", ".join(f"{job.name} {self.rate(job.name)}" for job in jobs), flush=True)
+
+    def drive(self, job: Job, seconds: float, warmup: float) -> tuple[load.Run, Cpu]:
+        """Run one job, and what CPU time it cost each process (warm-up included)."""
+        workers = job.server.workers()
+        redis_pid = self.redis.process.pid if self.redis.process else 0
+
+        def now() -> Cpu:
+            own = resource.getrusage(resource.RUSAGE_SELF)
+            return Cpu(sum(cpu_seconds(pid) for pid in workers), cpu_seconds(redis_pid),
+                       own.ru_utime + own.ru_stime)
+
+        before = now()
+        run = load.drive(job.name, job.server.port, job.script, job.clients, seconds, warmup)
+        return run, now().minus(before)._replace(requests=run.answered)
 
     def rate(self, name: str) -> str:
         run = self.runs[name]
@@ -178,6 +219,13 @@ def report(bench: Bench, header: list[str]) -> None:
         print(f"{name:<32}{run.requests:>9}{run.rate:>8.0f}{run.percentile(0.5) * 1000:>9.2f}"
               f"{run.percentile(0.99) * 1000:>9.2f}{run.failed:>9}")
 
+    print(f"\n{'CPU time per request (us)':<32}{'workers':>9}{'redis':>8}{'load':>8}{'all':>8}")
+    for name, cpu in bench.cpu.items():
+        parts = cpu.per_request()
+        print(f"{name:<32}" + "".join(f"{part:>{w}.0f}" for part, w in zip(parts, (9, 8, 8),
+                                                                              strict=True))
+              + f"{sum(parts):>8.0f}")
+
     def rate(run: load.Run) -> float:
         return run.rate
 
@@ -197,12 +245,19 @@ def report(bench: Bench, header: list[str]) -> None:
          "<=", P99_RATIO),
     ]
     print(f"\n{'target':<34}{'measured':>10}  {'goal':<8}")
+    floors = [(f"floor {kind} req/s / ceiling", ratio(runs, f"floor {kind}", f"ceiling {kind}", rate))
+              for kind in ("voice", "sms")]
+    floors += [(f"floor {kind} p99 / ceiling", ratio(runs, f"floor {kind}", f"ceiling {kind}", p99))
+               for kind in ("voice", "sms")]
     for label, value, sense, goal in checks:
         if value is None:
             print(f"{label:<34}{'-':>10}  {sense} {goal:<5}  not measured")
             continue
         met = value >= goal if sense == ">=" else value <= goal
         print(f"{label:<34}{value:>10.2f}  {sense} {goal:<5}  {'met' if met else 'MISSED'}")
+    print("the floor (form and signature only: the best a correct webhook can do here):")
+    for label, value in floors:
+        print(f"  {label:<32}{'-' if value is None else f'{value:.2f}':>10}")
     if "helpline" in bench.memory:
         mb = bench.memory["helpline"]
         print(f"{'worker resident memory (shipped)':<34}{mb:>7.0f} MB  <  {WORKER_MB:.0f} MB  "
@@ -273,15 +328,19 @@ def run_all(bench: Bench, options: Options, shipped: Catalog, header: list[str])
         return load.VoiceCalls()
 
     ceiling = bench.start("ceiling", "bench.ceiling:app", bench.env())
+    floor = bench.start("floor", "bench.ceiling:floor", bench.env())
     helpline = bench.start("helpline", "app:app", bench.env())
     for n, suffix in ((clients, ""), (1, ", 1 client")):
         bench.measure([Job(f"ceiling sms{suffix}", ceiling, sms(shipped), n),
+                       Job(f"floor sms{suffix}", floor, sms(shipped), n),
                        Job(f"helpline sms{suffix}", helpline, sms(shipped), n),
                        Job(f"ceiling voice{suffix}", ceiling, voice, n),
+                       Job(f"floor voice{suffix}", floor, voice, n),
                        Job(f"helpline voice{suffix}", helpline, voice, n)],
                       options.seconds if n > 1 else SOLO_SECONDS)
     bench.weigh("helpline", helpline)
     ceiling.stop()
+    floor.stop()
     if not options.generated:
         return
     languages = min(options.languages, MAX_LANGUAGES)

@@ -160,6 +160,11 @@ class Gunicorn(_Process):
             time.sleep(0.5)
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user and system) process ``pid`` has used so far; 0 if it is gone."""
+    return _cpu_ticks(pid) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_ticks(pid: int) -> int:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

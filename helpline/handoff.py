@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from .identity import normalize, number_key
+from .identity import key_of, normalize, number_key
 from .sealed import Sealer
 from .store import Store
 
@@ -110,11 +110,10 @@ class Desk:
     ttl: int  # seconds a thread is kept after the texter's last message
     now: dt.datetime
 
-    def staff_key(self, sender: str) -> str | None:
-        """Return the number key of ``sender`` if it is a staff number, else None."""
-        normal = normalize(sender)
+    def staff_key(self, normal: str) -> str | None:
+        """Return the number key of a sender (its number normalised) if it is staff, else None."""
         if normal and normal in _normalized(self.staff):
-            return number_key(normal, self.hash_secret)
+            return key_of(normal, self.hash_secret)
         return None
 
     def staff_number(self, key: str) -> str | None:

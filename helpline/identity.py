@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 import phonenumbers
 
@@ -34,5 +35,22 @@ def normalize(address: str) -> str:
 
 def number_key(address: str, secret: bytes) -> str:
     """Return the keyed HMAC of a number: stable for one secret, useless without it."""
-    digest = hmac.new(secret, normalize(address).encode("utf-8"), hashlib.sha256)
+    return key_of(normalize(address), secret)
+
+
+def key_of(normal: str, secret: bytes) -> str:
+    """Return the number key of a number already in its normal form (see ``normalize``)."""
+    digest = hmac.new(secret, normal.encode("utf-8"), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote: the address as Twilio gave it (to write back to) and its normal form."""
+
+    address: str
+    normal: str
+
+    @classmethod
+    def of(cls, address: str) -> Sender:
+        return cls(address, normalize(address))

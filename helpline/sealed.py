@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -29,3 +30,9 @@ class Sealer:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
             return None
+
+
+@lru_cache(maxsize=4)
+def sealer_for(secret: str) -> Sealer:
+    """The sealer of ``secret``, made once per process (not on every request)."""
+    return Sealer(secret)

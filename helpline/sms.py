@@ -13,8 +13,9 @@ from . import clock, engine, hours, identity, metrics, sms_input, stats
 from .catalog import Catalog
 from .content import ROOT
 from .handoff import Desk, Thread, looks_like_ref, passable
+from .identity import Sender
 from .limits import Limits
-from .sealed import Sealer
+from .sealed import sealer_for
 from .sessions import Sessions
 from .signature import twilio_signed
 from .sms_book import HANDOFF_ENDED
@@ -47,7 +48,7 @@ class Outcome:
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
-           body: str, desk: Desk | None = None, sender: str = "") -> Outcome:
+           body: str, desk: Desk | None = None, sender: Sender | None = None) -> Outcome:
     """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``).
 
     With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
@@ -75,8 +76,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         # In a hand-off a "yes" is an answer to staff: it is passed on (Twilio still
         # handles its opt-in; we send the texter nothing either way).
         return Outcome(None, "twilio_keyword")
-    if desk is not None:
-        staff_key = desk.staff_key(sender)
+    if desk is not None and sender is not None:
+        staff_key = desk.staff_key(sender.normal)
         words = body.split(maxsplit=1)
         if staff_key is not None and words and looks_like_ref(words[0]):
             return _from_staff(catalog, desk, staff_key, words[0], words[1] if len(words) > 1 else "")
@@ -95,13 +96,14 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
 
 
-def _person(catalog: Catalog, desk: Desk | None, number_key: str, sender: str, lang: str,
+def _person(catalog: Catalog, desk: Desk | None, number_key: str, sender: Sender | None, lang: str,
             screen: engine.Screen, question: str) -> Outcome:
     """A texter asks for a person: hand them to staff in opening hours, else say when."""
     content = catalog.content
-    if desk is None or not desk.staff or not hours.is_open(content.hours, desk.now):
+    if (desk is None or sender is None or not desk.staff
+            or not hours.is_open(content.hours, desk.now)):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
-    thread = desk.open(number_key, sender, lang)
+    thread = desk.open(number_key, sender.address, lang)
     name = content.language(lang).staff_name
     new = catalog.sms.staff("staff_new", ref=thread.ref, language=name,
                             close=content.contacts.staff_close_word)
@@ -192,14 +194,14 @@ def incoming_sms() -> ResponseReturnValue:
     config = current_app.config
     store = get_store()
     try:
-        sender = request.form.get("From", "")
+        sender = Sender.of(request.form.get("From", ""))
         secret = config["HELPLINE_HASH_KEY"].encode()
-        number_key = identity.number_key(sender, secret)
+        number_key = identity.key_of(sender.normal, secret)
         visit = Visit.begin(store, number_key, int(config["HELPLINE_SMS_PER_NUMBER_WINDOW"]))
         sessions = Sessions(visit, config["HELPLINE_SESSION_TTL"], config["HELPLINE_LANGUAGE_TTL"])
         limits = Limits(visit, config["HELPLINE_SMS_PER_NUMBER"],
                         config["HELPLINE_SMS_REPLIES_PER_MINUTE"])
-        desk = Desk(store, Sealer(config["HELPLINE_ENCRYPTION_KEY"]), secret,
+        desk = Desk(store, sealer_for(config["HELPLINE_ENCRYPTION_KEY"]), secret,
                     catalog.content.contacts.staff, int(config["HELPLINE_HANDOFF_WINDOW"]),
                     int(config["HELPLINE_HANDOFF_TTL"]), clock.now())
         outcome = answer(catalog, sessions, limits, number_key, request.form.get("Body", ""),

@@ -45,7 +45,7 @@ from . import callbacks as callbacks_module
 from . import catalog as catalog_module
 from . import simulate, stats
 from .config import is_development
-from .sealed import Sealer
+from .sealed import sealer_for
 from .store import PREFIX, StoreUnavailable, get_store
 from .translations import review_status
 from .twiml_read import CallStep
@@ -67,7 +67,7 @@ OPEN = {"staff.login", "staff.static"}  # endpoints that need no login
 
 def open_callbacks() -> list[callbacks_module.CallbackRequest]:
     """Return the open callback requests, oldest first, their numbers opened for staff."""
-    sealer = Sealer(current_app.config["HELPLINE_ENCRYPTION_KEY"])
+    sealer = sealer_for(current_app.config["HELPLINE_ENCRYPTION_KEY"])
     return callbacks_module.open_requests(get_store(), sealer)
 
 
@@ -476,12 +476,13 @@ def _call_sid(fresh: bool) -> str:
 class StaffCookie(SecureCookieSessionInterface):
     """The staff page's signed session cookie.
 
-    A request without the cookie (every webhook) starts an empty session at once instead
-    of building the cookie's signer first; the cookie, when sent, is checked as always.
+    A request without the cookie (every webhook) starts an empty session at once, without
+    parsing cookies or building the cookie's signer; the cookie, when sent, is checked as
+    always.
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if self.get_cookie_name(app) not in request.cookies:
+        if self.get_cookie_name(app) not in request.environ.get("HTTP_COOKIE", ""):
             return self.session_class()
         return super().open_session(app, request)
 

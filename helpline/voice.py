@@ -19,7 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from . import callbacks, clock, identity, metrics, stats
 from . import catalog as catalog_module
-from .sealed import Sealer
+from .sealed import sealer_for
 from .signature import twilio_signed
 from .store import StoreUnavailable, get_store
 from .twiml import twiml_response
@@ -156,7 +156,7 @@ def _keep_callback(turn: Turn, base: str, now: dt.datetime) -> Turn:
     if number is None:
         return turn._replace(kind=Kind.NOT_SAVED)
     try:
-        callbacks.request(get_store(), Sealer(config["HELPLINE_ENCRYPTION_KEY"]),
+        callbacks.request(get_store(), sealer_for(config["HELPLINE_ENCRYPTION_KEY"]),
                           identity.number_key(number, config["HELPLINE_HASH_KEY"].encode()),
                           number, turn.lang or base, now, int(config["HELPLINE_CALLBACK_TTL"]))
     except StoreUnavailable:

@@ -57,3 +57,23 @@ def test_voice_script_presses_keys_on_the_gather_and_rings_again_when_done() -> 
     path, params = calls.next(200, b'<Response><Redirect>silence?n=2</Redirect></Response>')
     assert ("/voice/nl/main/silence?n=2", None) == (path, params.get("Digits"))
     assert "/voice" == calls.next(200, b"<Response><Dial>+31000000001</Dial></Response>")[0]
+
+
+def test_the_floor_answers_signed_requests_and_refuses_others(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The floor does what every webhook must: a bench request is answered, a forged one not."""
+    monkeypatch.setattr(ceiling, "_validator", RequestValidator(load.TOKEN))
+    monkeypatch.setattr(ceiling, "_public_url", load.PUBLIC_URL)
+    client, validator = ceiling.floor.test_client(), RequestValidator(load.TOKEN)
+    calls = load.VoiceCalls()
+    # Ring, press a key on the answer's Gather, then follow a redirect with a query string.
+    answers = [b"", ceiling.VOICE.encode(), b"<Response><Redirect>silence?n=2</Redirect></Response>"]
+    paths = []
+    for answer in answers:
+        path, params = calls.next(200 if answer else None, answer)
+        signature = validator.compute_signature(load.PUBLIC_URL + path, params)
+        response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        assert (200, ceiling.VOICE.encode()) == (response.status_code, response.data)
+        paths.append(path)
+    assert ["/voice", "/voice/nl/main/key", "/voice/nl/main/silence?n=2"] == paths
+    forged = client.post("/sms", data=params, headers={"X-Twilio-Signature": signature})
+    assert 403 == forged.status_code
