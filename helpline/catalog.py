@@ -70,18 +70,34 @@ def build_catalog(content_dir: Path, prompts_dir: Path,
                   fingerprint(content_dir, prompts_dir), audio)
 
 
+@dataclass(frozen=True)
+class _Texts:
+    """The part of a catalog that does not depend on the recordings: most of the work."""
+
+    content: Content
+    sms: SmsBook
+    rules: engine.Rules
+    keywords: sms_input.Keywords
+
+
 @lru_cache(maxsize=4)
-def _build(content_dir: Path, prompts_dir: Path, fingerprint: str,
-           audio: AudioIndex = NO_AUDIO) -> Catalog:
+def _texts(content_dir: Path, prompts_dir: Path, fingerprint: str) -> _Texts:
     content = load_content(content_dir, prompts_dir)
     book, problems = build_sms_book(content)
     if errors_only(problems):
         raise ContentError(problems)
     rules = engine.Rules(content.tree, tuple(content.languages), book.pages)
-    voice, problems = build_voice_book(content, rules, audio)
+    return _Texts(content, book, rules, sms_input.Keywords.from_content(content))
+
+
+@lru_cache(maxsize=4)
+def _build(content_dir: Path, prompts_dir: Path, fingerprint: str,
+           audio: AudioIndex = NO_AUDIO) -> Catalog:
+    texts = _texts(content_dir, prompts_dir, fingerprint)
+    voice, problems = build_voice_book(texts.content, texts.rules, audio)
     if errors_only(problems):
         raise ContentError(problems)
-    return Catalog(content, book, rules, sms_input.Keywords.from_content(content), voice, audio)
+    return Catalog(texts.content, texts.sms, texts.rules, texts.keywords, voice, audio)
 
 
 class CatalogHolder:
@@ -118,12 +134,13 @@ class CatalogHolder:
             self._fingerprint = self._watched()
             content_fingerprint = fingerprint(self.content_dir, self.prompts_dir)
             try:
-                # The same cache key as build_catalog's (check, tests): NO_AUDIO given.
-                catalog = _build(self.content_dir.resolve(), self.prompts_dir.resolve(),
-                                 content_fingerprint, NO_AUDIO)
-                if self.audio is not None:  # the recordings of this very content
-                    catalog = _build(self.content_dir.resolve(), self.prompts_dir.resolve(),
-                                     content_fingerprint, self.audio(catalog.content))
+                # The same cache keys as build_catalog's (check, tests): the texts are
+                # prepared once, then the voice documents with the recordings of this content.
+                where = (self.content_dir.resolve(), self.prompts_dir.resolve(),
+                         content_fingerprint)
+                texts = _texts(*where)
+                audio = self.audio(texts.content) if self.audio is not None else NO_AUDIO
+                catalog = _build(*where, audio)
             except ContentError as exc:
                 self.error = exc
                 if not self.quiet:

@@ -119,3 +119,38 @@ def test_broken_edit_is_refused_and_the_fixed_edit_goes_live(server: Server) -> 
     assert "error" not in health["content"]
     assert health["content"]["version"] != old_version
     assert (server.sms("HULP") or "").startswith("Hulplijn mensenhandel. Wij helpen je.")
+
+
+def test_a_load_with_recordings_prepares_the_texts_once(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With recordings built, a (re)load prepares every SMS text once and the phone's documents
+    once, with the recordings: a reload costs one preparation, not two."""
+    from helpline import catalog as catalog_module
+
+    for folder in ("content", "prompts"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "content" / "menu.yaml").write_text(
+        (tmp_path / "content" / "menu.yaml").read_text() + "\n# a copy of its own\n")
+    calls: list[str] = []
+
+    def counted(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            calls.append(name)
+            return real(*args)
+        return call
+
+    monkeypatch.setattr(catalog_module, "build_sms_book",
+                        counted("sms", catalog_module.build_sms_book))
+    monkeypatch.setattr(catalog_module, "build_voice_book",
+                        counted("voice", catalog_module.build_voice_book))
+
+    class Recordings:
+        def url(self, unit_id: str, lang: str, slow: bool) -> str | None:
+            return f"https://helpline.example.org/audio/{unit_id}-{lang}.mp3"
+
+    recordings = Recordings()
+    holder = catalog_module.CatalogHolder(tmp_path / "content", tmp_path / "prompts", quiet=True,
+                                          audio=lambda content: recordings)
+    assert holder.load()
+    assert ["sms", "voice"] == calls
+    assert holder.current is not None and recordings is holder.current.audio
