@@ -1,8 +1,9 @@
 """One incoming message's work with the store, in two round trips.
 
-When a message arrives, one pipeline reads the texter's state, language and hand-off pointer,
-counts the message against the number's limit and reads how many replies went out this minute.
-When the reply is ready, one pipeline writes the new state and language and counts the reply
+When a message arrives, one script (see :mod:`helpline.store`) reads the texter's state,
+language and hand-off pointer, counts the message against the number's limit and reads how
+many replies went out this minute.
+When the reply is ready, one script writes the new state and language and counts the reply
 (the day's figures are counted in memory: see :mod:`helpline.stats`). Only the few messages
 that need more (a hand-off, a wipe) do more.
 A store outage makes an empty visit: the texter is answered without state, nothing is written.
