@@ -22,8 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_ENCRYPTION_KEY": None,
     "HELPLINE_SESSION_TTL": 30 * 60,
     "HELPLINE_LANGUAGE_TTL": 30 * 24 * 3600,
-    # Abuse limits: messages one number may send per window, and replies sent per minute overall
-    # (a cap on cost if someone floods the number to make us text premium numbers).
+    # Abuse limits: messages one number may send per window, and SMS sent per minute overall,
+    # replies and hand-off messages alike (a cap on cost if someone floods the number to make
+    # us text premium numbers, or floods staff through a hand-off).
     "HELPLINE_SMS_PER_NUMBER": 20,
     "HELPLINE_SMS_PER_NUMBER_WINDOW": 600,
     "HELPLINE_SMS_REPLIES_PER_MINUTE": 300,

@@ -1,4 +1,20 @@
-"""The SMS channel: ``POST /sms`` from Twilio Messaging (SMS and WhatsApp alike)."""
+"""The SMS channel: ``POST /sms`` from Twilio Messaging (SMS and WhatsApp alike).
+
+The cap on SMS sent per minute (``HELPLINE_SMS_REPLIES_PER_MINUTE``) counts every message an
+answer sends: the reply to the sender and each hand-off message (``<Message to=...>``). What
+happens at the cap:
+
+- A texter's message whose messages do not all fit in what is left of the minute gets nothing
+  at all (``<Response/>``, figure ``sms.reply_capped``), never a part: no hand-off is opened
+  (staff are never told of one the texter was not told of, nor the other way round) and no
+  text is passed on, so a texter in a hand-off cannot make the helpline text staff without
+  limit. What a texter ends (STOP, the wipe word, 9 in a hand-off) ends all the same; only
+  its messages are dropped.
+- A staff member's message with a reference is counted but never refused: staff are a short
+  list of people typing, who cannot pump; their messages go to staff phones or to a texter
+  who wrote within the window; and a reply that silently vanished would leave staff believing
+  a texter in trouble had their answer.
+"""
 
 from __future__ import annotations
 
@@ -46,13 +62,19 @@ class Outcome:
     node: str | None = None
     sends: tuple[tuple[str, str], ...] = ()  # (number, text): hand-off messages to others
 
+    @property
+    def messages(self) -> int:
+        """How many SMS this outcome sends: one ``<Message>`` each (as :func:`sms_reply` writes)."""
+        return (1 if self.text else 0) + sum(1 for _, text in self.sends if text)
+
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
            body: str, desk: Desk | None = None, sender: Sender | None = None) -> Outcome:
     """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``).
 
     With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
-    hand-off writes to staff, and asking for a person in opening hours opens one.
+    hand-off writes to staff, and asking for a person in opening hours opens one. A texter's
+    answer is all or nothing under the minute's cap (see the module's docstring).
     """
     state, known_lang = sessions.load()
     current_lang = state.lang if state else known_lang
@@ -69,7 +91,7 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         told = _closed_for_staff(catalog, desk, thread)
         sessions.forget()
         if isinstance(request_, sms_input.OptOut):
-            return Outcome(None, "opt_out", sends=told)
+            return _capped(limits, Outcome(None, "opt_out", sends=told))
         wiped = catalog.sms.wiped(request_.lang).text
         return _capped(limits, Outcome(wiped, "wipe", request_.lang, sends=told))
     if isinstance(request_, sms_input.TwilioHandled) and thread is None:
@@ -84,25 +106,29 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     if not limits.allow_message():
         return Outcome(None, "rate_limited")
     if desk is not None and thread is not None:
-        return _to_staff(catalog, sessions, desk, thread, number_key, body)
+        return _to_staff(catalog, sessions, limits, desk, thread, body)
     if isinstance(request_, sms_input.TwilioHandled):  # (handled above: narrows the type)
         return Outcome(None, "twilio_keyword")
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
     sessions.save(new_state)
     if screen.node == engine.PERSON and new_state.lang is not None:
-        return _capped(limits, _person(catalog, desk, number_key, sender, new_state.lang, screen,
-                                       body if isinstance(request_, engine.Unknown) else ""))
+        return _capped(limits, _person(catalog, limits, desk, number_key, sender, new_state.lang,
+                                       screen, body if isinstance(request_, engine.Unknown) else ""))
     text = catalog.sms.reply(new_state.lang, screen).text
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
 
 
-def _person(catalog: Catalog, desk: Desk | None, number_key: str, sender: Sender | None, lang: str,
-            screen: engine.Screen, question: str) -> Outcome:
+def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str,
+            sender: Sender | None, lang: str, screen: engine.Screen, question: str) -> Outcome:
     """A texter asks for a person: hand them to staff in opening hours, else say when."""
     content = catalog.content
     if (desk is None or sender is None or not desk.staff
             or not hours.is_open(content.hours, desk.now)):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
+    # The texter's reply, and to every staff number the news (and the question, if any).
+    messages = 1 + len(desk.staff) * (2 if question.strip() else 1)
+    if not limits.fits(messages):
+        return _refused(messages, lang, screen.node)  # checked first: nothing is opened
     thread = desk.open(number_key, sender.address, lang)
     name = content.language(lang).staff_name
     new = catalog.sms.staff("staff_new", ref=thread.ref, language=name,
@@ -114,21 +140,24 @@ def _person(catalog: Catalog, desk: Desk | None, number_key: str, sender: Sender
                    tuple(sends))
 
 
-def _to_staff(catalog: Catalog, sessions: Sessions, desk: Desk, thread: Thread, number_key: str,
+def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, thread: Thread,
               body: str) -> Outcome:
     """A texter in a hand-off writes: to the staff member who answers (9 stops it)."""
+    recipients = desk.recipients(thread)
     if body.strip() == "9":
         desk.close(thread)
         sessions.save(engine.State(thread.lang, ROOT))
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
         closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-        return Outcome(text, "handoff.closed", thread.lang,
-                       sends=tuple((n, closed) for n in desk.recipients(thread)))
+        return _capped(limits, Outcome(text, "handoff.closed", thread.lang,
+                                       sends=tuple((n, closed) for n in recipients)))
+    if not limits.fits(len(recipients)):
+        return _refused(len(recipients), thread.lang)  # not passed on: the window stays as it was
     thread = desk.texter_wrote(thread)
     name = catalog.content.language(thread.lang).staff_name
     forwarded = f"{thread.ref} {name}: {passable(body)}"
     return Outcome(None, "handoff.message", thread.lang,
-                   sends=tuple((n, forwarded) for n in desk.recipients(thread)))
+                   sends=tuple((n, forwarded) for n in recipients))
 
 
 def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: str) -> Outcome:
@@ -179,10 +208,15 @@ def _event(catalog: Catalog, screen: engine.Screen) -> str:
 
 
 def _capped(limits: Limits, outcome: Outcome) -> Outcome:
-    if limits.allow_reply():
+    """Return ``outcome`` if all its messages fit under the minute's cap, else nothing at all."""
+    if limits.fits(outcome.messages):
         return outcome
-    log.warning("outgoing SMS cap reached: a reply was not sent")
-    return Outcome(None, "reply_capped", outcome.lang, outcome.node)
+    return _refused(outcome.messages, outcome.lang, outcome.node)
+
+
+def _refused(messages: int, lang: str | None, node: str | None = None) -> Outcome:
+    log.warning("outgoing SMS cap reached: %d message(s) not sent", messages)
+    return Outcome(None, "reply_capped", lang, node)
 
 
 @bp.post("/sms")
@@ -197,13 +231,15 @@ def incoming_sms() -> ResponseReturnValue:
         sender = Sender.of(request.form.get("From", ""))
         secret = config["HELPLINE_HASH_KEY"].encode()
         number_key = identity.key_of(sender.normal, secret)
-        visit = Visit.begin(store, number_key, int(config["HELPLINE_SMS_PER_NUMBER_WINDOW"]))
+        now = clock.now()
+        visit = Visit.begin(store, number_key, int(config["HELPLINE_SMS_PER_NUMBER_WINDOW"]),
+                            now.timestamp())
         sessions = Sessions(visit, config["HELPLINE_SESSION_TTL"], config["HELPLINE_LANGUAGE_TTL"])
         limits = Limits(visit, config["HELPLINE_SMS_PER_NUMBER"],
                         config["HELPLINE_SMS_REPLIES_PER_MINUTE"])
         desk = Desk(store, sealer_for(config["HELPLINE_ENCRYPTION_KEY"]), secret,
                     catalog.content.contacts.staff, int(config["HELPLINE_HANDOFF_WINDOW"]),
-                    int(config["HELPLINE_HANDOFF_TTL"]), clock.now())
+                    int(config["HELPLINE_HANDOFF_TTL"]), now)
         outcome = answer(catalog, sessions, limits, number_key, request.form.get("Body", ""),
                          desk, sender)
     except Exception:
@@ -212,6 +248,7 @@ def incoming_sms() -> ResponseReturnValue:
         stats.count(store, "sms.error")
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
     node = outcome.node if outcome.event in ("answer", "menu") else None
+    visit.sent(outcome.messages)  # every <Message> below counts against the minute's cap
     visit.count(f"sms.{outcome.event}", lang=outcome.lang, node=node)
     visit.finish()
     if outcome.event in _LIMITS:

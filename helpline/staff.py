@@ -270,7 +270,7 @@ EVENTS = {
     "sms.opt_out": "SMS: STOP",
     "sms.twilio_keyword": "SMS: a word Twilio answers",
     "sms.rate_limited": "SMS: over the limit of one number",
-    "sms.reply_capped": "SMS: over the cap of replies per minute",
+    "sms.reply_capped": "SMS: over the cap of SMS sent per minute",
     "sms.error": "SMS: an error on our side",
     "voice.call": "Calls",
     "voice.language": "Calls: a language chosen",

@@ -45,16 +45,17 @@ table.insert(found, redis.call('GET', replies))
 return found
 """
 
-# KEYS: n keys to set, then the counters to add one to.
-# ARGV: n, then each key's value and TTL, then each counter's TTL (set if it has none).
+# KEYS: n keys to set, then the counters to add to.
+# ARGV: n, then each key's value and TTL, then each counter's amount and TTL (set if it has
+# none). One INCRBY per counter however much it grows (a hand-off's messages counted at once).
 _FINISH_VISIT = """
 local n = tonumber(ARGV[1])
 for i = 1, n do
     redis.call('SET', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1])
 end
 for i = n + 1, #KEYS do
-    redis.call('INCR', KEYS[i])
-    redis.call('EXPIRE', KEYS[i], ARGV[n + 1 + i], 'NX')
+    redis.call('INCRBY', KEYS[i], ARGV[2 * i])
+    redis.call('EXPIRE', KEYS[i], ARGV[2 * i + 1], 'NX')
 end
 return n
 """
@@ -204,16 +205,17 @@ class Store:
         return [_loads(v) for v in values], int(messages), int(replies or 0)
 
     def finish_visit(self, number_key: str, values: dict[str, tuple[Any, int]],
-                     counters: list[tuple[str, int]]) -> None:
+                     counters: list[tuple[str, int, int]]) -> None:
         """Write a message's results in one round trip: values about the number (kind ->
-        (value, ttl)) and counters to add one to (key, ttl)."""
+        (value, ttl)) and counters to add to (key, amount, ttl)."""
         args: list[str | int] = [len(values)]
         for value, ttl in values.values():
             args += [json.dumps(value), ttl]
-        args += [ttl for _, ttl in counters]
+        for _, amount, ttl in counters:
+            args += [amount, ttl]
         with self._guard():
             self._finish_visit(keys=[*(self.key(kind, number_key) for kind in values),
-                                     *(key for key, _ in counters)], args=args)
+                                     *(key for key, _, _ in counters)], args=args)
 
     def ping(self) -> bool:
         try:

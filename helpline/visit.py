@@ -2,10 +2,10 @@
 
 When a message arrives, one script (see :mod:`helpline.store`) reads the texter's state,
 language and hand-off pointer, counts the message against the number's limit and reads how
-many replies went out this minute.
-When the reply is ready, one script writes the new state and language and counts the reply
-(the day's figures are counted in memory: see :mod:`helpline.stats`). Only the few messages
-that need more (a hand-off, a wipe) do more.
+many SMS went out this minute. When the reply is ready, one script writes the new state and
+language and counts the SMS sent, the reply and any hand-off messages, with one INCRBY (the
+day's figures are counted in memory: see :mod:`helpline.stats`). Only the few messages that
+need more (a hand-off, a wipe) do more.
 A store outage makes an empty visit: the texter is answered without state, nothing is written.
 """
 
@@ -23,11 +23,12 @@ from .store import PREFIX, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-REPLIES_KEPT = 120  # seconds a minute's reply counter is kept
+REPLIES_KEPT = 120  # seconds a minute's counter of messages sent is kept
 
 
 def replies_key(now: float | None = None) -> str:
-    """Name the counter of replies sent in the current minute (shared by every instance)."""
+    """Name the counter of SMS sent in the current minute (shared by every instance): replies
+    and hand-off messages alike."""
     return f"{PREFIX}:replies:{int((now if now is not None else time.time()) // 60)}"
 
 
@@ -41,28 +42,32 @@ class Visit:
     lang: Any = None
     pointer: Any = None
     messages: int = 0  # this number's messages in its rate window, this one included
-    replies: int = 0  # replies already sent this minute, by every instance
+    replies: int = 0  # SMS already sent this minute (under ``minute``), by every instance
     reachable: bool = True
+    minute: str = field(default_factory=replies_key)  # the counter ``replies`` was read from
     _values: dict[str, tuple[Any, int]] = field(default_factory=dict)
-    _counters: list[tuple[str, int]] = field(default_factory=list)
+    _counters: list[tuple[str, int, int]] = field(default_factory=list)
 
     @classmethod
-    def begin(cls, store: Store, number_key: str, rate_window: int) -> Visit:
+    def begin(cls, store: Store, number_key: str, rate_window: int,
+              now: float | None = None) -> Visit:
+        minute = replies_key(now)
         try:
             (session, lang, pointer), messages, replies = store.begin_visit(
-                number_key, ("session", "lang", POINTER), rate_window, replies_key())
+                number_key, ("session", "lang", POINTER), rate_window, minute)
         except StoreUnavailable:
             log.warning("store unreachable: answering without conversation state")
-            return cls(store, number_key, reachable=False)
-        return cls(store, number_key, session, lang, pointer, messages, replies)
+            return cls(store, number_key, reachable=False, minute=minute)
+        return cls(store, number_key, session, lang, pointer, messages, replies, minute=minute)
 
     def keep(self, kind: str, value: Any, ttl: int) -> None:
         """Write ``value`` under this number's ``kind`` key when the visit ends."""
         self._values[kind] = (value, ttl)
 
-    def replied(self) -> None:
-        """Count the reply about to be sent against this minute's cap."""
-        self._counters.append((replies_key(), REPLIES_KEPT))
+    def sent(self, messages: int) -> None:
+        """Count the ``messages`` about to be sent against the minute's cap (the one checked)."""
+        if messages > 0:
+            self._counters.append((self.minute, messages, REPLIES_KEPT))
 
     def count(self, event: str, now: dt.datetime | None = None, **labels: str | None) -> None:
         """Add one to today's anonymous figure of ``event`` (see :mod:`helpline.stats`)."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -17,6 +19,7 @@ from helpline.handoff import ALPHABET, REF_LENGTH
 from helpline.stats import AMSTERDAM, read_day
 
 from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
+from .test_metrics import scrape, value
 from .test_store import everything_kept
 from .twilio_client import Reply, Texter
 
@@ -40,6 +43,14 @@ def ref_of(reply: Reply) -> str:
 def open_handoff(texter: Texter, keyword: str = "HELPLINE") -> str:
     texter.send(keyword)
     return ref_of(texter.send("0"))
+
+
+def two_staff(content_copy: Path, **config: Any) -> Flask:
+    """The app with a second staff number on the list."""
+    contacts = content_copy / "content" / "contacts.yaml"
+    contacts.write_text(contacts.read_text().replace(
+        "\nring:", f'\n  - number: "{SECOND_STAFF}"\nring:'))
+    return app_on(content_copy, **config)
 
 
 def test_a_whole_conversation(app: Flask, raw_store: redis.Redis) -> None:
@@ -169,10 +180,7 @@ def test_two_handoffs_at_once_keep_their_threads_apart(app: Flask) -> None:
 def test_the_first_staff_member_to_answer_takes_the_conversation(content_copy: Path) -> None:
     """With two staff numbers both are told; the first to answer gets the texter's next texts,
     and a colleague's reply is refused with a note."""
-    contacts = content_copy / "content" / "contacts.yaml"
-    contacts.write_text(contacts.read_text().replace(
-        "\nring:", f'\n  - number: "{SECOND_STAFF}"\nring:'))
-    app = app_on(content_copy)
+    app = two_staff(content_copy)
     anna = Texter(app.test_client(), ANNA)
     first, second = Texter(app.test_client(), STAFF), Texter(app.test_client(), SECOND_STAFF)
     anna.send("HELPLINE")
@@ -242,3 +250,150 @@ def test_no_number_in_any_log_line(app: Flask, caplog: pytest.LogCaptureFixture)
         line = record.getMessage() + str(record.exc_info or "")
         for secret in ("11112222", "33334444", "00000001", "secret", "private"):
             assert secret not in line, line
+
+
+# --- the cap on SMS sent per minute ----------------------------------------------------------
+
+def sent_this_minute(store: redis.Redis) -> int:
+    """Return the SMS counted against the minute's cap (every minute's counter, added up)."""
+    return sum(int(store.get(key) or 0) for key in store.keys("helpline:replies:*"))
+
+
+def messages_in(reply: Reply) -> int:
+    """Return how many SMS Twilio sends for this TwiML: one per <Message>."""
+    return len(ET.fromstring(reply.xml).findall("Message"))
+
+
+def test_every_message_sent_counts_against_the_minute_cap(app: Flask,
+                                                          raw_store: redis.Redis) -> None:
+    """The counter grows by every <Message> sent, the copies of a hand-off included: to staff
+    when it opens, each text passed on, a staff reply, both sides told when it ends."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    sent = []
+    for who, body in ((anna, "HELPLINE"), (anna, "0"), (anna, "Where can I sleep?")):
+        before = sent_this_minute(raw_store)
+        reply = who.send(body)
+        sent.append((messages_in(reply), sent_this_minute(raw_store) - before))
+    ref = ref_of_thread(raw_store)
+    for who, body in ((staff, f"{ref} At a shelter."), (anna, "thanks"), (staff, f"{ref} KLAAR"),
+                      (anna, "WIPE")):
+        before = sent_this_minute(raw_store)
+        reply = who.send(body)
+        sent.append((messages_in(reply), sent_this_minute(raw_store) - before))
+    assert [(1, 1), (2, 2), (1, 1), (1, 1), (1, 1), (2, 2), (1, 1)] == sent
+    # The counter is the minute's alone: nothing about a number in its name or value.
+    for key in raw_store.keys("helpline:replies:*"):
+        assert re.fullmatch(r"helpline:replies:\d+", key), key
+        assert 120 - 5 <= raw_store.ttl(key) <= 120
+
+
+def ref_of_thread(store: redis.Redis) -> str:
+    [key] = store.keys("helpline:thread:*")
+    return str(key).rsplit(":", 1)[1]
+
+
+def test_a_handoff_opening_with_two_staff_numbers_counts_three(content_copy: Path) -> None:
+    """Opening a hand-off sends three SMS with two staff numbers (the texter's, one to each);
+    before anyone answers, each text of the texter is two (one to each); a wipe, two."""
+    app = two_staff(content_copy)
+    store = app.extensions["helpline.store"].client
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    before = sent_this_minute(store)
+    assert 3 == messages_in(anna.send("0")) == sent_this_minute(store) - before
+    before = sent_this_minute(store)
+    assert 2 == messages_in(anna.send("help")) == sent_this_minute(store) - before
+    before = sent_this_minute(store)
+    assert 3 == messages_in(anna.send("WIPE")) == sent_this_minute(store) - before
+
+
+def test_a_question_that_opens_a_handoff_counts_every_copy(content_copy: Path) -> None:
+    """A question at the person screen opens a hand-off with the news and the question to
+    each of two staff numbers, and the texter's reply: five SMS."""
+    clock = FrozenClock(OPEN_HOUR.replace(hour=8))
+    app = two_staff(content_copy, HELPLINE_CLOCK=clock)
+    store = app.extensions["helpline.store"].client
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HULP")
+    anna.send("0")  # closed: the person screen, waiting for a question
+    clock.advance(hours=2)
+    before = sent_this_minute(store)
+    opened = anna.send("Ik moet weg hier")
+    assert NL["handoff_opened"] == opened.text
+    assert 5 == messages_in(opened) == sent_this_minute(store) - before
+
+
+def test_at_the_cap_a_texters_handoff_message_is_refused_and_counted(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """With the minute's SMS used up, a texter's text in a hand-off is not passed on to staff
+    (<Response/>), the refusal is a figure and a metric, and the log names nobody."""
+    caplog.set_level(logging.DEBUG)
+    app = make_app(HELPLINE_SMS_REPLIES_PER_MINUTE=3)  # HELPLINE and 0: 1 + 2
+    store = app.extensions["helpline.store"].client
+    anna = Texter(app.test_client(), ANNA)
+    open_handoff(anna)
+    assert 3 == sent_this_minute(store)
+    name, labels = "helpline_rate_limited_total", {"channel": "sms", "limit": "replies"}
+    before = value(scrape(app), name, **labels)
+    refused = anna.send("my boss keeps my passport")
+    assert refused.xml.endswith("<Response />") and refused.sends == ()
+    assert 3 == sent_this_minute(store)
+    assert 1 == value(scrape(app), name, **labels) - before
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.reply_capped|lang=en"]
+    assert "sms.handoff.message|lang=en" not in figures
+    assert any("cap reached" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        line = record.getMessage() + str(record.exc_info or "")
+        for secret in ("11112222", "00000001", "boss", "passport"):
+            assert secret not in line, line
+
+
+def test_a_handoff_that_does_not_fit_is_not_opened_at_all(content_copy: Path) -> None:
+    """With two staff numbers and room for two SMS, asking for a person sends nothing rather
+    than half a hand-off: no staff member hears of it, nothing is opened. The next minute it
+    opens."""
+    clock = FrozenClock()
+    app = two_staff(content_copy, HELPLINE_SMS_REPLIES_PER_MINUTE=3, HELPLINE_CLOCK=clock)
+    store = app.extensions["helpline.store"].client
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    refused = anna.send("0")
+    assert refused.text is None and refused.sends == ()
+    assert not store.keys("helpline:thread:*")
+    assert 1 == sent_this_minute(store)
+    clock.advance(minutes=1)
+    opened = anna.send("0")
+    assert EN["handoff_opened"] == opened.text
+    assert [STAFF, SECOND_STAFF] == [to for to, _ in opened.sends]
+
+
+def test_at_the_cap_staff_replies_still_reach_the_texter_and_count() -> None:
+    """A staff member's reply is never dropped by the cap (staff would believe it arrived);
+    it is counted, so texters' messages wait for the next minute."""
+    app = make_app(HELPLINE_SMS_REPLIES_PER_MINUTE=4)
+    store = app.extensions["helpline.store"].client
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    assert 1 == len(anna.send("are you there?").sends)
+    assert 4 == sent_this_minute(store)
+    assert ((ANNA, "Yes, I am here."),) == staff.send(f"{ref} Yes, I am here.").sends
+    assert 5 == sent_this_minute(store)
+    assert anna.send("good").sends == ()
+
+
+def test_at_the_cap_stop_and_9_still_end_the_handoff() -> None:
+    """What a texter ends ends even when its messages do not fit: STOP and 9 close the
+    hand-off and send nothing."""
+    app = make_app(HELPLINE_SMS_REPLIES_PER_MINUTE=3)
+    store = app.extensions["helpline.store"].client
+    anna, ben = Texter(app.test_client(), ANNA), Texter(app.test_client(), BEN)
+    open_handoff(anna)
+    stop = anna.send("STOP")
+    assert stop.xml.endswith("<Response />")
+    assert not store.keys("helpline:thread:*") and [] == personal_keys(store, ANNA)
+    app.config["HELPLINE_SMS_REPLIES_PER_MINUTE"] = 6
+    open_handoff(ben, "HULP")
+    assert ben.send("9").xml.endswith("<Response />")
+    assert not store.keys("helpline:thread:*")
+    assert 6 == sent_this_minute(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import xml.etree.ElementTree as ET
@@ -16,9 +17,10 @@ from hypothesis import strategies as st
 
 from helpline import engine, logs
 from helpline.sealed import Sealer
-from helpline.stats import read_day
+from helpline.stats import AMSTERDAM, read_day
 
 from .conftest import RedisServer, _redis_binary, make_app, personal_keys
+from .test_handoff import open_handoff, sent_this_minute
 from .twilio_client import Caller, Texter, post_signed, sms_params
 
 NUMBER = "+31687654321"
@@ -36,9 +38,6 @@ def test_a_number_over_its_limit_gets_an_empty_reply_and_a_figure_moves() -> Non
     assert reply.text is None
     assert reply.xml.endswith("<Response />")
     store = app.extensions["helpline.store"]
-    import datetime as dt
-
-    from helpline.stats import AMSTERDAM
     assert 1 == read_day(store, dt.datetime.now(AMSTERDAM).date())["sms.rate_limited"]
 
 
@@ -65,6 +64,20 @@ def test_global_reply_cap_stops_outgoing_messages() -> None:
     app = make_app(HELPLINE_SMS_REPLIES_PER_MINUTE=2)
     replies = [Texter(app.test_client(), f"+3161111111{i}").send("HULP").text for i in range(4)]
     assert [True, True, False, False] == [r is not None for r in replies]
+
+
+def test_the_cap_counts_hand_off_messages_but_the_per_number_limit_still_stops_a_flood() -> None:
+    """A texter in a hand-off who floods: each text passed on to staff counts against the
+    minute's cap; past the number's own limit nothing more is passed on, sent or counted."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=4)
+    store = app.extensions["helpline.store"].client
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)  # two messages of this number
+    flood = [texter.send(f"message {i}") for i in range(4)]
+    assert [1, 1, 0, 0] == [len(reply.sends) for reply in flood]
+    assert 3 + 2 == sent_this_minute(store)
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 2 == figures["sms.rate_limited"]
 
 
 # --- privacy -----------------------------------------------------------------------------------
