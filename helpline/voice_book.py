@@ -67,8 +67,8 @@ from .voice_script import (
 GATHER_TIMEOUT = 8  # seconds; ISO/IEC 13714 asks 5 to 10, and callers are under stress
 POSTCODE_TIMEOUT = 10  # four digits take longer than one key
 # Seconds a staff phone has to press 1 once the whisper is said (pressing during it works too).
-# Long enough to open the keypad of a mobile phone; short, so that a voicemail greeting is
-# still playing when the screen hangs up and nothing is left on the voicemail.
+# Long enough to open the keypad of a mobile phone; short, so that a voicemail is hung up on
+# soon (often before its beep: then it keeps nothing at all).
 WHISPER_TIMEOUT = 6
 ACCEPT_KEY = "1"  # what staff press to take a call
 DIAL_TIMEOUT = 20  # seconds staff phones ring before the caller hears nobody can come
