@@ -58,6 +58,16 @@ def _unavailable() -> str:
 UNAVAILABLE = _unavailable()
 
 
+def _refused() -> str:
+    """Hang up a staff phone's leg (content never loaded: there is nothing to screen with)."""
+    doc = VoiceResponse()
+    doc.hangup()
+    return str(doc)
+
+
+REFUSED = _refused()
+
+
 Figure = tuple[str, dict[str, str | None]]  # an event and its labels
 
 
@@ -128,11 +138,16 @@ def _count(counted: Figure | None, turn: Turn) -> None:
 
 
 def _send(choose: Callable[[VoiceBook, Moment], Turn],
-          came_from: tuple[str, str] | None = None) -> Response:
-    """Send the prepared document of the turn ``choose`` picks, and count it."""
+          came_from: tuple[str, str] | None = None, staff_leg: bool = False) -> Response:
+    """Send the prepared document of the turn ``choose`` picks, and count it.
+
+    ``staff_leg``: the request is for a staff phone's whisper, where whatever goes wrong
+    refuses the call (that leg hangs up; the caller is offered a callback) rather than put
+    it through unscreened, or play a caller's menu to staff.
+    """
     catalog = catalog_module.current()
     if catalog is None:
-        return twiml_response(UNAVAILABLE)
+        return twiml_response(REFUSED if staff_leg else UNAVAILABLE)
     book = catalog.voice
     try:
         now = clock.now()
@@ -144,7 +159,8 @@ def _send(choose: Callable[[VoiceBook, Moment], Turn],
         # A bug must not cut off a caller (Twilio would say "application error" and hang
         # up): log it by type and place only, and offer the language menu.
         log.error("voice: %s while answering %s", type(exc).__name__, request.path)
-        turn, counted = book.home(None), ("voice.error", {})
+        turn = book.after_screen("") if staff_leg else book.home(None)
+        counted = ("voice.error", {})
     _count(counted, turn)
     return twiml_response(book.document(turn))
 
@@ -170,6 +186,29 @@ def _keep_callback(turn: Turn, base: str, now: dt.datetime) -> Turn:
 def incoming_call() -> Response:
     dialled = request.form.get("To", "")
     return _send(lambda book, at: book.incoming(dialled))
+
+
+@bp.post("/voice/<lang>/_whisper")
+@twilio_signed
+def whisper(lang: str) -> Response:
+    """A staff phone answered a call (Twilio runs this on their leg, before connecting)."""
+    return _send(lambda book, at: book.screen(lang, WHISPER), staff_leg=True)
+
+
+@bp.post("/voice/<lang>/_whisper-interpreter")
+@twilio_signed
+def whisper_interpreter(lang: str) -> Response:
+    """A care coordinator who may need an interpreter answered a call."""
+    return _send(lambda book, at: book.screen(lang, WHISPER_INTERPRETER), staff_leg=True)
+
+
+@bp.post("/voice/<lang>/_whisper/key")
+@bp.post("/voice/<lang>/_whisper-interpreter/key")
+@twilio_signed
+def whisper_key(lang: str) -> Response:
+    """What staff pressed at the whisper: 1 puts the call through, anything else refuses it."""
+    digits = request.form.get("Digits", "")
+    return _send(lambda book, at: book.after_screen(digits), staff_leg=True)
 
 
 @bp.post("/voice/<lang>/<node>")
@@ -198,7 +237,8 @@ def after_silence(lang: str, node: str) -> Response:
 def after_dial(lang: str, node: str) -> Response:
     """A Dial to staff (``_person``) or to a coordinator (``_region-<id>``) ended."""
     status, count = request.form.get("DialCallStatus", ""), request.args.get("n", "")
-    return _send(lambda book, at: book.after_dial(lang, status, count, node, at))
+    bridged = request.form.get("DialBridged", "")
+    return _send(lambda book, at: book.after_dial(lang, status, count, node, at, bridged))
 
 
 @bp.post("/voice/<path:rest>")

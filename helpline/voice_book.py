@@ -10,6 +10,7 @@ requests next (the Gather action, the Redirect after it, the Dial action)::
     POST /voice/<lang>/_person/done?n=<n>        a Dial to staff ended (DialCallStatus)
     POST /voice/<lang>/_region-<id>/done         a Dial to a region's care coordinator ended
     POST /voice/<lang>/_whisper[-interpreter]    staff (or a coordinator) answered: the whisper
+    POST /voice/<lang>/_whisper[-interpreter]/key  what they pressed: 1 takes the call
 
 ``<lang>`` is a language code, or ``_`` before a language is chosen; ``<node>`` is a menu or
 answer id, ``_languages`` (the language menu), or one of the nodes of reaching a person:
@@ -17,6 +18,13 @@ answer id, ``_languages`` (the language menu), or one of the nodes of reaching a
 back), ``_postcode`` (four digits, then #), ``_regions`` (the region list), ``_region-<id>``
 (the call to that region's coordinator). Answering a request is deciding which prepared
 :class:`Turn` comes next (pure, below) and looking its document up.
+
+The whisper is a screen on the staff member's own leg of the call (Twilio runs the document
+of ``<Number url>`` after they answer, before the two are connected, and allows only
+``<Say>``, ``<Play>``, ``<Gather>`` and ``<Hangup>`` in it): the caller's language, then
+"press 1 to take the call". 1 ends the screen and Twilio connects the call; any other key,
+or none (a voicemail, an auto-answer), hangs up that leg, so the call is not put through and
+the caller's ``<Dial>`` ends with its action (``done``): a callback offer, never a voicemail.
 
 Reaching a person depends on the hour and on the number dialled: each document that puts a
 caller through (or says nobody is there) is prepared in both variants, open and closed, and
@@ -45,6 +53,7 @@ from .content import ROOT, Content, Problem
 from .content.model import ALWAYS_OPEN, OpeningHours, Region
 from .voice_script import (
     REGIONS_UNIT,
+    WHISPER_ACCEPT_UNIT,
     UnitKey,
     answer_unit,
     has_slow_variant,
@@ -57,6 +66,11 @@ from .voice_script import (
 
 GATHER_TIMEOUT = 8  # seconds; ISO/IEC 13714 asks 5 to 10, and callers are under stress
 POSTCODE_TIMEOUT = 10  # four digits take longer than one key
+# Seconds a staff phone has to press 1 once the whisper is said (pressing during it works too).
+# Long enough to open the keypad of a mobile phone; short, so that a voicemail is hung up on
+# soon (often before its beep: then it keeps nothing at all).
+WHISPER_TIMEOUT = 6
+ACCEPT_KEY = "1"  # what staff press to take a call
 DIAL_TIMEOUT = 20  # seconds staff phones ring before the caller hears nobody can come
 PERSON_AFTER = 3  # silences in a row, then the caller is put through to a person
 # Silences in a row after which the call ends with a goodbye. Only reached when the call
@@ -72,6 +86,7 @@ POSTCODE = "@postcode"  # four digits, then #
 REGIONS = "@regions"  # the list of regions
 WHISPER = "@whisper"  # what staff hear before the call is put through
 WHISPER_INTERPRETER = "@whisper-interpreter"
+WHISPERS = (WHISPER, WHISPER_INTERPRETER)
 REGION = "@region:"  # + region id: the call to that region's care coordinator
 
 _SEGMENTS = {LANGUAGES: "_languages", PERSON: "_person", CALLBACK: "_callback",
@@ -143,6 +158,8 @@ class Kind(Enum):
     SAVED = "saved"  # the callback request was kept
     NOT_SAVED = "not-saved"  # the callback request could not be kept
     UNKNOWN = "unknown"  # a postcode in no region: the region list
+    ACCEPTED = "accepted"  # staff pressed 1 at the whisper: the call is put through
+    DECLINED = "declined"  # staff pressed another key: their leg hangs up, the caller's Dial ends
 
 
 class Turn(NamedTuple):
@@ -232,8 +249,6 @@ class VoiceBook:
             return None
         node = node_of(node_segment)
         tree = self.rules.tree
-        if lang is None and node in (WHISPER, WHISPER_INTERPRETER):
-            return None  # a whisper names the caller's language: there is none before one is chosen
         if node == LANGUAGES or node in self._voice_nodes():
             return lang, node
         if lang is not None and (tree.is_menu(node) or tree.is_answer(node)):
@@ -242,19 +257,23 @@ class VoiceBook:
 
     def play(self, lang_segment: str, node_segment: str, at: Moment = OPEN) -> Turn:
         """Decide what a request for a node itself gets: that node, or the caller's home."""
+        if node_of(node_segment) in WHISPERS:
+            return self.screen(lang_segment, node_of(node_segment))
         where = self.position(lang_segment, node_segment)
         return self._at(Turn(*where, Kind.PLAY), at) if where else self.home(lang_segment)
 
     def after_key(self, lang_segment: str, node_segment: str, digits: str, speech: str,
                   at: Moment = OPEN) -> Turn:
         """Decide what a key (or a spoken digit, or a postcode) at a node leads to."""
+        if node_of(node_segment) in WHISPERS:
+            return self.after_screen(digits)
         where = self.position(lang_segment, node_segment)
         if where is None:
             return self.home(lang_segment)
         lang, node = where
         if node == POSTCODE:
             return self._at(self._postcode(lang, digits), at)
-        if node.startswith(REGION) or node in (WHISPER, WHISPER_INTERPRETER):
+        if node.startswith(REGION):
             return self.home(lang)  # no keys are asked for there
         tree = self.rules.tree
         if node == LANGUAGES:
@@ -324,13 +343,15 @@ class VoiceBook:
     def after_silence(self, lang_segment: str, node_segment: str, count: str,
                       at: Moment = OPEN) -> Turn:
         """Decide what the n-th silence at a node leads to (a counter we never wrote: 1)."""
+        if node_of(node_segment) in WHISPERS:
+            return self.after_screen("")  # never handed out: the screen hangs up by itself
         where = self.position(lang_segment, node_segment)
         if where is None:
             return self.home(lang_segment)
         lang, node = where
         if node == POSTCODE:
             return Turn(lang, REGIONS, Kind.PLAY)
-        if node.startswith(REGION) or node in (WHISPER, WHISPER_INTERPRETER):
+        if node.startswith(REGION):
             return self.home(lang)
         if node == PERSON and at.open:
             return self._at(Turn(lang, PERSON, Kind.DIAL), at)  # 0, then waiting: a person
@@ -340,12 +361,38 @@ class VoiceBook:
             silences = 1
         return self._at(Turn(lang, node, Kind.SILENCE, silences), at)
 
-    def after_dial(self, lang_segment: str, status: str, count: str, node_segment: str = "_person",
-                   at: Moment = OPEN) -> Turn:
-        """Decide what follows a call to staff or to a coordinator: goodbye after a talk, else
-        what to do now that nobody answered."""
+    def screen(self, lang_segment: str, node: str = WHISPER) -> Turn:
+        """Return what a staff phone gets when it answers: the caller's language (if one was
+        chosen, and is still served), then "press 1 to take the call".
+
+        Never a caller's menu, whatever the URL: this document plays on a staff phone.
+        """
         lang = lang_segment if lang_segment in self.rules.languages else None
-        if status == "completed":
+        return Turn(lang, node if node in WHISPERS else WHISPER, Kind.PLAY)
+
+    @staticmethod
+    def after_screen(digits: str) -> Turn:
+        """Decide a key pressed at the whisper: 1 takes the call; anything else refuses it.
+
+        The key alone decides, not the language in the URL, so that a call keeps going through
+        while a content reload drops its language.
+        """
+        accepted = digits.strip() == ACCEPT_KEY
+        return Turn(None, WHISPER, Kind.ACCEPTED if accepted else Kind.DECLINED)
+
+    def after_dial(self, lang_segment: str, status: str, count: str, node_segment: str = "_person",
+                   at: Moment = OPEN, bridged: str = "") -> Turn:
+        """Decide what follows a call to staff or to a coordinator: goodbye after a talk, else
+        what to do now that nobody answered.
+
+        ``status`` is Twilio's ``DialCallStatus``, ``bridged`` its ``DialBridged``. A phone that
+        answered but where nobody pressed 1 (a voicemail) was never put through. Twilio
+        documents ``completed`` as "answered and connected"; should it still report
+        ``completed`` for such a phone, ``DialBridged=false`` says there was no talk, and the
+        caller gets the callback offer, not a goodbye.
+        """
+        lang = lang_segment if lang_segment in self.rules.languages else None
+        if status == "completed" and bridged.strip().lower() != "false":
             return Turn(lang, PERSON, Kind.TALKED)
         node = node_of(node_segment)
         if node.startswith(REGION) and node in self._voice_nodes():
@@ -436,7 +483,8 @@ class _Writer:
 
     def dial(self, doc: VoiceResponse, lang: str | None, node: str, silences: int | None,
              line: int, numbers: tuple[str, ...], interpreter: bool = False) -> None:
-        """Put the caller through to ``numbers``; each hears the caller's language first.
+        """Put the caller through to ``numbers``; each hears the caller's language first, and
+        takes the call by pressing 1 (see :meth:`whisper`).
 
         The ``callerId`` is the helpline number the caller dialled, so a staff phone never
         shows (or keeps in its call log) the caller's own number.
@@ -444,10 +492,11 @@ class _Writer:
         dial = doc.dial(action=url(lang, node, "done", silences), method="POST",
                         timeout=DIAL_TIMEOUT, caller_id=self.lines[line],
                         sequential=True if self.content.contacts.ring_in_turn else None)
-        # Before a language is chosen there is nothing to announce.
-        whisper = url(lang, WHISPER_INTERPRETER if interpreter else WHISPER) if lang else None
+        # Every phone screens the call (before a language is chosen: with nothing to announce),
+        # so that a voicemail or an auto-answer never takes it.
+        whisper = url(lang, WHISPER_INTERPRETER if interpreter else WHISPER)
         for number in numbers:
-            dial.number(number, url=whisper, method="POST" if whisper else None)
+            dial.number(number, url=whisper, method="POST")
 
     def staff(self, lang: str | None, silences: int, before: list[UnitKey], closed: bool,
               line: int) -> VoiceResponse:
@@ -504,9 +553,21 @@ class _Writer:
         return doc
 
     def whisper(self, lang: str | None, interpreter: bool) -> VoiceResponse:
-        """What staff hear when they answer: the caller's language, in the base language."""
+        """What staff hear when they answer: the caller's language, then "press 1 to take the
+        call", in the base language; no key (a voicemail) hangs up their leg, not the caller."""
+        base = self.content.base
+        node = WHISPER_INTERPRETER if interpreter else WHISPER
+        said = [(whisper_unit(lang, interpreter), base)] if lang else []  # none chosen yet
         doc = VoiceResponse()
-        self.speak(doc, (whisper_unit(lang or self.content.base, interpreter), self.content.base))
+        gather = doc.gather(input="dtmf", action=url(lang, node, "key"), method="POST",
+                            num_digits=1, timeout=WHISPER_TIMEOUT,
+                            finish_on_key="",  # so that # is a key (no), not an empty entry
+                            action_on_empty_result=False)
+        for unit in [*said, (WHISPER_ACCEPT_UNIT, base)]:
+            self.speak(gather, unit)
+        # Twilio allows no <Redirect> here; hanging up the staff leg ends the caller's <Dial>
+        # (its action offers a callback), the caller stays on the line.
+        doc.hangup()
         return doc
 
     def goodbye(self, lang: str | None, before: list[UnitKey]) -> VoiceResponse:
@@ -538,7 +599,13 @@ class _Writer:
                                self.menu(lang, REGIONS))
         if node in self.regions:
             return self.region(lang, node, kind, closed, line)
-        if node in (WHISPER, WHISPER_INTERPRETER):
+        if kind is Kind.ACCEPTED:
+            return VoiceResponse()  # the screen ends here: Twilio puts the call through
+        if kind is Kind.DECLINED:
+            doc = VoiceResponse()
+            doc.hangup()  # the staff leg only: the caller's <Dial> goes on to its action
+            return doc
+        if node in WHISPERS:
             return self.whisper(lang, node == WHISPER_INTERPRETER)
         if node == POSTCODE:
             return self.postcode(lang)
@@ -611,9 +678,10 @@ def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
         yield Turn(lang, PERSON, Kind.NOBODY, PERSON_AFTER)
         yield Turn(lang, CALLBACK, Kind.SAVED)
         yield Turn(lang, CALLBACK, Kind.NOT_SAVED)
-        if lang:
-            yield Turn(lang, WHISPER, Kind.PLAY)
-            yield Turn(lang, WHISPER_INTERPRETER, Kind.PLAY)
+        yield Turn(lang, WHISPER, Kind.PLAY)
+        yield Turn(lang, WHISPER_INTERPRETER, Kind.PLAY)
+    yield Turn(None, WHISPER, Kind.ACCEPTED)
+    yield Turn(None, WHISPER, Kind.DECLINED)
 
 
 def helpline_lines(content: Content) -> tuple[str, ...]:

@@ -26,6 +26,9 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     what staff (or a care coordinator) hear before a call in language ``<code>`` is put
     through, in the base language only: "Caller speaks Romanian." (and, for a coordinator who
     does not speak it, that an interpreter may be needed).
+``whisper-accept``
+    what staff hear next, in the base language only: press 1 to take the call (any other key,
+    or none, and the call is not put through: a voicemail never takes it).
 
 ``voice_option``, ``voice_choose_language``, ``voice_regions`` and ``voice_whisper*`` are
 building blocks of ``menu:``, ``lang:``, ``regions`` and ``whisper`` units, not units of
@@ -62,10 +65,12 @@ PROMPT_UNITS: tuple[str, ...] = (
     "voice_coordinator_connecting",
     "voice_coordinator_unavailable",
 )
-# Prompt keys spoken only as part of a ``lang:``, ``menu:``, ``regions`` or ``whisper`` unit.
+# Prompt keys spoken only as part of a ``lang:``, ``menu:``, ``regions`` or ``whisper*`` unit.
 BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option", "voice_regions",
-                                    "voice_whisper", "voice_whisper_interpreter")
+                                    "voice_whisper", "voice_whisper_interpreter",
+                                    "voice_whisper_accept")
 REGIONS_UNIT = "regions"
+WHISPER_ACCEPT_UNIT = "whisper-accept"
 
 
 def prompt_unit(key: str) -> str:
@@ -135,4 +140,5 @@ def spoken_units(content: Content) -> Mapping[UnitKey, str]:
         said = base["voice_whisper"].format(language=language.staff_name)
         units[(whisper_unit(code), content.base)] = said
         units[(whisper_unit(code, True), content.base)] = f"{said} {base['voice_whisper_interpreter']}"
+    units[(WHISPER_ACCEPT_UNIT, content.base)] = base["voice_whisper_accept"]
     return MappingProxyType(units)

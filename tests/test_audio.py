@@ -26,6 +26,9 @@ from .twilio_client import PUBLIC_URL, Caller, Heard
 CONTENT = build_catalog(ROOT / "content", ROOT / "prompts").content
 WANTED = {want.key for want in audio_build.wanted(CONTENT)}
 PER_LANGUAGE = Counter(key.lang for key in WANTED)  # nl also has what staff hear (whispers)
+# What staff hear, in Dutch only: each language, the same with "an interpreter may be needed",
+# and "press 1 to take the call".
+STAFF_UNITS = 2 * len(CONTENT.languages) + 1
 EN, FR, NL = PER_LANGUAGE["en"], PER_LANGUAGE["fr"], PER_LANGUAGE["nl"]
 ANSWERS = list(CONTENT.tree.answers)
 
@@ -82,6 +85,8 @@ def test_every_unit_is_recorded_as_a_mono_mp3_in_every_language(built: Built) ->
     # Every unit in every language, and each of the 20 answers once more, slowly.
     units = spoken_units(CONTENT)
     assert len(units) + 20 * len(CONTENT.languages) == len(WANTED)
+    assert PER_LANGUAGE["en"] + STAFF_UNITS == PER_LANGUAGE["nl"]
+    assert len(CONTENT.languages) * PER_LANGUAGE["en"] + STAFF_UNITS == len(WANTED)
     manifest = built.manifest()
     assert WANTED == set(manifest)
     assert {e.file for e in manifest.values()} | {"manifest.json"} == {

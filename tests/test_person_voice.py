@@ -17,8 +17,8 @@ from helpline.voice_script import spoken_units
 
 from .conftest import FrozenClock, app_on, make_app, personal_keys
 from .test_store import everything_kept
-from .twilio_client import Caller, Texter, post_voice, voice_params
-from .twiml_checker import check_call_flow, check_twiml, check_whisper
+from .twilio_client import Caller, Texter
+from .twiml_checker import check_call_flow, check_twiml, check_whisper, check_whisper_answer
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
@@ -101,14 +101,27 @@ def test_zero_offers_staff_in_hours_and_a_callback_outside(moment: dt.datetime, 
 
 # -- the call to staff -------------------------------------------------------------------------
 
-def test_the_call_to_staff_rings_with_a_timeout_a_whisper_and_our_number() -> None:
-    """Staff phones ring 20 s, show the helpline number, and hear the caller's language first."""
+ACCEPT = said("whisper-accept", CONTENT.base)  # "Druk 1 om het gesprek aan te nemen."
+NOBODY_RO = [prompt("voice_no_person", "ro"), prompt("voice_hours", "ro"),
+             prompt("voice_callback_offer", "ro")]
+
+
+def romanian_call_to_staff() -> Caller:
+    """A Romanian caller, in opening hours, asks for someone at the helpline: phones ring."""
     caller = caller_at(at(2026, 11, 25, 10, 0))
     caller.call()
     caller.press("3")  # Română
     caller.press("0")
-    reply = caller.press("1")
-    dial = reply.first("Dial")
+    caller.press("1")
+    return caller
+
+
+def test_the_call_to_staff_rings_with_a_timeout_a_whisper_and_our_number() -> None:
+    """Staff phones ring 20 s, show the helpline number, hear the caller's language first, then
+    how to take the call; the caller's number is nowhere in what a staff phone gets."""
+    caller = romanian_call_to_staff()
+    assert caller.reply is not None
+    dial = caller.reply.first("Dial")
     assert dial is not None
     assert {"action": "/voice/ro/_person/done?n=0", "method": "POST", "timeout": "20",
             "callerId": CONTENT.contacts.helpline} == dial.attrib
@@ -116,14 +129,80 @@ def test_the_call_to_staff_rings_with_a_timeout_a_whisper_and_our_number() -> No
     assert list(CONTENT.contacts.staff) == [n.text for n in numbers]
     assert all(n.get("url") == "/voice/ro/_whisper" for n in numbers)
     # Twilio fetches the whisper on the staff member's leg, from the helpline number.
-    staff_leg = post_voice(caller.client, "/voice/ro/_whisper",
-                           voice_params(CONTENT.contacts.helpline, CONTENT.contacts.staff[0], "CA9"))
-    check_whisper(check_twiml(staff_leg.xml))
-    assert ["Beller spreekt Roemeens."] == staff_leg.said
-    assert ["nl-NL"] == [h.language for h in staff_leg.heard]
+    staff = caller.answered_by(0)
+    assert CONTENT.contacts.helpline == staff.shown
+    check_whisper(check_twiml(staff.reply.xml))
+    assert ["Beller spreekt Roemeens.", ACCEPT] == staff.reply.said
+    assert ["nl-NL", "nl-NL"] == [h.language for h in staff.reply.heard]
+    gather = staff.reply.first("Gather")
+    assert gather is not None
+    assert ("/voice/ro/_whisper/key", "1", "dtmf") == (
+        gather.get("action"), gather.get("numDigits"), gather.get("input"))
+    assert int(gather.get("timeout", "0")) <= 10
+    assert "Hangup" == staff.reply.verbs[-1].tag
+    assert CALLER[3:] not in staff.reply.xml
     ended = caller.dial_ends("no-answer")
-    assert [prompt("voice_no_person", "ro"), prompt("voice_hours", "ro"),
-            prompt("voice_callback_offer", "ro")] == ended.said
+    assert NOBODY_RO == ended.said
+
+
+def test_staff_take_the_call_by_pressing_1() -> None:
+    """1 ends the whisper without a hang-up: Twilio puts the caller through; after the talk,
+    the caller hears a goodbye."""
+    caller = romanian_call_to_staff()
+    staff = caller.answered_by(-1)  # whichever phone answers
+    taken = staff.press("1")
+    assert check_whisper_answer(check_twiml(taken.xml))
+    assert [] == taken.verbs
+    assert [prompt("voice_goodbye", "ro")] == caller.dial_ends("completed").said
+
+
+def test_a_voicemail_never_takes_the_call() -> None:
+    """A voicemail (or an auto-answer) presses nothing: the whisper hangs up the staff leg, so
+    the caller is never put through to it; the Dial ends and the caller is offered a callback."""
+    caller = romanian_call_to_staff()
+    assert "Hangup" == caller.answered_by(0).silence()
+    # Twilio documents "completed" only for a call that was answered and connected; should it
+    # say "completed" for a screened-out phone all the same, DialBridged=false says no talk.
+    for status, bridged in (("no-answer", False), ("completed", False)):
+        again = romanian_call_to_staff()
+        again.answered_by(0).silence()
+        assert NOBODY_RO == again.dial_ends(status, bridged=bridged).said
+
+
+@pytest.mark.parametrize("key", ["2", "0", "9", "*", "#"])
+def test_any_other_key_refuses_the_call(key: str) -> None:
+    """Another key hangs up that staff phone only; the caller, still on the line, is offered
+    a callback when the Dial ends (never a hang-up)."""
+    caller = romanian_call_to_staff()
+    refused = caller.answered_by(0).press(key)
+    assert not check_whisper_answer(check_twiml(refused.xml))
+    assert ["Hangup"] == [verb.tag for verb in refused.verbs]
+    assert NOBODY_RO == caller.dial_ends("no-answer").said
+
+
+def test_before_a_language_is_chosen_staff_screen_the_call_too() -> None:
+    """0 in the language menu rings staff too: no language to announce, but they still take
+    the call with 1 (a voicemail cannot); the caller's notices stay in the base language."""
+    caller = caller_at(at(2026, 11, 25, 10, 0))
+    caller.call()
+    caller.press("0")
+    reply = caller.press("1")
+    dial = reply.first("Dial")
+    assert dial is not None
+    assert {"/voice/_/_whisper"} == {n.get("url") for n in dial.iter("Number")}
+    staff = caller.answered_by(0)
+    check_whisper(check_twiml(staff.reply.xml))
+    assert [ACCEPT] == staff.reply.said
+    assert check_whisper_answer(check_twiml(staff.press("1").xml))
+    assert [prompt("voice_goodbye", CONTENT.base)] == caller.dial_ends("completed").said
+    silent = caller_at(at(2026, 11, 25, 10, 0))
+    silent.call()
+    silent.press("0")
+    silent.press("1")
+    assert "Hangup" == silent.answered_by(0).silence()
+    assert [prompt(k, CONTENT.base) for k in ("voice_no_person", "voice_hours",
+                                              "voice_callback_offer")] == silent.dial_ends(
+        "no-answer").said
 
 
 def test_staff_see_the_number_the_caller_dialled(content_copy: Path) -> None:
@@ -246,6 +325,24 @@ def test_a_coordinator_hears_the_language_and_whether_an_interpreter_may_be_need
     assert dial is not None and ["/voice/en/_whisper"] == [n.get("url") for n in dial.iter("Number")]
     assert "Beller spreekt Roemeens. Misschien is er een tolk nodig." == said(
         "whisper-interpreter:ro", "nl")
+
+
+@pytest.mark.parametrize(("key", "taken"), [("1", True), ("2", False)])
+def test_a_coordinator_takes_the_call_by_pressing_1_too(key: str, taken: bool) -> None:
+    """The coordinator's whisper (interpreter or not) is a screen as well: 1 takes the call;
+    anything else refuses it, and the caller is put through to the helpline's staff instead."""
+    caller = region_call("1000", lang_key="3")
+    coordinator = caller.answered_by(0)
+    check_whisper(check_twiml(coordinator.reply.xml))
+    assert [said("whisper-interpreter:ro", "nl"), ACCEPT] == coordinator.reply.said
+    assert taken == check_whisper_answer(check_twiml(coordinator.press(key).xml))
+    after = caller.dial_ends("completed" if taken else "no-answer")
+    if taken:
+        assert [prompt("voice_goodbye", "ro")] == after.said
+    else:
+        assert [prompt("voice_coordinator_unavailable", "ro"), prompt("voice_connecting", "ro")] == (
+            after.said)
+        assert "Hangup" == caller.answered_by(0).silence()  # and the staff phone screens too
 
 
 # -- callbacks --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from .twilio_client import (
     twilio_path,
     voice_params,
 )
-from .twiml_checker import check_call_flow, check_twiml, check_whisper
+from .twiml_checker import check_call_flow, check_twiml, check_whisper, check_whisper_answer
 
 # A Sunday afternoon: closed.
 CLOSED_HOUR = dt.datetime(2026, 11, 29, 14, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -87,8 +87,8 @@ def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> tuple[int, s
     would; return how many posts that took and every path posted to.
 
     Every response must be well-formed TwiML of Twilio's verbs and attributes that never
-    strands the caller (a whisper: that staff only hear it); ``on_heard`` sees everything
-    said or played.
+    strands the caller (a whisper: that it screens the call on the staff phone, and a key
+    there takes or refuses it); ``on_heard`` sees everything said or played.
     """
     start: tuple[str, tuple[tuple[str, str], ...]] = ("/voice", ())
     todo, seen = deque([start]), {start}
@@ -98,7 +98,10 @@ def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> tuple[int, s
                                                       "CA" + "1" * 32, **dict(extra)))
         assert (reply.status, reply.mimetype) == (200, "text/xml"), f"{path}: {reply.xml}"
         root = check_twiml(reply.xml)
-        if "/_whisper" in path:
+        if "/_whisper" in path and path.endswith("/key"):
+            taken = check_whisper_answer(root)
+            assert taken == (dict(extra).get("Digits") == "1"), (path, extra, reply.xml)
+        elif "/_whisper" in path:
             check_whisper(root)
         else:
             check_call_flow(root, GOODBYES | {h.text for h in heard_in(root) if h.verb == "Play"})
@@ -110,7 +113,7 @@ def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> tuple[int, s
             action = twilio_path(path, gather.get("action", path))
             keys = POSTCODES if gather.get("numDigits") == "4" else KEYS
             steps += [(action, (("Digits", key),)) for key in keys]
-        if redirect is not None:
+        if redirect is not None and redirect.tag == "Redirect":
             steps.append((twilio_path(path, (redirect.text or "").strip()), ()))
         if dial is not None:
             action = twilio_path(path, dial.get("action", path))
@@ -127,7 +130,7 @@ def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> tuple[int, s
 # Every route of reaching a person, in every language: the walk must post to each of them.
 PERSON_ROUTES = ["_person/key", "_person/silence", "_person/done", "_callback/key",
                  "_callback/silence", "_postcode/key", "_regions", "_regions/key",
-                 "_regions/silence", "_whisper",
+                 "_regions/silence", "_whisper", "_whisper/key",
                  *(f"_region-{r.id}/done" for r in CONTENT.regions if r.coordinator)]
 # ... and everything said on the way.
 PERSON_PROMPTS = ["voice_person_menu", "voice_person_menu_closed", "voice_connecting",
@@ -162,7 +165,7 @@ def test_walk_the_whole_tree_in_every_language(store_kind: str, when: dt.datetim
         for route in PERSON_ROUTES:
             if route == "_person/done" and when == CLOSED_HOUR:
                 continue  # closed: staff phones never ring
-            if route == "_whisper" and f"/voice/{lang}/_whisper-interpreter" in paths:
+            if route.startswith("_whisper") and f"/voice/{lang}/_whisper-interpreter" in paths:
                 continue  # closed, only coordinators ring: some may not speak the language
             assert f"/voice/{lang}/{route}" in paths, f"{lang}: {route} is never reached"
         for prompt in PERSON_PROMPTS:
@@ -438,7 +441,6 @@ LANGUAGE_MENU = "/voice/_/_languages/key"
     # an unknown node: the main menu
     ("/voice/nl/no-such-node/key", {"Digits": "1"}, MAIN_NL, None),
     ("/voice/nl/no-such-node/silence?n=1", {}, MAIN_NL, None),
-    ("/voice/nl/_whisper/key", {"Digits": "1"}, MAIN_NL, None),
     ("/voice/nl/_region-nowhere/done", {"DialCallStatus": "failed"}, "/voice/nl/_callback/key",
      "prompt:voice_no_person"),
     ("/voice/nl/b8-3/99999999999999999999", {}, MAIN_NL, None),
@@ -468,6 +470,52 @@ def test_a_tampered_url_lands_on_a_menu(client: FlaskClient, path: str, fields: 
         assert said(first, lang) == reply.said[0]
 
 
+# A key at the whisper was once a URL we never handed out (and got the Dutch main menu, a
+# caller's menu on a staff phone). It is the staff member's answer now: only 1 takes the call.
+STAFF_NUMBER = STAFF[0]
+
+
+@pytest.mark.parametrize("path", [
+    "/voice/nl/_whisper/key", "/voice/ro/_whisper-interpreter/key", "/voice/_/_whisper/key",
+    "/voice/_/_whisper-interpreter/key", "/voice/xx/_whisper/key",  # a language since removed
+])
+@pytest.mark.parametrize(("fields", "taken"), [
+    ({"Digits": "1"}, True), ({"Digits": " 1 "}, True),
+    ({"Digits": "2"}, False), ({"Digits": "0"}, False), ({"Digits": "#"}, False),
+    ({"Digits": "*"}, False), ({"Digits": ""}, False), ({}, False), ({"Digits": "11"}, False),
+    ({"Digits": "１"}, False), ({"Digits": "1" * 300}, False), ({"SpeechResult": "1"}, False),
+    ({"Digits": "2", "SpeechResult": "1"}, False),
+], ids=lambda v: repr(v) if isinstance(v, dict) else str(v))
+def test_only_1_at_the_whisper_takes_the_call(client: FlaskClient, path: str,
+                                             fields: dict[str, str], taken: bool) -> None:
+    """Whatever a staff phone sends back from the whisper: 1 ends the screen (Twilio puts the
+    call through), anything else hangs up that phone's leg; never a caller's menu."""
+    reply = post_voice(client, path, voice_params(HELPLINE_NUMBER, STAFF_NUMBER, "CA" + "5" * 32,
+                                                  **fields))
+    assert (reply.status, reply.mimetype) == (200, "text/xml"), reply.xml
+    assert taken == check_whisper_answer(check_twiml(reply.xml))
+    assert ([] if taken else ["Hangup"]) == [verb.tag for verb in reply.verbs]
+
+
+@pytest.mark.parametrize(("path", "language"), [
+    ("/voice/ro/_whisper", "Roemeens"), ("/voice/ro/_whisper-interpreter", "Roemeens"),
+    ("/voice/_/_whisper", None), ("/voice/xx/_whisper", None), ("/voice/_/_whisper-interpreter", None),
+])
+def test_every_whisper_screens_the_call(client: FlaskClient, path: str,
+                                        language: str | None) -> None:
+    """Any whisper URL gets a screen (the caller's language when one is known, then press 1),
+    never a caller's menu: a staff phone cannot be left connected to nobody's choice."""
+    reply = post_voice(client, path, voice_params(HELPLINE_NUMBER, STAFF_NUMBER, "CA" + "6" * 32))
+    check_whisper(check_twiml(reply.xml))
+    gather = reply.first("Gather")
+    # A language no longer served is no language: the key goes to /voice/_/...
+    assert gather is not None and path.replace("/xx/", "/_/") + "/key" == gather.get("action")
+    assert said("whisper-accept", CONTENT.base) == reply.said[-1]
+    assert (language is not None) == (len(reply.said) == 2)
+    if language is not None:
+        assert language in reply.said[0]
+
+
 def test_an_unknown_language_lands_on_the_language_menu(client: FlaskClient) -> None:
     """A language code that is not (or no longer) served: the language menu, in full."""
     reply = post_voice(client, "/voice/xx/main/silence?n=1",
@@ -480,7 +528,8 @@ def test_an_unknown_language_lands_on_the_language_menu(client: FlaskClient) -> 
 
 @pytest.mark.parametrize("path", [
     "/voice", "/voice/nl/main", "/voice/nl/main/key", "/voice/nl/main/silence?n=1",
-    "/voice/nl/_person/done?n=0", "/voice/something/else/entirely",
+    "/voice/nl/_person/done?n=0", "/voice/something/else/entirely", "/voice/nl/_whisper",
+    "/voice/nl/_whisper/key", "/voice/ro/_whisper-interpreter/key", "/voice/_/_whisper/key",
 ])
 def test_unsigned_or_forged_requests_are_refused(client: FlaskClient, path: str) -> None:
     """Without Twilio's valid signature every voice URL answers 403, follow-ups included."""
@@ -543,15 +592,19 @@ def test_without_content_the_caller_hears_112(tmp_path: Path) -> None:
 # -- golden transcripts -----------------------------------------------------------------------
 
 def short_call(client: FlaskClient, lang: str) -> list[str]:
-    """Call, choose ``lang``, a topic, an answer, then the main menu; return what was heard."""
+    """Call, choose ``lang``, a topic, an answer, the main menu, then a person: a staff phone
+    hears the language, takes the call with 1, and they talk; return what both heard."""
     caller = Caller(client)
-    reach(caller, lang, "1", "1", "9")
+    reach(caller, lang, "1", "1", "9", "0", "1")
+    caller.answered_by(0).press("1")
+    caller.dial_ends("completed")
     return caller.transcript
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_golden_transcript(embedded_app: Flask, lang: str) -> None:
-    """A short call in each language says exactly what tests/golden/voice-<lang>.txt says."""
+    """A short call in each language (and the staff phone that takes it) says exactly what
+    tests/golden/voice-<lang>.txt says."""
     transcript = "\n".join(short_call(embedded_app.test_client(), lang)) + "\n"
     path = GOLDEN / f"voice-{lang}.txt"
     if os.environ.get("UPDATE_GOLDEN") == "1":

@@ -17,6 +17,8 @@ from helpline.voice_book import (
     GOODBYE_AFTER,
     LANGUAGES,
     PERSON,
+    WHISPER,
+    WHISPER_INTERPRETER,
     Kind,
     Moment,
     Turn,
@@ -171,14 +173,29 @@ moments = st.builds(Moment, open=st.booleans(), line=st.integers(min_value=0, ma
 
 
 @given(lang=segments, node=st.one_of(segments, st.sampled_from(
-    ["_callback", "_postcode", "_regions", "_region-west", "_region-noord", "_whisper"])),
-    digits=st.one_of(keys, st.sampled_from(["1000", "9999", "0999", "", "12*4"])), at=moments)
+    ["_callback", "_postcode", "_regions", "_region-west", "_region-noord", "_whisper",
+     "_whisper-interpreter"])),
+    digits=st.one_of(keys, st.sampled_from(["1000", "9999", "0999", "", "12*4"])), at=moments,
+    bridged=st.one_of(st.sampled_from(["true", "false", ""]), st.text(max_size=10)))
 def test_reaching_a_person_lands_on_a_prepared_document_open_or_closed(
-        lang: str, node: str, digits: str, at: Moment) -> None:
+        lang: str, node: str, digits: str, at: Moment, bridged: str) -> None:
     """In hours or out, whatever number was dialled, every key, silence, end of a Dial and
     node of the person routes lands on a prepared document."""
     assert BOOK.after_key(lang, node, digits, "", at) in BOOK.documents
     assert BOOK.after_silence(lang, node, digits, at) in BOOK.documents
     assert BOOK.play(lang, node, at) in BOOK.documents
+    assert BOOK.screen(lang, node) in BOOK.documents
+    assert BOOK.after_screen(digits) in BOOK.documents
     for status in ("completed", "no-answer", digits):
-        assert BOOK.after_dial(lang, status, digits, node, at) in BOOK.documents
+        assert BOOK.after_dial(lang, status, digits, node, at, bridged) in BOOK.documents
+
+
+@given(lang=segments, node=st.sampled_from(["_whisper", "_whisper-interpreter"]), digits=keys)
+def test_a_whisper_is_only_ever_a_screen_or_its_answer(lang: str, node: str, digits: str) -> None:
+    """Whatever the URL and the key, a staff phone gets the screen, or (after a key) the call
+    taken for 1 and refused for anything else: never a caller's menu."""
+    assert BOOK.play(lang, node).kind is Kind.PLAY
+    assert BOOK.play(lang, node).node in (WHISPER, WHISPER_INTERPRETER)
+    kind = BOOK.after_key(lang, node, digits, "").kind
+    assert kind is (Kind.ACCEPTED if digits.strip() == "1" else Kind.DECLINED)
+    assert Kind.DECLINED is BOOK.after_silence(lang, node, "1").kind

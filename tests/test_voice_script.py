@@ -31,16 +31,27 @@ def test_unit_ids_are_the_documented_ones() -> None:
     """Every language has the same prompt, menu and answer units; lang:<code> only its own."""
     units = spoken_units(CONTENT)
     tree = CONTENT.tree
-    whispers = {f"whisper:{lang}" for lang in LANGS} | {f"whisper-interpreter:{lang}" for lang in LANGS}
+    # What staff hear (only in the base language): each language, with or without "an
+    # interpreter may be needed", and "press 1 to take the call".
+    staff = ({f"whisper:{lang}" for lang in LANGS} | {f"whisper-interpreter:{lang}" for lang in LANGS}
+             | {"whisper-accept"})
+    assert 2 * len(LANGS) + 1 == len(staff)
     for lang in LANGS:
         expected = ({f"prompt:{key}" for key in PROMPT_UNITS}
                     | {f"menu:{menu}" for menu in tree.menus}
                     | {f"answer:{answer}" for answer in tree.answers}
                     | {f"lang:{lang}", "regions"}
-                    | (whispers if lang == CONTENT.base else set()))
+                    | (staff if lang == CONTENT.base else set()))
         assert expected == {unit for unit, code in units if code == lang}
     assert len(units) == len(LANGS) * (len(PROMPT_UNITS) + len(tree.menus) + len(tree.answers) + 2
-                                       ) + len(whispers)
+                                       ) + len(staff)
+
+
+def test_staff_hear_press_1_in_the_base_language_only() -> None:
+    """"Press 1 to take the call" is one unit, in the base language, from its prompt."""
+    units = spoken_units(CONTENT)
+    assert {("whisper-accept", CONTENT.base)} == {key for key in units if key[0] == "whisper-accept"}
+    assert "Druk 1 om het gesprek aan te nemen." == units[("whisper-accept", "nl")]
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -253,12 +253,67 @@ class Caller:
         self.transcript.append("> (silence)")
         return self._post(twilio_path(reply.path, (redirect.text or "").strip()))
 
-    def dial_ends(self, status: str) -> VoiceReply:
-        """Let the Dial in the current document end with ``status`` (completed, no-answer ...)."""
+    def dial_ends(self, status: str, bridged: bool | None = None) -> VoiceReply:
+        """Let the Dial in the current document end with ``status`` (completed, no-answer ...).
+
+        ``bridged`` is Twilio's ``DialBridged``: whether the caller was put through (by default,
+        only when the call was ``completed``).
+        """
         reply = self._current()
         dial = reply.first("Dial")
         assert dial is not None and dial.get("action"), reply.xml
         numbers = [n.text for n in dial.iter("Number")]
         self.transcript.append(f"> (rings {', '.join(map(str, numbers))}: {status})")
+        bridged = status == "completed" if bridged is None else bridged
         return self._post(twilio_path(reply.path, dial.get("action", "")), DialCallStatus=status,
-                          DialCallSid=f"CA{next(_sids):032d}", DialCallDuration="0")
+                          DialCallSid=f"CA{next(_sids):032d}", DialCallDuration="0",
+                          DialBridged="true" if bridged else "false")
+
+    def answered_by(self, number: int = 0) -> StaffPhone:
+        """Let the ``number``-th phone the current Dial rings answer (a person or a voicemail)."""
+        return StaffPhone(self, number)
+
+
+class StaffPhone:
+    """A staff (or coordinator) phone that answered the caller's Dial.
+
+    Twilio runs the ``<Number url>`` document (the whisper) on this phone's own leg of the
+    call, posting as that leg: from the helpline number it shows, to the staff number. What
+    the phone hears goes into the caller's ``transcript``, marked ``staff``.
+    """
+
+    def __init__(self, caller: Caller, index: int = 0) -> None:
+        dial_doc = caller._current()
+        dial = dial_doc.first("Dial")
+        assert dial is not None, dial_doc.xml
+        number = list(dial.iter("Number"))[index]
+        url = number.get("url")
+        assert url, f"{number.text} would be put through unscreened"
+        self.caller, self.number = caller, number.text or ""
+        self.shown = dial.get("callerId", "")  # what the staff phone shows as the caller
+        self.call_sid = f"CA{next(_sids):032d}"
+        self.reply = self._post(twilio_path(dial_doc.path, url))
+
+    def _post(self, path: str, **extra: str) -> VoiceReply:
+        params = voice_params(self.shown, self.number, self.call_sid, Direction="outbound-dial",
+                              ParentCallSid=self.caller.call_sid, **extra)
+        reply = post_voice(self.caller.client, path, params)
+        assert (reply.status, reply.mimetype) == (200, "text/xml"), f"{path}: {reply.xml}"
+        self.reply = reply
+        self.caller.transcript += [f"staff {h}" for h in reply.heard]
+        return reply
+
+    def press(self, key: str) -> VoiceReply:
+        """Press ``key`` while the whisper waits (Twilio posts its Gather's action)."""
+        gather = self.reply.first("Gather")
+        assert gather is not None, f"nothing waits for a key here:\n{self.reply.xml}"
+        self.caller.transcript.append(f"staff > {key}")
+        return self._post(twilio_path(self.reply.path, gather.get("action", self.reply.path)),
+                          Digits=key)
+
+    def silence(self) -> str:
+        """Press nothing, as a voicemail does: return the verb Twilio falls through to."""
+        after = self.reply.after("Gather")
+        assert after is not None, self.reply.xml
+        self.caller.transcript.append("staff > (silence)")
+        return after.tag

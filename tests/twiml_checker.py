@@ -36,6 +36,11 @@ ALLOWED: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "Hangup": (frozenset(), frozenset()),
 }
 
+# What Twilio allows in the document of <Number url> (the whisper), besides what Say nests.
+SCREEN_TAGS = frozenset({"Response", "Gather", "Say", "Play", "Hangup"})
+WHISPER_URL = re.compile(r"/voice/[a-z_]+/_whisper(-interpreter)?")
+WHISPER_KEY_URL = re.compile(r"/voice/[a-z_]+/_whisper(-interpreter)?/key")
+
 _VALUES: Mapping[str, Callable[[str], bool]] = {
     "method": lambda v: v in ("GET", "POST"),
     "input": lambda v: v in ("dtmf", "speech", "dtmf speech"),
@@ -109,9 +114,11 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
             assert verb.attrib.get("timeout") == "20"
             # Staff phones show the helpline's number, never the caller's.
             assert verb.attrib.get("callerId"), "a Dial without callerId shows the caller's number"
+            # Every staff phone screens the call, so that a voicemail never takes it.
             for number in verb.iter("Number"):
-                whisper = number.attrib.get("url")
-                assert whisper is None or "/_whisper" in whisper, whisper
+                whisper = number.attrib.get("url", "")
+                assert WHISPER_URL.fullmatch(whisper), f"<Number url={whisper!r}>: no screen"
+                assert number.attrib.get("method") == "POST"
         assert verb.tag != "Hangup", "never hang up on a caller"
     last = verbs[-1]
     if last.tag in ("Redirect", "Dial"):
@@ -122,10 +129,34 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
 
 
 def check_whisper(root: ET.Element) -> None:
-    """Fail unless the document is a whisper: only said or played, to staff, then connected.
+    """Fail unless the document is a whisper that screens the call on a staff phone.
 
-    Nothing to press and nowhere to go: when it ends, Twilio connects the call.
+    Twilio runs it on the staff member's leg before connecting, and allows only <Say>, <Play>,
+    <Gather> and <Hangup> there. It must wait briefly for one key (1 takes the call, at the
+    Gather's action) and hang up that leg when none comes, as from a voicemail: a whisper
+    that simply ends would connect the caller to whatever answered.
     """
     verbs = list(root)
-    assert verbs, "an empty whisper says nothing to staff"
-    assert all(verb.tag in ("Say", "Play") for verb in verbs), [v.tag for v in verbs]
+    assert [verb.tag for verb in verbs] == ["Gather", "Hangup"], [v.tag for v in verbs]
+    assert {element.tag for element in root.iter()} <= SCREEN_TAGS, ET.tostring(root)
+    gather = verbs[0]
+    assert gather.attrib.get("input", "dtmf") == "dtmf", "staff answer with a key"
+    assert gather.attrib.get("numDigits") == "1"
+    assert 1 <= int(gather.attrib.get("timeout", "5")) <= 10, "a voicemail must not wait long"
+    assert gather.attrib.get("finishOnKey") == "", "# is a key (no), not an empty entry"
+    assert gather.attrib.get("actionOnEmptyResult", "false") == "false", "no key: hang up"
+    assert WHISPER_KEY_URL.fullmatch(gather.attrib.get("action", "")), gather.attrib
+    assert gather.attrib.get("method") == "POST"
+    said = list(gather)
+    assert said and all(s.tag in ("Say", "Play") for s in said), "staff hear what to press"
+
+
+def check_whisper_answer(root: ET.Element) -> bool:
+    """Return whether the answer to a key at the whisper takes the call; fail if it is neither.
+
+    Taking it: the screen ends (an empty document), and Twilio connects the call. Refusing
+    it: <Hangup/> ends the staff member's leg only; the caller's <Dial> goes on to its action.
+    """
+    verbs = [verb.tag for verb in root]
+    assert verbs in ([], ["Hangup"]), verbs
+    return not verbs

@@ -91,4 +91,7 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                           "the caller's language", "language"),
     "voice_whisper_interpreter": _key("heard by a care coordinator after the caller's language "
                                       "when they do not speak it"),
+    "voice_whisper_accept": _key("heard by staff (and care coordinators) before a call is put "
+                                 "through, after the caller's language (in the base language): "
+                                 "press 1 to take the call"),
 }
