@@ -6,8 +6,9 @@ validation allows, not what a real helpline would offer:
 
 - answers: at most 99 (an answer carries its FAQ number, 1 to 99); the rest of the nodes are
   menus, chained: each menu offers the answers placed on it and then the next menu;
-- language names are one letter: the SMS language menu lists every language and must fit in
-  two segments, which 50 real names would not.
+- languages: at most 99 (a language's place in the menu, ``order``, is 1 to 99); named
+  "Taal 1", "Taal 2" ...: with more than 9 the language menu has pages of 8, and each SMS
+  page must fit two segments. Every language has the base language's texts.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from helpline.config import DEFAULTS
 from helpline.content import text_version
 
 MAX_ANSWERS = 99  # BaseAnswer.faq is 1..99
-NAMES = string.ascii_uppercase + string.ascii_lowercase
+MAX_LANGUAGES = 99  # LanguageFile.order is 1..99
 
 
 def _read(path: Path) -> Any:
@@ -61,8 +62,8 @@ def shape(nodes: int) -> tuple[list[str], dict[str, list[str]]]:
 
 def generate_tree(dest: Path, languages: int = 50, nodes: int = 500) -> tuple[Path, Path]:
     """Write a valid tree of ``languages`` x ``nodes`` under ``dest``; return its two folders."""
-    if not 1 <= languages <= len(NAMES):
-        raise ValueError(f"between 1 and {len(NAMES)} languages")
+    if not 1 <= languages <= MAX_LANGUAGES:
+        raise ValueError(f"between 1 and {MAX_LANGUAGES} languages")
     shipped_content = Path(DEFAULTS["HELPLINE_CONTENT_DIR"])
     shipped_prompts = Path(DEFAULTS["HELPLINE_PROMPTS_DIR"])
     template = next(data for path in sorted((shipped_content / "languages").glob("*.yaml"))
@@ -81,12 +82,11 @@ def generate_tree(dest: Path, languages: int = 50, nodes: int = 500) -> tuple[Pa
             zip(answer_ids, itertools.cycle(base_answers), strict=False), start=1):
         answers[answer_id] = {**source, "faq": faq}
     titles = {menu: f"Menu {n}" for n, menu in enumerate(menus)}
-    text = {**base_prompts["text"], "choose_language": "?"}
+    text = base_prompts["text"]
 
-    for order, (code, name) in enumerate(zip(language_codes(languages), NAMES, strict=False),
-                                         start=1):
+    for order, code in enumerate(language_codes(languages), start=1):
         language = {key: value for key, value in template.items() if key != "numbers"}
-        language.update(code=code, name=name, order=order, base=order == 1, keywords={
+        language.update(code=code, name=f"Taal {order}", order=order, base=order == 1, keywords={
             "start": [f"GO{code.upper()}"], "more": ["MORE"], "wipe": [f"WIPE{code.upper()}"]})
         _write(content / "languages" / f"{code}.yaml", language)
         _write(prompts / f"{code}.yaml", {"language": code, "menus": titles, "text": text})

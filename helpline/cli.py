@@ -60,6 +60,15 @@ def _print_review_status(catalog: Catalog) -> None:
 
 def _print_segments(catalog: Catalog) -> None:
     book, content = catalog.sms, catalog.content
+    language_pages = len(catalog.rules.language_pages)
+
+    def language_menu(lang: str | None) -> str:
+        return "+".join(str(book.reply(lang, engine.Screen(engine.LANGUAGES, page)).segments)
+                        for page in range(language_pages))
+
+    if language_pages > 1:
+        click.echo(f"\nlanguage menu: {language_pages} pages of up to 8 languages, 9 the next "
+                   f"page; segments per page before a language is chosen: {language_menu(None)}")
     for lang in content.languages.values():
         alphabet = "GSM-7 (simplified letters)" if lang.alphabet == "gsm7" else "as written"
         if lang.script == "bg-latin":
@@ -72,6 +81,9 @@ def _print_segments(catalog: Catalog) -> None:
                 first = book.reply(lang.code, engine.Screen(menu, welcome=True))
                 extra = f" (first message: {first.segments})"
             click.echo(f"  menu   {menu:<24} {sms.segments}{extra}")
+        if language_pages > 1:
+            click.echo(f"  menu   {'(languages)':<24} {language_menu(lang.code)}  "
+                       f"({language_pages} pages)")
         for answer in content.tree.answers:
             pages = [book.reply(lang.code, engine.Screen(answer, page)).segments
                      for page in range(book.pages(lang.code, answer))]

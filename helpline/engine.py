@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import cached_property
 
+from . import language_menu
 from .content.model import ROOT, MenuTree
 
 LANGUAGES = "@languages"  # the language menu
@@ -55,7 +57,8 @@ Command = Start | Choose | Nav | Unknown
 
 @dataclass(frozen=True)
 class State:
-    """Where someone is: their language (None until chosen), node and answer page."""
+    """Where someone is: their language (None until chosen), node and page (of an answer, or
+    of the language menu)."""
 
     lang: str | None
     node: str = ROOT
@@ -80,12 +83,27 @@ class Rules:
     languages: Sequence[str]
     pages: Callable[[str, str], int]  # (lang, answer id) -> number of pages
 
+    @cached_property
+    def language_pages(self) -> language_menu.Pages:
+        """The languages on each page of the language menu (one page up to 9 languages)."""
+        return language_menu.pages(self.languages)
+
 
 def choices(rules: Rules, state: State | None) -> int:
     """Return how many numbered options the screen at ``state`` offers."""
     if state is None or state.node == LANGUAGES:
-        return len(rules.languages) if state is not None else 0
+        return len(_languages_on(rules, state.page)) if state is not None else 0
     return len(rules.tree.menus.get(state.node, ()))
+
+
+def paged(rules: Rules, state: State | None) -> bool:
+    """Say whether the screen at ``state`` is a page of a language menu with more pages."""
+    return state is not None and state.node == LANGUAGES and len(rules.language_pages) > 1
+
+
+def _languages_on(rules: Rules, page: int) -> tuple[str, ...]:
+    pages = rules.language_pages
+    return pages[page] if 0 <= page < len(pages) else ()
 
 
 def begin(rules: Rules, known_lang: str | None) -> tuple[State, Screen]:
@@ -116,7 +134,9 @@ def step(rules: Rules, state: State | None, command: Command,
 def _valid(rules: Rules, state: State) -> bool:
     if state.lang is not None and state.lang not in rules.languages:
         return False
-    if state.node in (LANGUAGES, PERSON) or rules.tree.is_menu(state.node):
+    if state.node == LANGUAGES:
+        return 0 <= state.page < len(rules.language_pages)
+    if state.node == PERSON or rules.tree.is_menu(state.node):
         return True
     return (rules.tree.is_answer(state.node) and state.lang is not None
             and 0 <= state.page < rules.pages(state.lang, state.node))
@@ -131,12 +151,19 @@ def _current(state: State, notice: str | None = None) -> Screen:
 
 
 def _in_language_menu(rules: Rules, state: State, command: Command) -> tuple[State, Screen]:
-    if isinstance(command, Choose) and 1 <= command.digit <= len(rules.languages):
-        return State(rules.languages[command.digit - 1], ROOT), Screen(ROOT, welcome=True)
+    page = state.page if state.node == LANGUAGES else 0
+    on_page = _languages_on(rules, page)
+    if isinstance(command, Choose) and 1 <= command.digit <= len(on_page):
+        return State(on_page[command.digit - 1], ROOT), Screen(ROOT, welcome=True)
+    if command is Nav.MORE and len(rules.language_pages) > 1:
+        # The next page; from the last page, the first again.
+        return _show(State(state.lang, LANGUAGES, (page + 1) % len(rules.language_pages)))
     if state.lang is not None and command in (Nav.MAIN, Nav.BACK):
         return _show(State(state.lang, ROOT))
-    repeat = command in (Nav.REPEAT, Nav.LANGUAGE)
-    return State(state.lang, LANGUAGES), Screen(LANGUAGES, notice=None if repeat else NOT_UNDERSTOOD)
+    if command is Nav.LANGUAGE:
+        return _show(State(state.lang, LANGUAGES))  # the language menu, from its first page
+    notice = None if command is Nav.REPEAT else NOT_UNDERSTOOD
+    return _show(State(state.lang, LANGUAGES, page), notice)
 
 
 def _navigate(rules: Rules, state: State, nav: Nav) -> tuple[State, Screen]:

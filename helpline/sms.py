@@ -79,7 +79,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     state, known_lang = sessions.load()
     current_lang = state.lang if state else known_lang
     choices = engine.choices(catalog.rules, state)
-    request_ = sms_input.parse(body, catalog.keywords, current_lang, choices)
+    request_ = sms_input.parse(body, catalog.keywords, current_lang, choices,
+                               engine.paged(catalog.rules, state))
     if not sessions.visit.reachable:
         desk = None  # no hand-offs without the store: the menus go on, a person is "call us"
     try:

@@ -1,8 +1,9 @@
 """Every SMS the helpline can send, written out once when the content loads.
 
 A request only looks its reply up here. Building the book is also where the SMS budgets
-are enforced (PRODUCT.md §3): a menu fits in 2 segments, an answer page in 3; answers are
-cut into pages at sentence (or word) boundaries so that each page fits.
+are enforced (PRODUCT.md §3): a menu fits in 2 segments (each page of a language menu that
+has pages too), an answer page in 3; answers are cut into pages at sentence (or word)
+boundaries so that each page fits.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from . import engine, segments
+from . import engine, language_menu, segments
 from .content import ROOT, Content, Problem
 from .content.model import Language
+from .language_menu import NEXT_PAGE_KEY
 from .transliteration import for_sms
 
 MENU_SEGMENTS = 2
@@ -222,15 +224,27 @@ def _balanced(pieces: list[str], count: int) -> list[str]:
     return [p for p in pages if p]
 
 
-def _language_menu(content: Content, lang: Language | None, notice: str | None) -> str:
+def _language_menu(content: Content, lang: Language | None, notice: str | None,
+                   codes: tuple[str, ...] | None = None, paged: bool = False) -> str:
+    """Write one page of the language menu (``codes``: its languages; None: all of them)."""
     lines = []
     if lang is not None:
         # The names are in their own scripts, so this message is UCS-2 (67 characters a
         # segment): after a notice the heading is left out to stay within 2 segments.
         prompts = content.prompts[lang.code].text
         lines.append(prompts[notice] if notice else prompts["choose_language"])
-    lines += [f"{n} {language.name}" for n, language in enumerate(content.languages.values(), 1)]
+    languages = [content.languages[code] for code in codes or content.languages]
+    lines += [f"{n} {language.name}" for n, language in enumerate(languages, 1)]
+    if paged:
+        lines.append(f"{NEXT_PAGE_KEY} >> {_more_languages(content, lang)}")
     return "\n".join(lines)
+
+
+def _more_languages(content: Content, lang: Language | None) -> str:
+    """The words of the next-page line: the texter's language, or before one is chosen the
+    base language's and English (never folded, like the names)."""
+    codes = (lang.code,) if lang else language_menu.neutral(list(content.languages), content.base)
+    return " / ".join(content.prompts[code].text["more_languages"] for code in codes)
 
 
 def _variant(notice: str | None, welcome: bool) -> str:
@@ -255,14 +269,18 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
                 "it is made of"))
 
     # The language menu names each language in its own script: it is never folded.
-    for notice in (None, engine.NOT_UNDERSTOOD):
-        text = _language_menu(content, None, notice)
-        messages[(None, engine.LANGUAGES, 0, notice, False)] = Sms(text, segments.measure(text))
+    paged = language_menu.is_paged(list(content.languages))
+    if paged:
+        problems += _paged_language_menu(content, messages)
+    else:
+        for notice in (None, engine.NOT_UNDERSTOOD):
+            text = _language_menu(content, None, notice)
+            messages[(None, engine.LANGUAGES, 0, notice, False)] = Sms(text, segments.measure(text))
     for lang in content.languages.values():
         writer = _Writer(content, lang)
         prompts_file = f"prompts/{lang.code}.yaml"
         answers_file = f"content/answers/{lang.code}.yaml"
-        for notice in (None, engine.NOT_UNDERSTOOD):
+        for notice in (None, engine.NOT_UNDERSTOOD) if not paged else ():
             text = _language_menu(content, lang, notice)
             put((lang.code, engine.LANGUAGES, 0, notice, False), Sms(text, segments.measure(text)),
                 MENU_SEGMENTS,
@@ -309,6 +327,58 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
     book = SmsBook(MappingProxyType(messages), MappingProxyType(page_counts),
                    MappingProxyType(staff_texts))
     return book, problems
+
+
+def _paged_language_menu(content: Content, messages: dict[ScreenKey, Sms]) -> list[Problem]:
+    """Write every page of a language menu that has pages, before and after a language is
+    chosen; report each one over the menu budget.
+
+    A page too long before a language is chosen (its names and the next-page line alone) is
+    reported once, at the longest name on it; a page too long only with one language's
+    heading or notice is reported at that text, once for all the pages it is too long on.
+    """
+    problems: list[Problem] = []
+    pages = language_menu.pages(list(content.languages))
+    neutral = language_menu.neutral(list(content.languages), content.base)
+    too_long: set[int] = set()  # pages too long before a language is chosen
+
+    def measured(text: str) -> Sms:
+        return Sms(text, segments.measure(text))
+
+    def cost(sms: Sms) -> str:
+        return (f"is {sms.segments} segments ({sms.measure.units} {sms.measure.encoding} "
+                f"characters), the budget is {MENU_SEGMENTS}")
+
+    for page, codes in enumerate(pages):
+        bare = measured(_language_menu(content, None, None, codes, paged=True))
+        for notice in (None, engine.NOT_UNDERSTOOD):  # before a language: no heading, no notice
+            messages[(None, engine.LANGUAGES, page, notice, False)] = bare
+        if bare.segments > MENU_SEGMENTS:
+            too_long.add(page)
+            longest = max(codes, key=lambda code: len(content.languages[code].name))
+            more = " and ".join(f"prompts/{code}.yaml" for code in neutral)
+            problems.append(content.problem(
+                f"content/languages/{longest}.yaml", ("name",),
+                f"the SMS language menu, page {page + 1} of {len(pages)} ({', '.join(codes)}), "
+                f"{cost(bare)}: shorten the names of the languages on that page (this one is the "
+                f"longest), or text.more_languages in {more}"))
+    for lang in content.languages.values():
+        for notice in (None, engine.NOT_UNDERSTOOD):
+            over = []
+            for page, codes in enumerate(pages):
+                sms = measured(_language_menu(content, lang, notice, codes, paged=True))
+                messages[(lang.code, engine.LANGUAGES, page, notice, False)] = sms
+                if sms.segments > MENU_SEGMENTS and page not in too_long:
+                    over.append((page, sms))
+            if over:
+                numbers = ", ".join(str(page + 1) for page, _ in over)
+                worst = max((sms for _, sms in over), key=lambda sms: sms.segments)
+                problems.append(content.problem(
+                    f"prompts/{lang.code}.yaml", ("text", notice or "choose_language"),
+                    f"the SMS language menu{_variant(notice, False)}, page{'s' if len(over) > 1 else ''} "
+                    f"{numbers} of {len(pages)}, {cost(worst)}: shorten this text or "
+                    "text.more_languages"))
+    return problems
 
 
 def _staff_texts(content: Content, problems: list[Problem]) -> dict[str, str]:

@@ -48,8 +48,10 @@ class Keywords:
         return cls(start, wipe, frozenset(more))
 
 
-def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int = 0) -> Request:
-    """Say what ``body`` asks for where ``choices`` options are on screen (see ``keypad``)."""
+def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int = 0,
+          paged: bool = False) -> Request:
+    """Say what ``body`` asks for where ``choices`` options are on screen (``paged``: a page
+    of the language menu, which has more; see ``keypad``)."""
     stripped = body.strip()
     if stripped in keypad.SYMBOLS:
         return keypad.SYMBOLS[stripped]
@@ -65,7 +67,7 @@ def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int 
     if folded in keywords.more:
         return engine.Nav.MORE
     if folded.isdecimal() and len(folded) == 1:
-        return keypad.command(folded, choices)
+        return keypad.command(folded, choices, paged)
     # HELP and INFO land here too: Twilio may send its own help text, and we answer with
     # the menu, so that nobody who asks for help is left with only a carrier notice.
     return engine.Unknown()

@@ -26,7 +26,6 @@ from .twiml import twiml_response
 from .voice_book import (
     CALLBACK,
     GOODBYE_AFTER,
-    LANGUAGES,
     PERSON,
     PERSON_AFTER,
     POSTCODE,
@@ -38,6 +37,7 @@ from .voice_book import (
     Moment,
     Turn,
     VoiceBook,
+    language_page,
 )
 
 log = logging.getLogger(__name__)
@@ -111,8 +111,10 @@ def figure(book: VoiceBook, turn: Turn, came_from: tuple[str, str] | None = None
         return "voice.person", hours
     if node.startswith(REGION):
         return "voice.coordinator", hours
-    simple = {LANGUAGES: "voice.language_menu", CALLBACK: "voice.callback_offer",
-              POSTCODE: "voice.postcode", REGIONS: "voice.regions"}
+    if language_page(node) is not None:
+        return "voice.language_menu", plain  # any of its pages
+    simple = {CALLBACK: "voice.callback_offer", POSTCODE: "voice.postcode",
+              REGIONS: "voice.regions"}
     if node in simple:
         return simple[node], plain
     if tree.is_answer(node):

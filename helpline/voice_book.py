@@ -13,7 +13,8 @@ requests next (the Gather action, the Redirect after it, the Dial action)::
     POST /voice/<lang>/_whisper[-interpreter]/key  what they pressed: 1 takes the call
 
 ``<lang>`` is a language code, or ``_`` before a language is chosen; ``<node>`` is a menu or
-answer id, ``_languages`` (the language menu), or one of the nodes of reaching a person:
+answer id, ``_languages`` (the language menu; with more than 9 languages its first page, and
+``_languages-2``, ``_languages-3`` ... the next ones), or one of the nodes of reaching a person:
 ``_person`` (0: the person menu, or the call to staff), ``_callback`` (consent to be called
 back), ``_postcode`` (four digits, then #), ``_regions`` (the region list), ``_region-<id>``
 (the call to that region's coordinator). Answering a request is deciding which prepared
@@ -48,10 +49,11 @@ from typing import Any, NamedTuple, Protocol
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import engine, hours, identity, voice_input
+from . import engine, hours, identity, language_menu, voice_input
 from .content import ROOT, Content, Problem
 from .content.model import ALWAYS_OPEN, OpeningHours, Region
 from .voice_script import (
+    MORE_LANGUAGES_UNIT,
     REGIONS_UNIT,
     WHISPER_ACCEPT_UNIT,
     UnitKey,
@@ -77,7 +79,6 @@ PERSON_AFTER = 3  # silences in a row, then the caller is put through to a perso
 # to a person (at PERSON_AFTER) was not answered either: an open line nobody is on would
 # otherwise loop through the menus and ring staff phones for hours.
 GOODBYE_AFTER = 6
-MAX_LANGUAGES = 9  # keys 1 to 9 in the language menu; 0 is always a person
 
 NO_LANG = "_"
 LANGUAGES, PERSON = engine.LANGUAGES, engine.PERSON
@@ -88,12 +89,14 @@ WHISPER = "@whisper"  # what staff hear before the call is put through
 WHISPER_INTERPRETER = "@whisper-interpreter"
 WHISPERS = (WHISPER, WHISPER_INTERPRETER)
 REGION = "@region:"  # + region id: the call to that region's care coordinator
+LANGUAGE_PAGE = "@languages:"  # + page number from 2: a further page of the language menu
 
 _SEGMENTS = {LANGUAGES: "_languages", PERSON: "_person", CALLBACK: "_callback",
              POSTCODE: "_postcode", REGIONS: "_regions", WHISPER: "_whisper",
              WHISPER_INTERPRETER: "_whisper-interpreter"}
 _NODES = {segment: node for node, segment in _SEGMENTS.items()}
 _REGION_SEGMENT = "_region-"
+_LANGUAGE_PAGE_SEGMENT = "_languages-"
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -101,10 +104,29 @@ def region_node(region_id: str) -> str:
     return f"{REGION}{region_id}"
 
 
+def languages_node(page: int) -> str:
+    """Return the node of page ``page`` of the language menu (0: the first, ``LANGUAGES``)."""
+    return LANGUAGES if page == 0 else f"{LANGUAGE_PAGE}{page + 1}"
+
+
+def language_page(node: str) -> int | None:
+    """Return which page of the language menu ``node`` is (0: the first); None for any other
+    node (or a page number we never write)."""
+    if node == LANGUAGES:
+        return 0
+    number = node[len(LANGUAGE_PAGE):] if node.startswith(LANGUAGE_PAGE) else ""
+    # ASCII digits as we write them: no "02", "３" or a number of a thousand digits.
+    if number.isascii() and number.isdigit() and len(number) <= 3 and number == str(int(number)):
+        return int(number) - 1 if int(number) >= 2 else None
+    return None
+
+
 def segment(node: str) -> str:
     """Return the URL segment of ``node``."""
     if node.startswith(REGION):
         return _REGION_SEGMENT + node[len(REGION):]
+    if node.startswith(LANGUAGE_PAGE):
+        return _LANGUAGE_PAGE_SEGMENT + node[len(LANGUAGE_PAGE):]
     return _SEGMENTS.get(node, node)
 
 
@@ -112,6 +134,8 @@ def node_of(segment_: str) -> str:
     """Return the node a URL segment names (the inverse of :func:`segment`)."""
     if segment_.startswith(_REGION_SEGMENT):
         return REGION + segment_[len(_REGION_SEGMENT):]
+    if segment_.startswith(_LANGUAGE_PAGE_SEGMENT):
+        return LANGUAGE_PAGE + segment_[len(_LANGUAGE_PAGE_SEGMENT):]
     return _NODES.get(segment_, segment_)
 
 
@@ -249,7 +273,10 @@ class VoiceBook:
             return None
         node = node_of(node_segment)
         tree = self.rules.tree
-        if node == LANGUAGES or node in self._voice_nodes():
+        page = language_page(node)
+        if page is not None:
+            return (lang, node) if page < len(self.rules.language_pages) else None
+        if node in self._voice_nodes():
             return lang, node
         if lang is not None and (tree.is_menu(node) or tree.is_answer(node)):
             return lang, node
@@ -276,15 +303,17 @@ class VoiceBook:
         if node.startswith(REGION):
             return self.home(lang)  # no keys are asked for there
         tree = self.rules.tree
-        if node == LANGUAGES:
-            choices = len(self.rules.languages)
+        page = language_page(node)
+        paged = page is not None and len(self.rules.language_pages) > 1
+        if page is not None:
+            choices = len(self.rules.language_pages[page])
         elif tree.is_answer(node) or node in (PERSON, CALLBACK):
             choices = 2  # after an answer: 1 again, 2 slower; PERSON, CALLBACK: 1 and 2
         elif node == REGIONS:
             choices = len(self.regions)
         else:
             choices = len(tree.menus[node])
-        command = voice_input.parse(digits, speech, choices=choices)
+        command = voice_input.parse(digits, speech, choices=choices, paged=paged)
         if node in (PERSON, CALLBACK, REGIONS):
             return self._at(self._reach(lang, node, command, at), at)
         if command is engine.Nav.PERSON:
@@ -292,12 +321,14 @@ class VoiceBook:
             return self._at(Turn(lang, PERSON, Kind.PLAY), at)
         if tree.is_answer(node) and command in (engine.Choose(1), engine.Choose(2)):
             return Turn(lang, node, Kind.PLAY if command == engine.Choose(1) else Kind.SLOW)
-        state, screen = engine.step(self.rules, engine.State(lang, node), command)
+        here = engine.State(lang, LANGUAGES, page) if page is not None else engine.State(lang, node)
+        state, screen = engine.step(self.rules, here, command)
         if screen.node == PERSON:
             return self._at(Turn(state.lang, PERSON, Kind.PLAY), at)
         if screen.welcome:
             return Turn(state.lang, ROOT, Kind.WELCOME)
-        return Turn(state.lang, screen.node, Kind.NOT_OPTION if screen.notice else Kind.PLAY)
+        shown = languages_node(screen.page) if screen.node == LANGUAGES else screen.node
+        return Turn(state.lang, shown, Kind.NOT_OPTION if screen.notice else Kind.PLAY)
 
     def _reach(self, lang: str | None, node: str, command: engine.Command, at: Moment) -> Turn:
         """Decide a key in the person menu, the callback question or the region list."""
@@ -412,6 +443,7 @@ class _Writer:
         self.tree = content.tree
         self.lines = lines
         self.regions = {region_node(region.id): region for region in content.regions}
+        self.language_pages = language_menu.pages(list(content.languages))
 
     def speaking(self, lang: str | None) -> str:
         # Before a language is chosen, notices are said in the base language.
@@ -444,8 +476,9 @@ class _Writer:
 
     def menu(self, lang: str | None, node: str, closed: bool = False) -> list[UnitKey]:
         """Return what the menu at ``node`` says (an answer's menu: the after-answer keys)."""
-        if node == LANGUAGES:
-            return [(lang_unit(code), code) for code in self.content.languages]
+        page = language_page(node)
+        if page is not None:
+            return self.language_menu(lang, page)
         if self.tree.is_answer(node):
             return [self.prompt(lang, "voice_after_answer")]
         if node == PERSON:
@@ -455,6 +488,17 @@ class _Writer:
         if node == REGIONS:
             return [(REGIONS_UNIT, self.speaking(lang))]
         return [(menu_unit(node), self.speaking(lang))]
+
+    def language_menu(self, lang: str | None, page: int) -> list[UnitKey]:
+        """Say each language on ``page`` in itself; where there are more pages, key 9 for the
+        next one: in the caller's language, or before one is chosen in the base language and
+        English (:mod:`helpline.language_menu`)."""
+        said = [(lang_unit(code), code) for code in self.language_pages[page]]
+        if len(self.language_pages) > 1:
+            words = (lang,) if lang else language_menu.neutral(list(self.content.languages),
+                                                              self.content.base)
+            said += [(MORE_LANGUAGES_UNIT, code) for code in words]
+        return said
 
     def gather(self, lang: str | None, node: str, silences: int, before: list[UnitKey],
                inside: list[UnitKey], slow: bool = False) -> VoiceResponse:
@@ -644,8 +688,10 @@ def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
     """Yield every turn a call can reach, in every language (and before one is chosen)."""
     tree = content.tree
     regions = [region_node(region.id) for region in content.regions]
+    language_nodes = [languages_node(page)
+                      for page in range(len(language_menu.pages(list(content.languages))))]
     for lang in (None, *content.languages):
-        nodes = [LANGUAGES, *tree.menus, *tree.answers] if lang else [LANGUAGES]
+        nodes = [*language_nodes, *tree.menus, *tree.answers] if lang else [*language_nodes]
         nodes.append(CALLBACK)
         if regions:
             nodes.append(REGIONS)
@@ -694,13 +740,9 @@ def helpline_lines(content: Content) -> tuple[str, ...]:
 
 def build_voice_book(content: Content, rules: engine.Rules,
                      audio: AudioIndex = NO_AUDIO) -> tuple[VoiceBook, list[Problem]]:
-    """Write every document of every language; report what a keypad cannot offer."""
+    """Write every document of every language (and the language menu's pages, however many
+    languages there are); report what cannot be offered (nothing, today)."""
     problems: list[Problem] = []
-    if len(content.languages) > MAX_LANGUAGES:
-        problems.append(Problem(
-            "content/languages", f"{len(content.languages)} languages, but the phone's language "
-            f"menu has keys 1 to {MAX_LANGUAGES} only: remove a language"))
-        return VoiceBook(MappingProxyType({}), MappingProxyType({}), rules), problems
     lines = helpline_lines(content)
     writer = _Writer(content, audio, lines)
     documents = {turn: str(writer.write(turn)) for turn in all_turns(content, len(lines))}

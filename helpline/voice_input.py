@@ -22,9 +22,10 @@ def key_pressed(digits: str, speech: str = "") -> str | None:
     return None
 
 
-def parse(digits: str, speech: str = "", *, choices: int) -> engine.Command:
-    """Say what the key means where ``choices`` options are on offer."""
+def parse(digits: str, speech: str = "", *, choices: int, paged: bool = False) -> engine.Command:
+    """Say what the key means where ``choices`` options are on offer (``paged``: on a page of
+    the language menu, which has more)."""
     key = key_pressed(digits, speech)
     if key is None:
         return engine.Unknown()
-    return keypad.command(key, choices)
+    return keypad.command(key, choices, paged)

@@ -13,7 +13,12 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     ``prompt:voice_goodbye`` (see :data:`PROMPT_UNITS`).
 ``lang:<code>``
     the language menu line of language ``<code>`` ("For English, press 2"), only in that
-    language: the language menu plays every ``lang:`` unit, each in its own language.
+    language: the language menu plays every ``lang:`` unit, each in its own language. The key
+    is the language's key on its page of the language menu (:mod:`helpline.language_menu`).
+``more-languages``
+    only with more than 9 languages, when the language menu has pages: "For More languages,
+    press 9", the next page, in every language (``more_languages`` in ``voice_option``).
+    Before a language is chosen it is said in the base language and in English.
 ``menu:<menu id>``
     a whole menu: its title, then "For <label>, press <key>" for each option in order.
 ``answer:<answer id>``
@@ -31,8 +36,8 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     or none, and the call is not put through: a voicemail never takes it).
 
 ``voice_option``, ``voice_choose_language``, ``voice_regions`` and ``voice_whisper*`` are
-building blocks of ``menu:``, ``lang:``, ``regions`` and ``whisper`` units, not units of
-their own.
+building blocks of ``menu:``, ``lang:``, ``regions``, ``more-languages`` and ``whisper`` units,
+not units of their own.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from . import language_menu
 from .content import Content
 
 UnitKey = tuple[str, str]  # (unit id, language code)
@@ -71,6 +77,7 @@ BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option", "vo
                                     "voice_whisper_accept")
 REGIONS_UNIT = "regions"
 WHISPER_ACCEPT_UNIT = "whisper-accept"
+MORE_LANGUAGES_UNIT = "more-languages"
 
 
 def prompt_unit(key: str) -> str:
@@ -114,14 +121,19 @@ def spoken_units(content: Content) -> Mapping[UnitKey, str]:
     units: dict[UnitKey, str] = {}
     emergency = content.contacts.emergency
     tree = content.tree
-    # A language's key in the language menu is its position there.
-    for position, code in enumerate(content.languages, start=1):
+    codes = list(content.languages)
+    paged = language_menu.is_paged(codes)
+    for code in codes:
         text = content.prompts[code].text
         titles = content.prompts[code].menus
         answers = content.answers[code]
         for key in PROMPT_UNITS:
             units[(prompt_unit(key), code)] = text[key].format(emergency=emergency)
-        units[(lang_unit(code), code)] = text["voice_choose_language"].format(key=position)
+        on_page = language_menu.key_of(codes, code)  # its key on its page of the language menu
+        units[(lang_unit(code), code)] = text["voice_choose_language"].format(key=on_page)
+        if paged:
+            units[(MORE_LANGUAGES_UNIT, code)] = text["voice_option"].format(
+                label=_label(text["more_languages"]), key=language_menu.NEXT_PAGE_KEY)
         for menu, options in tree.menus.items():
             lines = [_sentence(titles[menu])]
             for digit, option in enumerate(options, start=1):

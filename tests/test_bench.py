@@ -8,6 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from bench import ceiling, load
 from bench.generate import generate_tree, shape
+from helpline import engine
 from helpline.catalog import build_catalog
 
 from .conftest import make_app
@@ -20,6 +21,16 @@ def test_generated_tree_passes_validation_and_has_the_size_asked(tmp_path: Path)
     content = catalog.content
     assert 4 == len(content.languages)
     assert 40 == len(content.tree.menus) + len(content.tree.answers)
+
+
+def test_a_generated_tree_of_more_languages_than_keys_loads_whole(tmp_path: Path) -> None:
+    """60 languages (more than the 52 one-letter names and the 9 keys of old) all load, and
+    the language menu has pages of 8 that each fit the SMS menu budget."""
+    catalog = build_catalog(*generate_tree(tmp_path, languages=60, nodes=12))
+    assert 60 == len(catalog.content.languages)
+    assert [8] * 7 + [4] == [len(page) for page in catalog.rules.language_pages]
+    last = catalog.sms.reply(None, engine.Screen(engine.LANGUAGES, 7))
+    assert "1 Taal 57\n2 Taal 58\n3 Taal 59\n4 Taal 60\n9 >> Meer talen" == last.text
 
 
 def test_the_full_size_shape_is_a_valid_menu_tree() -> None:

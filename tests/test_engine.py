@@ -100,3 +100,43 @@ def test_language_menu_picks_by_digit_and_rejects_others() -> None:
 def test_a_stale_or_tampered_state_starts_over(stale: State) -> None:
     """State that no longer fits the content (edited menu, removed language) starts afresh."""
     assert begin(RULES, "nl") == step(RULES, stale, Choose(1), known_lang="nl")
+
+
+# With 11 languages the language menu has two pages: 8 languages, then 3.
+ELEVEN = ("nl", "en", "de", "uk", "zh", "ar", "tr", "es", "pt", "ru", "ti")
+PAGED = Rules(TREE, ELEVEN, lambda lang, answer: 1)
+
+
+def test_more_than_nine_languages_page_the_language_menu() -> None:
+    """Pages of 8; MORE (key 9) shows the next page and from the last the first again."""
+    assert (("nl", "en", "de", "uk", "zh", "ar", "tr", "es"), ("pt", "ru", "ti")) == (
+        PAGED.language_pages)
+    assert (RULES.languages,) == RULES.language_pages
+    state, screen = step(PAGED, State(None, LANGUAGES), Nav.MORE)
+    assert (State(None, LANGUAGES, 1), Screen(LANGUAGES, 1)) == (state, screen)
+    assert (State(None, LANGUAGES, 0), Screen(LANGUAGES, 0)) == step(PAGED, state, Nav.MORE)
+
+
+def test_a_digit_chooses_on_the_page_on_screen() -> None:
+    """The same digit is another language on another page."""
+    chosen = {(page, digit): step(PAGED, State(None, LANGUAGES, page), Choose(digit))[0].lang
+              for page, digit in ((0, 1), (0, 8), (1, 1), (1, 3))}
+    assert {(0, 1): "nl", (0, 8): "es", (1, 1): "pt", (1, 3): "ti"} == chosen
+
+
+def test_on_a_page_other_input_stays_on_it() -> None:
+    """A digit with no language on this page, or a word, says so on the same page; # repeats it;
+    8 (the language menu) starts again from page 1; a keyword chooses from any page."""
+    on_two = State(None, LANGUAGES, 1)
+    assert (on_two, Screen(LANGUAGES, 1, NOT_UNDERSTOOD)) == step(PAGED, on_two, Choose(5))
+    assert (on_two, Screen(LANGUAGES, 1, NOT_UNDERSTOOD)) == step(PAGED, on_two, Unknown())
+    assert (on_two, Screen(LANGUAGES, 1)) == step(PAGED, on_two, Nav.REPEAT)
+    assert (State(None, LANGUAGES), Screen(LANGUAGES)) == step(PAGED, on_two, Nav.LANGUAGE)
+    assert (State("es", ROOT), Screen(ROOT, welcome=True)) == step(PAGED, on_two, Start("es"))
+    assert (State("ti", ROOT), Screen(ROOT)) == step(PAGED, State("ti", LANGUAGES, 1), Nav.BACK)
+
+
+def test_a_page_that_no_longer_exists_starts_over() -> None:
+    """A saved page beyond the menu's pages (languages were removed) is the language menu."""
+    assert begin(PAGED, None) == step(PAGED, State(None, LANGUAGES, 2), Choose(1))
+    assert begin(RULES, None) == step(RULES, State(None, LANGUAGES, 1), Choose(1))

@@ -157,18 +157,6 @@ def test_speech_input_listens_in_the_language() -> None:
     assert Turn("en", "rights", Kind.PLAY) == book.after_key("en", ROOT, "", "1.")
 
 
-def test_more_languages_than_keys_is_an_error() -> None:
-    """Ten languages do not fit keys 1 to 9 of the language menu: content is refused."""
-    content = CATALOG.content
-    nl = content.languages["nl"]
-    ten = {f"l{i}": dataclasses.replace(nl, code=f"l{i}") for i in range(10)}
-    content = dataclasses.replace(content, languages=MappingProxyType(ten))
-    _, problems = build_voice_book(content, CATALOG.rules)
-    expected = ["content/languages: 10 languages, but the phone's language menu has keys 1 to 9 "
-                "only: remove a language"]
-    assert expected == [str(p) for p in problems]
-
-
 moments = st.builds(Moment, open=st.booleans(), line=st.integers(min_value=0, max_value=3))
 
 

@@ -38,6 +38,19 @@ def test_in_a_menu_of_eight_languages_8_chooses(digits: str, expected: engine.Co
     assert expected == parse(digits, choices=8)
 
 
+@pytest.mark.parametrize(("digits", "choices", "expected"), [
+    ("9", 8, engine.Nav.MORE),
+    ("9", 3, engine.Nav.MORE),
+    ("3", 3, engine.Choose(3)),
+    ("8", 3, engine.Nav.LANGUAGE),
+    ("0", 8, engine.Nav.PERSON),
+])
+def test_on_a_page_of_the_language_menu_9_is_the_next_page(digits: str, choices: int,
+                                                           expected: engine.Command) -> None:
+    """With more than 9 languages, 9 on a page of the language menu shows the next page."""
+    assert expected == parse(digits, choices=choices, paged=True)
+
+
 @pytest.mark.parametrize(("speech", "expected"), [
     ("2", "2"), ("2.", "2"), (" 3! ", "3"), ("twee", None), ("22", None), ("", None),
 ])

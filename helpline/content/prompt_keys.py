@@ -34,6 +34,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "not_understood": _key("reply to something that is not an option"),
     "no_more": _key("reply to the paging word when there is no next page"),
     "choose_language": _key("heading of the language menu"),
+    "more_languages": _key("the language menu's key 9 with more than 9 languages: the next page "
+                           "of languages (a few words; also said on the phone)"),
     "person_sms": _key("how to reach a person, by text", "helpline", "emergency"),
     "wiped": _key("confirms that everything about the number was erased", "start"),
     "sorry": _key("apology when something went wrong on our side (followed by how to reach a person)"),
