@@ -39,7 +39,7 @@ from .twilio_client import (
     post_signed,
     sms_params,
 )
-from .twiml_checker import check_call_flow, check_twiml, check_whisper
+from .twiml_checker import check_call_flow, check_twiml, check_whisper, check_whisper_answer
 
 PAGE_1 = ("1 Nederlands\n2 English\n3 Deutsch\n4 Українська\n5 中文\n6 العربية\n7 Türkçe\n"
           "8 Español\n9 >> Meer talen / More languages")
@@ -240,8 +240,10 @@ def test_every_voice_document_is_good_twiml(catalog: Catalog) -> None:
     assert {"@languages", "@languages:2"} == pages
     for turn, xml in catalog.voice.documents.items():
         root = check_twiml(xml)
-        if turn.node in (WHISPER, WHISPER_INTERPRETER):
+        if turn.node in (WHISPER, WHISPER_INTERPRETER) and turn.kind is Kind.PLAY:
             check_whisper(root)
+        elif turn.node in (WHISPER, WHISPER_INTERPRETER):  # the answer to a key on the screen
+            check_whisper_answer(root)
         else:
             check_call_flow(root, goodbyes(catalog))
 
