@@ -233,6 +233,11 @@ def _language_menu(content: Content, lang: Language | None, notice: str | None,
         # segment): after a notice the heading is left out to stay within 2 segments.
         prompts = content.prompts[lang.code].text
         lines.append(prompts[notice] if notice else prompts["choose_language"])
+    elif not paged:
+        # Before a language is chosen (a first text that is no keyword): say what the list
+        # is for, in words most can read, rather than send a bare list of names. (A page of
+        # a longer menu has no room for it; its last line says "more languages" in them.)
+        lines.append(_neutral(content, "choose_language"))
     languages = [content.languages[code] for code in codes or content.languages]
     lines += [f"{n} {language.name}" for n, language in enumerate(languages, 1)]
     if paged:
@@ -240,11 +245,21 @@ def _language_menu(content: Content, lang: Language | None, notice: str | None,
     return "\n".join(lines)
 
 
+def _neutral(content: Content, key: str) -> str:
+    """Prompt ``key`` in the words offered before a language is chosen: "Kies je taal /
+    Choose your language:" (the base language's, then English)."""
+    codes = language_menu.neutral(list(content.languages), content.base)
+    texts = [content.prompts[code].text[key].strip() for code in codes]
+    colon = texts[-1].endswith(":")
+    return " / ".join(text.rstrip(":").rstrip() for text in texts) + (":" if colon else "")
+
+
 def _more_languages(content: Content, lang: Language | None) -> str:
     """The words of the next-page line: the texter's language, or before one is chosen the
     base language's and English (never folded, like the names)."""
-    codes = (lang.code,) if lang else language_menu.neutral(list(content.languages), content.base)
-    return " / ".join(content.prompts[code].text["more_languages"] for code in codes)
+    if lang is not None:
+        return content.prompts[lang.code].text["more_languages"]
+    return _neutral(content, "more_languages")
 
 
 def _variant(notice: str | None, welcome: bool) -> str:

@@ -29,9 +29,11 @@ def test_eight_languages_ship() -> None:
 
 
 def test_language_menu_names_each_language_in_itself() -> None:
-    """The language menu reads Nederlands, English, Română, Polski, Български, Magyar ..."""
+    """The language menu reads Nederlands, English, Română, Polski, Български, Magyar ...,
+    under what it is for in Dutch and English (nobody has chosen a language yet)."""
     text = SHIPPED.sms.reply(None, engine.Screen(engine.LANGUAGES)).text
-    assert ("1 Nederlands\n2 English\n3 Română\n4 Polski\n5 Български\n6 Magyar\n"
+    assert ("Kies je taal / Choose your language:\n"
+            "1 Nederlands\n2 English\n3 Română\n4 Polski\n5 Български\n6 Magyar\n"
             "7 Tiếng Việt\n8 Français") == text
 
 
