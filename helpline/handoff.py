@@ -109,6 +109,10 @@ class Desk:
     window: int  # seconds after the texter's last message that staff may answer
     ttl: int  # seconds a thread is kept after the texter's last message
     now: dt.datetime
+    # A rehearsal (staff trying the helpline in a simulator): a hand-off is shown as it would
+    # open, but none is kept (no staff member can answer a texter who does not exist), and
+    # real hand-offs are out of its reach (a simulated number is never in one).
+    rehearsal: bool = False
 
     def staff_key(self, normal: str) -> str | None:
         """Return the number key of a sender (its number normalised) if it is staff, else None."""
@@ -121,7 +125,9 @@ class Desk:
         return next((n for n in self.staff if number_key(n, self.hash_secret) == key), None)
 
     def open(self, texter_key: str, texter: str, lang: str) -> Thread:
-        """Open a hand-off for this texter under a fresh reference."""
+        """Open a hand-off for this texter under a fresh reference (kept unless a rehearsal)."""
+        if self.rehearsal:
+            return Thread(new_ref(), "", lang, texter_key, self.now.timestamp())
         for _ in range(20):
             thread = Thread(new_ref(), self.sealer.seal(texter), lang, texter_key,
                             self.now.timestamp())
@@ -138,8 +144,11 @@ class Desk:
         return self.of_ref(ref) if isinstance(ref, str) else None
 
     def of_ref(self, ref: str) -> Thread | None:
+        """Return the open hand-off under ``ref`` (a rehearsal sees none: it never touches one)."""
         ref = ref.upper()
-        return _thread(ref, self.store.get_json(THREAD, ref)) if looks_like_ref(ref) else None
+        if self.rehearsal or not looks_like_ref(ref):
+            return None
+        return _thread(ref, self.store.get_json(THREAD, ref))
 
     def save(self, thread: Thread) -> None:
         self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)

@@ -34,6 +34,7 @@ from .limits import Limits
 from .sealed import sealer_for
 from .sessions import Sessions
 from .signature import twilio_signed
+from .simulate import is_simulated
 from .sms_book import HANDOFF_ENDED
 from .store import StoreUnavailable, get_store
 from .twiml import sms_reply
@@ -228,6 +229,7 @@ def incoming_sms() -> ResponseReturnValue:
         return sms_reply(UNAVAILABLE)
     config = current_app.config
     store = get_store()
+    simulated = is_simulated()  # staff trying the helpline: nothing is sent, nothing kept open
     try:
         sender = Sender.of(request.form.get("From", ""))
         secret = config["HELPLINE_HASH_KEY"].encode()
@@ -240,7 +242,7 @@ def incoming_sms() -> ResponseReturnValue:
                         config["HELPLINE_SMS_REPLIES_PER_MINUTE"])
         desk = Desk(store, sealer_for(config["HELPLINE_ENCRYPTION_KEY"]), secret,
                     catalog.content.contacts.staff, int(config["HELPLINE_HANDOFF_WINDOW"]),
-                    int(config["HELPLINE_HANDOFF_TTL"]), now)
+                    int(config["HELPLINE_HANDOFF_TTL"]), now, rehearsal=simulated)
         outcome = answer(catalog, sessions, limits, number_key, request.form.get("Body", ""),
                          desk, sender)
     except Exception:
@@ -249,7 +251,8 @@ def incoming_sms() -> ResponseReturnValue:
         stats.count(store, "sms.error")
         return sms_reply(catalog.sms.sorry(catalog.content.base).text)
     node = outcome.node if outcome.event in ("answer", "menu") else None
-    visit.sent(outcome.messages)  # every <Message> below counts against the minute's cap
+    if not simulated:  # a simulator's answers are shown to staff, never sent
+        visit.sent(outcome.messages)  # every <Message> below counts against the minute's cap
     visit.count(f"sms.{outcome.event}", lang=outcome.lang, node=node)
     visit.finish()
     if outcome.event in _LIMITS:

@@ -14,6 +14,7 @@ import pytest
 import redis
 from flask import Flask
 
+from helpline import simulate
 from helpline.catalog import build_catalog
 from helpline.handoff import ALPHABET, REF_LENGTH
 from helpline.stats import AMSTERDAM, read_day
@@ -21,7 +22,7 @@ from helpline.stats import AMSTERDAM, read_day
 from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
 from .test_metrics import scrape, value
 from .test_store import everything_kept
-from .twilio_client import Reply, Texter
+from .twilio_client import Reply, Texter, parse_sms_sends, sms_params
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONTENT = build_catalog(PROJECT / "content", PROJECT / "prompts").content
@@ -397,3 +398,31 @@ def test_at_the_cap_stop_and_9_still_end_the_handoff() -> None:
     assert ben.send("9").xml.endswith("<Response />")
     assert not store.keys("helpline:thread:*")
     assert 6 == sent_this_minute(store)
+
+
+def test_a_simulated_texter_sees_a_hand_off_but_none_is_opened(app: Flask,
+                                                                raw_store: redis.Redis) -> None:
+    """Staff trying the helpline in a simulator see what a texter asking for a person would
+    see, but no hand-off is kept (nobody could answer it), the texter's next text is a menu's,
+    and nothing counts against the minute's SMS cap: nothing is sent."""
+    with app.app_context():
+        simulate.post("/sms", sms_params(ANNA, "HELPLINE"))
+        opened = parse_sms_sends(simulate.post("/sms", sms_params(ANNA, "0"))[1])
+        later = parse_sms_sends(simulate.post("/sms", sms_params(ANNA, "9"))[1])
+    assert EN["handoff_opened"] == opened[0]
+    assert not raw_store.keys("helpline:thread:*")
+    assert not raw_store.keys("helpline:handoff:*")
+    assert not raw_store.keys("helpline:replies:*")
+    assert later[0] is not None and later[0] != EN["handoff_opened"] and not later[1]
+
+
+def test_a_simulation_never_touches_a_real_hand_off(app: Flask) -> None:
+    """A simulator given a staff number cannot answer or take over a real hand-off: the
+    reference is not open for it; the real one goes on as before."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    with app.app_context():
+        reply = parse_sms_sends(simulate.post("/sms", sms_params(STAFF, f"{ref} hello"))[1])
+    assert (NL["staff_not_open"].format(ref=ref), ()) == reply
+    assert ((ANNA, "Are you safe?"),) == staff.send(f"{ref} Are you safe?").sends
+    assert ((STAFF, f"{ref} Engels: yes"),) == anna.send("yes").sends
