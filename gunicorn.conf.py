@@ -7,7 +7,6 @@ This file must not import the app or ``prometheus_client``: see ``on_starting``.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tempfile
@@ -60,15 +59,6 @@ def on_starting(server: Any) -> None:
         directory = tempfile.mkdtemp(prefix="helpline-metrics-")
         _created.append(directory)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-
-
-def post_worker_init(worker: Any) -> None:
-    """Move what the worker has loaded (modules, the prepared content) out of the garbage
-    collector's way: it lives as long as the worker, yet every full collection would walk
-    it all (about 100,000 objects with the shipped content) while requests wait. The garbage
-    left from loading goes first: frozen, it would never be collected."""
-    gc.collect()
-    gc.freeze()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -208,15 +208,3 @@ def test_gunicorn_takes_workers_threads_and_port_from_the_environment(
     assert expected == (settings["workers"], settings["threads"], settings["bind"])
     assert "gthread" == settings["worker_class"]
 
-
-def test_a_worker_freezes_what_it_loaded_for_the_garbage_collector() -> None:
-    """After loading the app, a worker moves its long-lived objects out of the collector's way."""
-    import gc
-
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    gc.unfreeze()
-    try:
-        settings["post_worker_init"](None)
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
