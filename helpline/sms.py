@@ -70,7 +70,7 @@ class Outcome:
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
-           body: str, desk: Desk | None = None, sender: Sender | None = None) -> Outcome:
+           body: str, desk: Desk | None, sender: Sender) -> Outcome:
     """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``).
 
     With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
@@ -100,7 +100,7 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         # In a hand-off a "yes" is an answer to staff: it is passed on (Twilio still
         # handles its opt-in; we send the texter nothing either way).
         return Outcome(None, "twilio_keyword")
-    if desk is not None and sender is not None:
+    if desk is not None:
         staff_key = desk.staff_key(sender.normal)
         words = body.split(maxsplit=1)
         if staff_key is not None and words and looks_like_ref(words[0]):
@@ -121,11 +121,10 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
 
 
 def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str,
-            sender: Sender | None, lang: str, screen: engine.Screen, question: str) -> Outcome:
+            sender: Sender, lang: str, screen: engine.Screen, question: str) -> Outcome:
     """A texter asks for a person: hand them to staff in opening hours, else say when."""
     content = catalog.content
-    if (desk is None or sender is None or not desk.staff
-            or not hours.is_open(content.hours, desk.now)):
+    if desk is None or not desk.staff or not hours.is_open(content.hours, desk.now):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any).
     messages = 1 + len(desk.staff) * (2 if question.strip() else 1)

@@ -190,18 +190,13 @@ def incoming_call() -> Response:
     return _send(lambda book, at: book.incoming(dialled))
 
 
-@bp.post("/voice/<lang>/_whisper")
+@bp.post("/voice/<lang>/_whisper", defaults={"node": WHISPER})
+@bp.post("/voice/<lang>/_whisper-interpreter", defaults={"node": WHISPER_INTERPRETER})
 @twilio_signed
-def whisper(lang: str) -> Response:
-    """A staff phone answered a call (Twilio runs this on their leg, before connecting)."""
-    return _send(lambda book, at: book.screen(lang, WHISPER), staff_leg=True)
-
-
-@bp.post("/voice/<lang>/_whisper-interpreter")
-@twilio_signed
-def whisper_interpreter(lang: str) -> Response:
-    """A care coordinator who may need an interpreter answered a call."""
-    return _send(lambda book, at: book.screen(lang, WHISPER_INTERPRETER), staff_leg=True)
+def whisper(lang: str, node: str) -> Response:
+    """A staff phone (or a care coordinator who may need an interpreter) answered a call:
+    Twilio runs this on their leg, before connecting."""
+    return _send(lambda book, at: book.screen(lang, node), staff_leg=True)
 
 
 @bp.post("/voice/<lang>/_whisper/key")
