@@ -4,8 +4,15 @@ Served by gunicorn with the helpline's own settings, it shows what the server an
 generator manage with no work at all in the app; the helpline is measured against it.
 
 ``floor`` is the same app doing only what every Twilio webhook must: read the posted form
-and check its signature (RequestValidator, as the helpline does). The helpline cannot beat
-it; the distance between the two is the helpline's own work.
+(the helpline's way, :mod:`helpline.forms`) and check its signature (RequestValidator, as the
+helpline does). The helpline cannot beat it; the distance between the two is the helpline's
+own work.
+
+``stored`` is the floor plus what every text costs the store, and nothing else: the two
+Redis round trips of :class:`helpline.visit.Visit` (read the texter's state and count the
+message; write the state and count the reply), with the helpline's own scripts and client.
+No SMS webhook that keeps its conversations in Redis can beat it; its voice is the floor's
+(a call's turns need no store).
 """
 
 from __future__ import annotations
@@ -17,6 +24,11 @@ from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
+
+from helpline.forms import WebhookRequest
+from helpline.identity import key_of
+from helpline.store import connect
+from helpline.visit import Visit
 
 _message = MessagingResponse()
 _message.message("Hulplijn mensenhandel. Informatie en hulp.\nHoofdmenu\n1 Je rechten\n2 Hulp krijgen\n"
@@ -51,14 +63,19 @@ def healthz() -> Response:
 
 
 floor = Flask("floor")
+floor.request_class = WebhookRequest
 _validator = RequestValidator(os.environ.get("TWILIO_AUTH_TOKEN", ""))
 _public_url = os.environ.get("HELPLINE_PUBLIC_URL", "").rstrip("/")
 
 
-def _checked(document: str) -> Response:
+def _signed() -> bool:
     url = _public_url + request.full_path.rstrip("?")
     expected = _validator.compute_signature(url, request.form).encode()
-    if not hmac.compare_digest(expected, request.headers.get("X-Twilio-Signature", "").encode()):
+    return hmac.compare_digest(expected, request.headers.get("X-Twilio-Signature", "").encode())
+
+
+def _checked(document: str) -> Response:
+    if not _signed():
         return Response("invalid signature\n", status=403, mimetype="text/plain")
     return Response(document, mimetype="text/xml")
 
@@ -77,3 +94,27 @@ def floor_voice(_rest: str = "") -> Response:
 @floor.get("/healthz")
 def floor_healthz() -> Response:
     return Response("ok\n", mimetype="text/plain")
+
+
+stored = Flask("stored")
+stored.request_class = WebhookRequest
+_store = connect(os.environ.get("REDIS_URL"))
+_secret = os.environ.get("HELPLINE_HASH_KEY", "").encode()
+_STATE = {"lang": "nl", "node": "main", "page": 0}  # a texter's state, as the helpline keeps it
+
+
+@stored.post("/sms")
+def stored_sms() -> Response:
+    if not _signed():
+        return Response("invalid signature\n", status=403, mimetype="text/plain")
+    visit = Visit.begin(_store, key_of(request.form.get("From", ""), _secret), 600)
+    visit.keep("session", _STATE, 1800)
+    visit.keep("lang", "nl", 30 * 86400)
+    visit.sent(1)
+    visit.finish()
+    return Response(SMS, mimetype="text/xml")
+
+
+stored.add_url_rule("/voice", view_func=floor_voice, methods=["POST"])
+stored.add_url_rule("/voice/<path:_rest>", view_func=floor_voice, methods=["POST"])
+stored.add_url_rule("/healthz", view_func=floor_healthz)

@@ -258,6 +258,15 @@ def report(bench: Bench, header: list[str]) -> None:
     print("the floor (form and signature only: the best a correct webhook can do here):")
     for label, value in floors:
         print(f"  {label:<32}{'-' if value is None else f'{value:.2f}':>10}")
+    print("the store floor (the floor and the two Redis round trips of every text, nothing else:\n"
+          " the best an SMS webhook that keeps its conversations in Redis can do here):")
+    for label, measure in (("req/s", rate), ("p99", p99)):
+        value = ratio(runs, "store floor sms", "ceiling sms", measure)
+        print(f"  {'store floor sms ' + label + ' / ceiling':<32}"
+              f"{'-' if value is None else f'{value:.2f}':>10}")
+    ours = ratio(runs, "helpline sms", "store floor sms", rate)
+    if ours is not None:
+        print(f"  {'helpline sms req/s / store floor':<32}{ours:>10.2f}")
     if "helpline" in bench.memory:
         mb = bench.memory["helpline"]
         print(f"{'worker resident memory (shipped)':<34}{mb:>7.0f} MB  <  {WORKER_MB:.0f} MB  "
@@ -330,10 +339,12 @@ def run_all(bench: Bench, options: Options, shipped: Catalog, header: list[str])
 
     ceiling = bench.start("ceiling", "bench.ceiling:app", bench.env())
     floor = bench.start("floor", "bench.ceiling:floor", bench.env())
+    stored = bench.start("stored", "bench.ceiling:stored", bench.env())
     helpline = bench.start("helpline", "app:app", bench.env())
     for n, suffix in ((clients, ""), (1, ", 1 client")):
         bench.measure([Job(f"ceiling sms{suffix}", ceiling, sms(shipped), n),
                        Job(f"floor sms{suffix}", floor, sms(shipped), n),
+                       *([Job("store floor sms", stored, sms(shipped), n)] if n > 1 else []),
                        Job(f"helpline sms{suffix}", helpline, sms(shipped), n),
                        Job(f"ceiling voice{suffix}", ceiling, voice, n),
                        Job(f"floor voice{suffix}", floor, voice, n),
@@ -342,6 +353,7 @@ def run_all(bench: Bench, options: Options, shipped: Catalog, header: list[str])
     bench.weigh("helpline", helpline)
     ceiling.stop()
     floor.stop()
+    stored.stop()
     if not options.generated:
         return
     content, prompts = generate_tree(bench.workdir / "tree", options.languages, options.nodes)

@@ -10,11 +10,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import audio, catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
+from .forms import WebhookRequest
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the helpline app: defaults, then environment, then ``test_config``."""
     app = Flask(__name__)
+    app.request_class = WebhookRequest  # Twilio's forms, read the short way
     # Twilio does not follow redirects: an odd URL ("/voice//key") must reach a view, not a 308.
     app.url_map.merge_slashes = False
     app.config.from_mapping(config.DEFAULTS)

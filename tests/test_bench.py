@@ -88,3 +88,25 @@ def test_the_floor_answers_signed_requests_and_refuses_others(monkeypatch) -> No
     assert ["/voice", "/voice/nl/main/key", "/voice/nl/main/silence?n=2"] == paths
     forged = client.post("/sms", data=params, headers={"X-Twilio-Signature": signature})
     assert 403 == forged.status_code
+
+
+def test_the_store_floor_makes_the_two_round_trips_of_a_text_and_no_more(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The store floor reads and writes what the helpline's visit does: the texter's state and
+    language under their hashed number, their message count, the minute's replies; a forged
+    request changes nothing."""
+    monkeypatch.setattr(ceiling, "_validator", RequestValidator(load.TOKEN))
+    monkeypatch.setattr(ceiling, "_public_url", load.PUBLIC_URL)
+    raw = ceiling._store.client
+    raw.flushall()
+    client, validator = ceiling.stored.test_client(), RequestValidator(load.TOKEN)
+    path, params = load.SmsConversations([load.Language("HULP", "MEER", "WIS")], 0).next(None, b"")
+    forged = client.post(path, data=params, headers={"X-Twilio-Signature": "forged"})
+    assert 403 == forged.status_code
+    assert [] == raw.keys("*")
+    signature = validator.compute_signature(load.PUBLIC_URL + path, params)
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+    assert (200, ceiling.SMS.encode()) == (response.status_code, response.data)
+    kinds = sorted(key.split(":")[1] for key in raw.keys("*"))
+    assert ["lang", "rate", "replies", "session"] == kinds
+    assert all(raw.ttl(key) > 0 for key in raw.keys("*"))
+    assert not any(params["From"] in key for key in raw.keys("*"))

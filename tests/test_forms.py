@@ -1,0 +1,101 @@
+"""Twilio's posted forms are read the short way (helpline.forms), with werkzeug's result."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from urllib.parse import urlencode
+
+from flask import Flask, Request
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
+from werkzeug.test import EnvironBuilder
+
+from helpline.forms import TwilioForm, WebhookRequest
+
+from .twilio_client import sign, sms_params
+
+
+def _both(body: bytes, content_type: str = "application/x-www-form-urlencoded",
+          **environ: object) -> tuple[Request, Request]:
+    """The same posted body read by werkzeug's request and by ours."""
+    def build(cls: type[Request]) -> Request:
+        builder = EnvironBuilder(method="POST", data=body, content_type=content_type,
+                                 environ_overrides=environ)
+        return cls(builder.get_environ())
+    return build(Request), build(WebhookRequest)
+
+
+fields = st.lists(st.tuples(st.text(max_size=12), st.text(max_size=40)), max_size=12)
+
+
+@given(fields)
+@settings(max_examples=300)
+def test_any_urlencoded_form_reads_as_werkzeug_reads_it(items: list[tuple[str, str]]) -> None:
+    """Names and values of any characters, repeated names, empty values: the same form."""
+    theirs, ours = _both(urlencode(items).encode())
+    assert list(theirs.form.items(multi=True)) == list(ours.form.items(multi=True))
+    assert isinstance(ours.form, TwilioForm)
+    assert not ours.files
+
+
+@given(st.binary(max_size=200))
+@example(b"Body=caf%E9&From=%2B31612345678")  # a percent-escape that is not UTF-8
+@example(b"Body=caf\xe9")  # a raw byte that is not UTF-8
+@example(b"Body=%zz&=&&x")
+@settings(max_examples=300)
+def test_any_body_at_all_reads_as_werkzeug_reads_it(body: bytes) -> None:
+    """Broken percent-escapes, bytes that are not UTF-8, stray '&' and '=': no exception,
+    the same form (empty where werkzeug's is)."""
+    theirs, ours = _both(body)
+    assert list(theirs.form.items(multi=True)) == list(ours.form.items(multi=True))
+
+
+def test_a_body_read_before_the_form_is_still_parsed() -> None:
+    """``get_data()`` first (the staff page's logs do not, but any code may): the form is intact."""
+    _, ours = _both(b"Body=hallo&From=%2B31612345678")
+    assert b"Body=hallo&From=%2B31612345678" == ours.get_data()
+    assert {"Body": "hallo", "From": "+31612345678"} == ours.form.to_dict()
+
+
+def test_other_bodies_are_left_to_werkzeug() -> None:
+    """A multipart form (a browser's upload) and JSON are not Twilio's: werkzeug's path."""
+    _, ours = _both(b"", content_type="multipart/form-data; boundary=x")
+    assert {} == ours.form.to_dict()
+    multipart = EnvironBuilder(method="POST", data={"name": "value"}).get_environ()
+    assert {"name": "value"} == WebhookRequest(multipart).form.to_dict()
+    _, json = _both(b'{"Body": "x"}', content_type="application/json")
+    assert {} == json.form.to_dict()
+    assert {"Body": "x"} == json.get_json()
+
+
+def test_twilios_validator_signs_over_every_repeated_value() -> None:
+    """A field sent twice is signed over both values (Twilio's documented scheme: the URL,
+    then each name and value, sorted); the validator reads both from our form."""
+    url = "https://helpline.example.org/sms"
+    items = [("From", "+31612345678"), ("MediaUrl", "b"), ("MediaUrl", "a")]
+    _, ours = _both(urlencode(items).encode())
+    signed = (url + "From+31612345678" + "MediaUrla" + "MediaUrlb").encode()
+    by_hand = base64.b64encode(hmac.new(b"token", signed, hashlib.sha1).digest()).decode()
+    assert by_hand == RequestValidator("token").compute_signature(url, ours.form)
+
+
+def test_a_body_over_max_content_length_is_refused_before_it_is_read(app: Flask) -> None:
+    """With MAX_CONTENT_LENGTH set, a longer body gets 413, not a parse."""
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    params = sms_params("+31612345678", "x" * 200)
+    response = app.test_client().post("/sms", data=params,
+                                      headers={"X-Twilio-Signature": sign("/sms", params)})
+    assert 413 == response.status_code
+
+
+def test_the_app_reads_webhooks_with_it(app: Flask) -> None:
+    """The helpline's request class is this one: a signed text is read and answered."""
+    assert app.request_class is WebhookRequest
+    params = sms_params("+31612345678", "HULP")
+    response = app.test_client().post("/sms", data=params,
+                                      headers={"X-Twilio-Signature": sign("/sms", params)})
+    assert 200 == response.status_code
+    assert b"Hulplijn mensenhandel" in response.data
