@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import audio, catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
-from .forms import WebhookRequest
+from .forms import MAX_BODY_BYTES, WebhookRequest
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,6 +23,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environment(config.environ()))
     if test_config is not None:
         app.config.update(test_config)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # A web server (gunicorn, or `flask run`) serves; other CLI commands (check ...) do not.
     context = click.get_current_context(silent=True)
     serving = context is None or context.info_name == "run"

@@ -22,6 +22,12 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 URLENCODED = "application/x-www-form-urlencoded"
 
+# The longest body a request may have (Flask's MAX_CONTENT_LENGTH; longer: 413, unread).
+# Twilio's longest fits several times: a WhatsApp message of 4,096 characters, each up to 12
+# bytes percent-encoded, and its other fields. Without a limit a forged request of any size
+# would be read into memory before its signature could be checked.
+MAX_BODY_BYTES = 256 * 1024
+
 
 class TwilioForm(ImmutableMultiDict[str, str]):
     """A form or query string, readable by Twilio's ``RequestValidator`` as it expects."""

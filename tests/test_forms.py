@@ -7,13 +7,14 @@ import hashlib
 import hmac
 from urllib.parse import urlencode
 
+import redis
 from flask import Flask, Request
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 from werkzeug.test import EnvironBuilder
 
-from helpline.forms import TwilioForm, WebhookRequest
+from helpline.forms import MAX_BODY_BYTES, TwilioForm, WebhookRequest
 
 from .twilio_client import sign, sms_params
 
@@ -82,13 +83,25 @@ def test_twilios_validator_signs_over_every_repeated_value() -> None:
     assert by_hand == RequestValidator("token").compute_signature(url, ours.form)
 
 
-def test_a_body_over_max_content_length_is_refused_before_it_is_read(app: Flask) -> None:
-    """With MAX_CONTENT_LENGTH set, a longer body gets 413, not a parse."""
-    app.config["MAX_CONTENT_LENGTH"] = 100
-    params = sms_params("+31612345678", "x" * 200)
+def test_a_huge_body_is_refused_unread_and_changes_nothing(app: Flask, raw_store: redis.Redis) -> None:
+    """A forged request of a megabyte gets 413 before its body is read into memory."""
+    params = sms_params("+31612345678", "x" * 1024 * 1024)
     response = app.test_client().post("/sms", data=params,
                                       headers={"X-Twilio-Signature": sign("/sms", params)})
     assert 413 == response.status_code
+    assert MAX_BODY_BYTES == app.config["MAX_CONTENT_LENGTH"]
+    assert [] == raw_store.keys("*")
+
+
+def test_the_longest_message_twilio_sends_is_read_and_answered(app: Flask) -> None:
+    """A WhatsApp message of 4,096 characters, each the longest to percent-encode (an emoji
+    is 2 of them and 12 bytes): well under the limit, answered as any other."""
+    params = sms_params("whatsapp:+31612345678", "\U0001F600" * 2048)
+    assert len(urlencode(params)) > 24 * 1024
+    response = app.test_client().post("/sms", data=params,
+                                      headers={"X-Twilio-Signature": sign("/sms", params)})
+    assert 200 == response.status_code
+    assert b"<Message>" in response.data
 
 
 def test_the_app_reads_webhooks_with_it(app: Flask) -> None:
