@@ -14,10 +14,14 @@ happens at the cap:
   list of people typing, who cannot pump; their messages go to staff phones or to a texter
   who wrote within the window; and a reply that silently vanished would leave staff believing
   a texter in trouble had their answer.
+- The last words, where no answer could be made (the apology after an internal error, the
+  "line down, call 112" text when content never loaded), are replies like any other: within
+  the number's limit and the cap, and counted (see :func:`_last_word`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -36,7 +40,7 @@ from .sessions import Sessions
 from .signature import twilio_signed
 from .simulate import is_simulated
 from .sms_book import HANDOFF_ENDED
-from .store import StoreUnavailable, get_store
+from .store import Store, StoreUnavailable, get_store
 from .twiml import sms_reply
 from .visit import Visit
 
@@ -220,35 +224,85 @@ def _refused(messages: int, lang: str | None, node: str | None = None) -> Outcom
     return Outcome(None, "reply_capped", lang, node)
 
 
+@dataclass(frozen=True)
+class _Arrival:
+    """Who wrote, and what the store holds and counts for them, read once per message."""
+
+    sender: Sender
+    number_key: str
+    visit: Visit
+    sessions: Sessions
+    limits: Limits
+
+
+def _arrive(store: Store, now: dt.datetime) -> _Arrival:
+    """Read the sender of this request, and their visit (one round trip): see :mod:`.visit`."""
+    config = current_app.config
+    sender = Sender.of(request.form.get("From", ""))
+    number_key = identity.key_of(sender.normal, config["HELPLINE_HASH_KEY"].encode())
+    visit = Visit.begin(store, number_key, int(config["HELPLINE_SMS_PER_NUMBER_WINDOW"]),
+                        now.timestamp())
+    return _Arrival(sender, number_key, visit,
+                    Sessions(visit, config["HELPLINE_SESSION_TTL"], config["HELPLINE_LANGUAGE_TTL"]),
+                    Limits(visit, config["HELPLINE_SMS_PER_NUMBER"],
+                           config["HELPLINE_SMS_REPLIES_PER_MINUTE"]))
+
+
+def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) -> ResponseReturnValue:
+    """Send ``text`` where no answer could be made (content never loaded, or a bug): like any
+    reply, within the number's limit and the minute's cap, and counted against the cap.
+
+    Nothing the failed answer was about to keep is written. Without a visit (the failure came
+    before the store was read) the text goes out: a texter must learn how to reach 112.
+    """
+    if arrival is None:
+        stats.count(store, f"sms.{event}")
+        return sms_reply(text)
+    visit, limits = arrival.visit, arrival.limits
+    visit.abandon()
+    reply: str | None = text
+    if not limits.allow_message():
+        event, reply = "rate_limited", None
+    elif not limits.fits(1):
+        event, reply = _refused(1, None).event, None
+    elif not is_simulated():
+        visit.sent(1)
+    visit.count(f"sms.{event}")
+    visit.finish()
+    if event in _LIMITS:
+        metrics.count("rate_limited", channel="sms", limit=_LIMITS[event])
+    return sms_reply(reply)
+
+
 @bp.post("/sms")
 @twilio_signed
 def incoming_sms() -> ResponseReturnValue:
+    store = get_store()
     catalog = catalog_module.current()
     if catalog is None:
-        return sms_reply(UNAVAILABLE)
+        try:
+            arrival: _Arrival | None = _arrive(store, clock.now())
+        except Exception:
+            log.exception("the SMS webhook failed without content")
+            arrival = None
+        return _last_word(store, arrival, UNAVAILABLE, "unavailable")
     config = current_app.config
-    store = get_store()
     simulated = is_simulated()  # staff trying the helpline: nothing is sent, nothing kept open
+    arrival = None
     try:
-        sender = Sender.of(request.form.get("From", ""))
-        secret = config["HELPLINE_HASH_KEY"].encode()
-        number_key = identity.key_of(sender.normal, secret)
         now = clock.now()
-        visit = Visit.begin(store, number_key, int(config["HELPLINE_SMS_PER_NUMBER_WINDOW"]),
-                            now.timestamp())
-        sessions = Sessions(visit, config["HELPLINE_SESSION_TTL"], config["HELPLINE_LANGUAGE_TTL"])
-        limits = Limits(visit, config["HELPLINE_SMS_PER_NUMBER"],
-                        config["HELPLINE_SMS_REPLIES_PER_MINUTE"])
-        desk = Desk(store, sealer_for(config["HELPLINE_ENCRYPTION_KEY"]), secret,
-                    catalog.content.contacts.staff, int(config["HELPLINE_HANDOFF_WINDOW"]),
-                    int(config["HELPLINE_HANDOFF_TTL"]), now, rehearsal=simulated)
-        outcome = answer(catalog, sessions, limits, number_key, request.form.get("Body", ""),
-                         desk, sender)
+        arrival = _arrive(store, now)
+        desk = Desk(store, sealer_for(config["HELPLINE_ENCRYPTION_KEY"]),
+                    config["HELPLINE_HASH_KEY"].encode(), catalog.content.contacts.staff,
+                    int(config["HELPLINE_HANDOFF_WINDOW"]), int(config["HELPLINE_HANDOFF_TTL"]),
+                    now, rehearsal=simulated)
+        outcome = answer(catalog, arrival.sessions, arrival.limits, arrival.number_key,
+                         request.form.get("Body", ""), desk, arrival.sender)
     except Exception:
         # Never Twilio's generic error: the texter hears how to reach a person, and 112.
         log.exception("the SMS webhook failed; the texter got the apology")
-        stats.count(store, "sms.error")
-        return sms_reply(catalog.sms.sorry(catalog.content.base).text)
+        return _last_word(store, arrival, catalog.sms.sorry(catalog.content.base).text, "error")
+    visit = arrival.visit
     node = outcome.node if outcome.event in ("answer", "menu") else None
     if not simulated:  # a simulator's answers are shown to staff, never sent
         visit.sent(outcome.messages)  # every <Message> below counts against the minute's cap

@@ -73,6 +73,11 @@ class Visit:
         """Add one to today's anonymous figure of ``event`` (see :mod:`helpline.stats`)."""
         stats.count(self.store, event, now, **labels)
 
+    def abandon(self) -> None:
+        """Write nothing this visit was about to keep (its answer failed halfway)."""
+        self._values.clear()
+        self._counters.clear()
+
     def forget(self) -> bool:
         """Erase everything about the number now, and write nothing about it later."""
         self._values.clear()

@@ -259,6 +259,59 @@ def test_an_internal_error_gets_a_safe_reply(monkeypatch: pytest.MonkeyPatch,
     assert "112" in reply.text
 
 
+def test_the_apology_counts_against_the_minute_cap_and_stops_at_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug that fails every answer cannot make the helpline send SMS without limit: each
+    apology counts against the minute's cap, and past it nothing goes out (a figure moves)."""
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "step", broken)
+    app = make_app(HELPLINE_SMS_REPLIES_PER_MINUTE=2)
+    store = app.extensions["helpline.store"]
+    replies = [Texter(app.test_client(), f"+3161111111{i}").send("HULP") for i in range(3)]
+    assert [True, True, False] == [reply.text is not None for reply in replies]
+    assert all("112" in (reply.text or "112") for reply in replies)
+    assert 2 == sent_this_minute(store.client)
+    figures = read_day(store, dt.datetime.now(AMSTERDAM).date())
+    assert (2, 1) == (figures["sms.error"], figures["sms.reply_capped"])
+
+
+def test_a_failed_answer_keeps_nothing_it_was_about_to_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The menu step was made but the reply failed: the texter's place is as before the message."""
+    app = make_app()
+    texter = Texter(app.test_client(), NUMBER)
+    texter.send("HULP")
+    store = app.extensions["helpline.store"].client
+    before = {key: store.get(key) for key in personal_keys(store, NUMBER) if ":session:" in key}
+    assert before
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(type(app.extensions["helpline.catalog"].current.sms), "reply", broken)
+    assert "112" in (texter.send("1").text or "")
+    assert before == {key: store.get(key) for key in before}
+
+
+def test_without_content_a_text_gets_112_within_the_limits(tmp_path: Path) -> None:
+    """Content never loaded: a texter learns (in Dutch and English) that the line is down and
+    that 112 is there; those texts count against the minute's cap and the number's limit."""
+    app = make_app(HELPLINE_CONTENT_DIR=str(tmp_path / "nothing"), HELPLINE_SMS_PER_NUMBER=2,
+                   HELPLINE_SMS_REPLIES_PER_MINUTE=3)
+    store = app.extensions["helpline.store"]
+    texter = Texter(app.test_client(), NUMBER)
+    replies = [texter.send("HULP") for _ in range(3)]  # the third is over the number's limit
+    assert [True, True, False] == [reply.text is not None for reply in replies]
+    assert "Bel 112" in (replies[0].text or "") and "Call 112" in (replies[0].text or "")
+    others = [Texter(app.test_client(), f"+3161111111{i}").send("HULP") for i in range(2)]
+    assert [True, False] == [reply.text is not None for reply in others]  # the cap: 3 a minute
+    assert 3 == sent_this_minute(store.client)
+    figures = read_day(store, dt.datetime.now(AMSTERDAM).date())
+    assert (3, 1, 1) == (figures["sms.unavailable"], figures["sms.rate_limited"],
+                         figures["sms.reply_capped"])
+
+
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     binary = _redis_binary()
