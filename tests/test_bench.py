@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from bench import ceiling, load
@@ -90,15 +92,21 @@ def test_the_floor_answers_signed_requests_and_refuses_others(monkeypatch) -> No
     assert 403 == forged.status_code
 
 
-def test_the_store_floor_makes_the_two_round_trips_of_a_text_and_no_more(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The store floor reads and writes what the helpline's visit does: the texter's state and
-    language under their hashed number, their message count, the minute's replies; a forged
-    request changes nothing."""
+@pytest.mark.parametrize(("floor", "kinds"), [
+    ("stored", ["lang", "rate", "replies", "session"]),  # read and count; keep and count
+    ("one_trip", ["rate"]),  # read and count only
+])
+def test_the_store_floors_make_a_texts_round_trips_and_no_more(
+        floor: str, kinds: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store floors read and write what the helpline's visit does: the texter's state and
+    language under their hashed number, their message count, the minute's replies (the
+    one-trip floor only reads and counts); a forged request changes nothing."""
     monkeypatch.setattr(ceiling, "_validator", RequestValidator(load.TOKEN))
     monkeypatch.setattr(ceiling, "_public_url", load.PUBLIC_URL)
     raw = ceiling._store.client
     raw.flushall()
-    client, validator = ceiling.stored.test_client(), RequestValidator(load.TOKEN)
+    app: Flask = getattr(ceiling, floor)
+    client, validator = app.test_client(), RequestValidator(load.TOKEN)
     path, params = load.SmsConversations([load.Language("HULP", "MEER", "WIS")], 0).next(None, b"")
     forged = client.post(path, data=params, headers={"X-Twilio-Signature": "forged"})
     assert 403 == forged.status_code
@@ -106,7 +114,6 @@ def test_the_store_floor_makes_the_two_round_trips_of_a_text_and_no_more(monkeyp
     signature = validator.compute_signature(load.PUBLIC_URL + path, params)
     response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
     assert (200, ceiling.SMS.encode()) == (response.status_code, response.data)
-    kinds = sorted(key.split(":")[1] for key in raw.keys("*"))
-    assert ["lang", "rate", "replies", "session"] == kinds
+    assert kinds == sorted(key.split(":")[1] for key in raw.keys("*"))
     assert all(raw.ttl(key) > 0 for key in raw.keys("*"))
     assert not any(params["From"] in key for key in raw.keys("*"))
