@@ -264,11 +264,11 @@ def report(bench: Bench, header: list[str]) -> None:
     for name in ("store floor sms", "one-trip floor sms"):
         for label, measure in (("req/s", rate), ("p99", p99)):
             value = ratio(runs, name, "ceiling sms", measure)
-            print(f"  {name + ' ' + label + ' / ceiling':<32}"
-                  f"{'-' if value is None else f'{value:.2f}':>10}")
+            print(f"  {name + ' ' + label + ' / ceiling':<36}"
+                  f"{'-' if value is None else f'{value:.2f}':>6}")
     ours = ratio(runs, "helpline sms", "store floor sms", rate)
     if ours is not None:
-        print(f"  {'helpline sms req/s / store floor':<32}{ours:>10.2f}")
+        print(f"  {'helpline sms req/s / store floor':<36}{ours:>6.2f}")
     if "helpline" in bench.memory:
         mb = bench.memory["helpline"]
         print(f"{'worker resident memory (shipped)':<34}{mb:>7.0f} MB  <  {WORKER_MB:.0f} MB  "
