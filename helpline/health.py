@@ -50,12 +50,12 @@ def healthz() -> ResponseReturnValue:
     if holder.error is not None:
         content["error"] = str(holder.error)
     store = get_store()
-    store_ok = store.ping()
+    store_status = store.check()
+    store_ok = store_status == "ok"
     body = {
         "status": "ok" if content["status"] == "ok" and store_ok else "degraded",
         "content": content,
-        "store": {"status": "ok" if store_ok else "unreachable",
-                  "kind": "embedded" if store.embedded else "redis"},
+        "store": {"status": store_status, "kind": "embedded" if store.embedded else "redis"},
     }
     if current is not None:
         # Audio never makes the helpline unhealthy: a missing file is spoken with <Say>.

@@ -255,22 +255,26 @@ def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) ->
     Nothing the failed answer was about to keep is written. Without a visit (the failure came
     before the store was read) the text goes out: a texter must learn how to reach 112.
     """
-    if arrival is None:
-        stats.count(store, f"sms.{event}")
-        return sms_reply(text)
-    visit, limits = arrival.visit, arrival.limits
-    visit.abandon()
     reply: str | None = text
-    if not limits.allow_message():
-        event, reply = "rate_limited", None
-    elif not limits.fits(1):
-        event, reply = _refused(1, None).event, None
-    elif not is_simulated():
-        visit.sent(1)
-    visit.count(f"sms.{event}")
-    visit.finish()
-    if event in _LIMITS:
-        metrics.count("rate_limited", channel="sms", limit=_LIMITS[event])
+    try:
+        if arrival is None:
+            stats.count(store, f"sms.{event}")
+            return sms_reply(text)
+        visit, limits = arrival.visit, arrival.limits
+        visit.abandon()
+        if not limits.allow_message():
+            event, reply = "rate_limited", None
+        elif not limits.fits(1):
+            event, reply = _refused(1, None).event, None
+        elif not is_simulated():
+            visit.sent(1)
+        visit.count(f"sms.{event}")
+        visit.finish()
+        if event in _LIMITS:
+            metrics.count("rate_limited", channel="sms", limit=_LIMITS[event])
+    except Exception:
+        # The last word must go out: counting it is worth less than the texter hearing of 112.
+        log.exception("counting the SMS webhook's last word failed")
     return sms_reply(reply)
 
 

@@ -62,7 +62,26 @@ return n
 
 
 class StoreUnavailable(Exception):
-    """Redis did not answer in time; callers fall back to answering without state."""
+    """Redis cannot serve now; callers fall back to answering without state.
+
+    Not only when it does not answer in time: also when it refuses every write, as a replica
+    does after a failover (READONLY, or MASTERDOWN), as a full Redis does (OOM, with the
+    ``noeviction`` policy), or as an account without the rights does (NOPERM). Each of these
+    would otherwise fail every message the same way.
+    """
+
+
+# The errors that make the store unavailable (see StoreUnavailable), and how /healthz names them.
+_UNAVAILABLE: dict[type[redis.RedisError], str] = {
+    redis.exceptions.ReadOnlyError: "read-only",
+    redis.exceptions.MasterDownError: "read-only",
+    redis.exceptions.OutOfMemoryError: "full",
+    redis.exceptions.NoPermissionError: "refused",
+    redis.ConnectionError: "unreachable",  # BusyLoadingError (still loading its file) too
+    redis.TimeoutError: "unreachable",
+}
+_UNAVAILABLE_ERRORS = tuple(_UNAVAILABLE)
+HEALTH_KEY = f"{PREFIX}:health"  # written by the health check (no personal data)
 
 
 class Store:
@@ -217,11 +236,15 @@ class Store:
             self._finish_visit(keys=[*(self.key(kind, number_key) for kind in values),
                                      *(key for key, _, _ in counters)], args=args)
 
-    def ping(self) -> bool:
+    def check(self) -> str:
+        """Say whether the store can serve: ``ok``, or ``unreachable``, ``read-only``, ``full``
+        or ``refused`` (see :class:`StoreUnavailable`). A write, not a PING: a replica or a
+        full Redis answers PING but refuses what every message writes."""
         try:
-            return bool(self.client.ping())
-        except (redis.ConnectionError, redis.TimeoutError):
-            return False
+            self.client.set(HEALTH_KEY, "1", ex=60)
+        except _UNAVAILABLE_ERRORS as error:
+            return next(name for kind, name in _UNAVAILABLE.items() if isinstance(error, kind))
+        return "ok"
 
 
 def _loads(raw: Any) -> Any:
@@ -234,7 +257,7 @@ def _loads(raw: Any) -> Any:
 
 
 class _Guard:
-    """Turn Redis connection errors into :class:`StoreUnavailable` and pause the store."""
+    """Turn the errors of an unavailable Redis into :class:`StoreUnavailable` and pause the store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -243,7 +266,7 @@ class _Guard:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is not None and issubclass(kind, redis.ConnectionError | redis.TimeoutError):
+        if kind is not None and issubclass(kind, _UNAVAILABLE_ERRORS):
             self.store._failed()
             raise StoreUnavailable(kind.__name__) from None
 

@@ -55,8 +55,8 @@ class Visit:
         try:
             (session, lang, pointer), messages, replies = store.begin_visit(
                 number_key, ("session", "lang", POINTER), rate_window, minute)
-        except StoreUnavailable:
-            log.warning("store unreachable: answering without conversation state")
+        except StoreUnavailable as error:
+            log.warning("store unavailable (%s): answering without conversation state", error)
             return cls(store, number_key, reachable=False, minute=minute)
         return cls(store, number_key, session, lang, pointer, messages, replies, minute=minute)
 

@@ -277,6 +277,20 @@ def test_the_apology_counts_against_the_minute_cap_and_stops_at_it(
     assert (2, 1) == (figures["sms.error"], figures["sms.reply_capped"])
 
 
+def test_the_apology_goes_out_even_when_counting_it_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the answer and another in the figures: the texter still gets the apology."""
+    from helpline.store import Store
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "step", broken)
+    monkeypatch.setattr(Store, "add_to_hash", broken)
+    reply = Texter(make_app().test_client(), NUMBER).send("HULP")
+    assert 200 == reply.status
+    assert "112" in (reply.text or "")
+
+
 def test_a_failed_answer_keeps_nothing_it_was_about_to_write(monkeypatch: pytest.MonkeyPatch) -> None:
     """The menu step was made but the reply failed: the texter's place is as before the message."""
     app = make_app()
@@ -345,6 +359,46 @@ def test_redis_stopping_mid_conversation_and_coming_back(own_redis: RedisServer)
     reply = texter.send("1")  # state is kept again: "1" opens the first topic
     assert reply.text is not None and reply.text.startswith("Je rechten")
     assert personal_keys(redis.Redis.from_url(own_redis.url, decode_responses=True), NUMBER)
+
+
+REFUSING = {
+    # A failover left the app on a replica (Sentinel, a managed Redis): every write refused.
+    "read-only": [("REPLICAOF", "127.0.0.1", "1")],
+    # Full, with the default noeviction policy: every write refused.
+    "full": [("CONFIG", "SET", "maxmemory-policy", "noeviction"), ("CONFIG", "SET", "maxmemory", "1")],
+}
+MENDING = {"read-only": [("REPLICAOF", "NO", "ONE")], "full": [("CONFIG", "SET", "maxmemory", "0")]}
+
+
+@pytest.mark.redis_server
+@pytest.mark.parametrize("refusal", sorted(REFUSING))
+def test_a_redis_that_refuses_writes_is_a_store_that_is_down(own_redis: RedisServer,
+                                                             refusal: str) -> None:
+    """A Redis that answers PING but refuses every write (a replica after a failover, or a full
+    one) is treated as down: texts are answered without state, never with the apology, and
+    /healthz turns 503 and says why. When it takes writes again, so does the helpline."""
+    import time
+
+    from helpline import store as store_module
+
+    app = make_app(REDIS_URL=own_redis.url)
+    admin = redis.Redis.from_url(own_redis.url, decode_responses=True)
+    texter = Texter(app.test_client(), NUMBER)
+    assert "ok" == app.test_client().get("/healthz").get_json()["store"]["status"]
+    for command in REFUSING[refusal]:
+        admin.execute_command(*command)
+    during = [texter.send(body) for body in ("HULP", "1")]
+    assert all(reply.text is not None and "Sorry" not in reply.text for reply in during)
+    assert during[0].text is not None and during[0].text.startswith("Hulplijn mensenhandel.")
+    health = app.test_client().get("/healthz")
+    assert (503, refusal) == (health.status_code, health.get_json()["store"]["status"])
+    for command in MENDING[refusal]:
+        admin.execute_command(*command)
+    time.sleep(store_module.PAUSE_AFTER_FAILURE + 0.1)
+    assert texter.send("HULP").text is not None
+    reply = texter.send("1")  # state is kept again: "1" opens the first topic
+    assert reply.text is not None and reply.text.startswith("Je rechten")
+    assert 200 == app.test_client().get("/healthz").status_code
 
 
 # --- fuzzing -----------------------------------------------------------------------------------
