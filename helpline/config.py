@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,29 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
     for name in sorted(_INTEGERS):
         if int(config[name]) <= 0:
             raise ConfigError(f"{name} must be a positive whole number")
+    _check_public_url(config.get("HELPLINE_PUBLIC_URL"), production=env == "production")
     _check_staff_login(config)
+
+
+def _check_public_url(public: str | None, *, production: bool) -> None:
+    """Refuse a public URL Twilio could not follow: the voice menus hand out root-relative URLs
+    (``/voice/...``), which Twilio resolves against the host alone, so the helpline must be
+    served at the root of its host; and in production only over HTTPS (messages, numbers)."""
+    if not public:
+        return
+    parts = urlsplit(public)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"HELPLINE_PUBLIC_URL must be an address such as "
+                          f"https://helpline.example.org, not {public!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(
+            f"HELPLINE_PUBLIC_URL must be the root of a host, without a path ({public!r}): the "
+            "voice menus hand out URLs such as /voice/nl/main/key, which Twilio resolves against "
+            "the host alone. Serve the helpline on a host name of its own "
+            "(https://helpline.example.org).")
+    if production and parts.scheme != "https":
+        raise ConfigError(f"HELPLINE_PUBLIC_URL must be https:// in production, not {public!r}: "
+                          "Twilio would send numbers and messages unencrypted")
 
 
 MAKE_HASH = ("python -c 'import getpass, werkzeug.security as s; "

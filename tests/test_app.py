@@ -30,6 +30,31 @@ def test_environment_variables_are_read() -> None:
         {"REDIS_URL": "redis://r:6379/0", "HELPLINE_SESSION_TTL": "600", "TWILIO_AUTH_TOKEN": ""})
 
 
+@pytest.mark.parametrize(("public", "refused"), [
+    ("https://helpline.example.org", None),
+    ("https://helpline.example.org/", None),
+    ("https://helpline.example.org:8443", None),
+    ("https://example.org/helpline", "without a path"),
+    ("https://helpline.example.org/?x=1", "without a path"),
+    ("http://helpline.example.org", "https:// in production"),
+    ("helpline.example.org", "an address such as"),
+])
+def test_the_public_url_must_be_one_twilio_can_follow(public: str, refused: str | None) -> None:
+    """The voice menus hand out root-relative URLs: a public URL with a path would send every
+    caller's key press to a 404 (Twilio drops the path); plain http would send texts unencrypted."""
+    if refused is None:
+        assert public == make_app(HELPLINE_PUBLIC_URL=public).config["HELPLINE_PUBLIC_URL"]
+        return
+    with pytest.raises(ConfigError, match=refused):
+        make_app(HELPLINE_PUBLIC_URL=public)
+
+
+def test_plain_http_is_allowed_in_development() -> None:
+    """A developer's tunnel or local address may be http."""
+    app = make_app(HELPLINE_ENV="development", HELPLINE_PUBLIC_URL="http://127.0.0.1:5000")
+    assert "http://127.0.0.1:5000" == app.config["HELPLINE_PUBLIC_URL"]
+
+
 def test_healthz_reports_content_and_store(app: Flask, store_kind: str) -> None:
     """/healthz says the content version and languages, and that the store answers."""
     response = app.test_client().get("/healthz")
