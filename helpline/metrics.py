@@ -7,6 +7,8 @@ What is measured, and never with personal data in a label (no number, body, URL 
 - ``helpline_request_duration_seconds{channel}``: a latency histogram of the same requests.
 - ``helpline_handoffs_total{channel}``: texters and callers put through to a person.
 - ``helpline_rate_limited_total{channel, limit}``: messages refused by an abuse limit.
+- ``helpline_store_failures_total{reason}``: times Redis could not serve (``unreachable``,
+  ``read-only``, ``full``, ``refused``); each is followed by 2 seconds of answering without it.
 
 The features that hand off or limit count through one call, with fixed label values::
 
@@ -59,6 +61,11 @@ HANDOFFS = Counter("helpline_handoffs", "Texters and callers put through to a pe
 RATE_LIMITED = Counter("helpline_rate_limited", "Messages refused by an abuse limit.",
                        ["channel", "limit"])
 
+STORE_FAILURES = Counter("helpline_store_failures",
+                         "Times Redis could not serve; texts are then answered without state.",
+                         ["reason"])
+STORE_REASONS = ("unreachable", "read-only", "full", "refused")
+
 _COUNTERS = {"handoffs": HANDOFFS, "rate_limited": RATE_LIMITED}
 
 # Known label values start at zero, so that a dashboard sees them before the first event.
@@ -66,6 +73,8 @@ for _channel in CHANNELS:
     HANDOFFS.labels(_channel)
 RATE_LIMITED.labels("sms", "number")
 RATE_LIMITED.labels("sms", "replies")
+for _reason in STORE_REASONS:
+    STORE_FAILURES.labels(_reason)
 
 # Each request's series, looked up once per process rather than per request.
 _LATENCY_OF = {name: LATENCY.labels(name) for name in (*CHANNELS, "other")}
@@ -82,6 +91,11 @@ def count(name: str, **labels: str) -> None:
     if is_simulated():
         return
     _COUNTERS[name].labels(**labels).inc()
+
+
+def store_failed(reason: str) -> None:
+    """Count one failure of the store, by ``reason`` (one of ``STORE_REASONS``)."""
+    STORE_FAILURES.labels(reason).inc()
 
 
 def channel(path: str) -> str:

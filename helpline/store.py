@@ -19,6 +19,8 @@ from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 PREFIX = "helpline"
@@ -102,9 +104,10 @@ class Store:
             raise StoreUnavailable("paused after a recent failure")
         return _Guard(self)
 
-    def _failed(self) -> None:
+    def _failed(self, reason: str) -> None:
         with self._lock:
             self._down_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        metrics.store_failed(reason)
 
     @staticmethod
     def key(kind: str, number_key: str) -> str:
@@ -243,8 +246,13 @@ class Store:
         try:
             self.client.set(HEALTH_KEY, "1", ex=60)
         except _UNAVAILABLE_ERRORS as error:
-            return next(name for kind, name in _UNAVAILABLE.items() if isinstance(error, kind))
+            return _reason(type(error))
         return "ok"
+
+
+def _reason(kind: type[BaseException]) -> str:
+    """Name why the store is unavailable, from the kind of error (see ``_UNAVAILABLE``)."""
+    return next(name for error, name in _UNAVAILABLE.items() if issubclass(kind, error))
 
 
 def _loads(raw: Any) -> Any:
@@ -267,7 +275,7 @@ class _Guard:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is not None and issubclass(kind, _UNAVAILABLE_ERRORS):
-            self.store._failed()
+            self.store._failed(_reason(kind))
             raise StoreUnavailable(kind.__name__) from None
 
 

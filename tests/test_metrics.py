@@ -88,7 +88,8 @@ def test_count_adds_one_with_the_given_labels() -> None:
 
 
 def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
-    """Labels are only channel, status and limit: no number, message text or query string."""
+    """Labels are only channel, status, limit and a store failure's reason: no number, message
+    text or query string."""
     client = embedded_app.test_client()
     Texter(client, NUMBER).send("HULP")
     client.post("/sms?From=%2B31612345678&Body=secret", data=sms_params(NUMBER, "secret"))
@@ -98,7 +99,7 @@ def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
         assert fragment not in text
     label_names = {label for (name, labels) in scrape(embedded_app) for label, _ in labels
                    if name.startswith("helpline_")}
-    assert label_names <= {"channel", "status", "limit", "le"}
+    assert label_names <= {"channel", "status", "limit", "reason", "le"}
 
 
 @pytest.mark.parametrize(("path", "channel"), [
@@ -108,3 +109,17 @@ def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
 def test_channel_is_named_by_the_first_path_segment(path: str, channel: str) -> None:
     """/sms is sms, /voice and everything under it is voice, anything else is other."""
     assert channel == metrics.channel(path)
+
+
+def test_a_store_failure_is_counted_once_by_its_cause() -> None:
+    """Redis unreachable: the first text counts one failure (cause ``unreachable``); the texts
+    of the 2 seconds after it skip Redis and count none. Every cause is there from the start."""
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    before = scrape(app)
+    assert {"unreachable", "read-only", "full", "refused"} <= {
+        dict(labels)["reason"] for name, labels in before if name == "helpline_store_failures_total"}
+    texter = Texter(app.test_client(), NUMBER)
+    assert all(texter.send(body).text for body in ("HULP", "1"))
+    after = scrape(app)
+    name = "helpline_store_failures_total"
+    assert 1 == value(after, name, reason="unreachable") - value(before, name, reason="unreachable")

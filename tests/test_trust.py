@@ -21,6 +21,7 @@ from helpline.stats import AMSTERDAM, read_day
 
 from .conftest import RedisServer, _redis_binary, make_app, personal_keys
 from .test_handoff import open_handoff, sent_this_minute
+from .test_metrics import scrape, value
 from .twilio_client import Caller, Texter, post_signed, sms_params
 
 NUMBER = "+31687654321"
@@ -385,6 +386,7 @@ def test_a_redis_that_refuses_writes_is_a_store_that_is_down(own_redis: RedisSer
     admin = redis.Redis.from_url(own_redis.url, decode_responses=True)
     texter = Texter(app.test_client(), NUMBER)
     assert "ok" == app.test_client().get("/healthz").get_json()["store"]["status"]
+    failures_before = value(scrape(app), "helpline_store_failures_total", reason=refusal)
     for command in REFUSING[refusal]:
         admin.execute_command(*command)
     during = [texter.send(body) for body in ("HULP", "1")]
@@ -392,6 +394,8 @@ def test_a_redis_that_refuses_writes_is_a_store_that_is_down(own_redis: RedisSer
     assert during[0].text is not None and during[0].text.startswith("Hulplijn mensenhandel.")
     health = app.test_client().get("/healthz")
     assert (503, refusal) == (health.status_code, health.get_json()["store"]["status"])
+    failures = value(scrape(app), "helpline_store_failures_total", reason=refusal)
+    assert 1 == failures - failures_before  # the first text; the next skipped Redis
     for command in MENDING[refusal]:
         admin.execute_command(*command)
     time.sleep(store_module.PAUSE_AFTER_FAILURE + 0.1)
