@@ -8,7 +8,8 @@ What is measured, and never with personal data in a label (no number, body, URL 
 - ``helpline_handoffs_total{channel}``: texters and callers put through to a person.
 - ``helpline_rate_limited_total{channel, limit}``: messages refused by an abuse limit.
 - ``helpline_store_failures_total{reason}``: times Redis could not serve (``unreachable``,
-  ``read-only``, ``full``, ``refused``); each is followed by 2 seconds of answering without it.
+  ``read-only``, ``full``, ``not-saving``, ``refused``); each is followed by 2 seconds of
+  answering without it.
 
 The features that hand off or limit count through one call, with fixed label values::
 
@@ -64,7 +65,7 @@ RATE_LIMITED = Counter("helpline_rate_limited", "Messages refused by an abuse li
 STORE_FAILURES = Counter("helpline_store_failures",
                          "Times Redis could not serve; texts are then answered without state.",
                          ["reason"])
-STORE_REASONS = ("unreachable", "read-only", "full", "refused")
+STORE_REASONS = ("unreachable", "read-only", "full", "not-saving", "refused")
 
 _COUNTERS = {"handoffs": HANDOFFS, "rate_limited": RATE_LIMITED}
 

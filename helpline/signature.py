@@ -58,6 +58,9 @@ def twilio_signed(view: F) -> F:
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        # Read first, in every mode: a body over MAX_CONTENT_LENGTH is a 413 here, never an
+        # error inside the view (in development nothing else reads the form before it).
+        request.form  # noqa: B018
         if not is_valid_request():
             log.warning("refused a webhook request without a valid Twilio signature: %s",
                         request.path)

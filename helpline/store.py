@@ -68,8 +68,9 @@ class StoreUnavailable(Exception):
 
     Not only when it does not answer in time: also when it refuses every write, as a replica
     does after a failover (READONLY, or MASTERDOWN), as a full Redis does (OOM, with the
-    ``noeviction`` policy), or as an account without the rights does (NOPERM). Each of these
-    would otherwise fail every message the same way.
+    ``noeviction`` policy), as one that cannot save to disk does (MISCONF), or as an account
+    without the rights does (NOPERM). Each of these would otherwise fail every message the
+    same way.
     """
 
 
@@ -82,7 +83,21 @@ _UNAVAILABLE: dict[type[redis.RedisError], str] = {
     redis.ConnectionError: "unreachable",  # BusyLoadingError (still loading its file) too
     redis.TimeoutError: "unreachable",
 }
-_UNAVAILABLE_ERRORS = tuple(_UNAVAILABLE)
+# Errors redis-py has no class for, by the code that starts their message.
+_UNAVAILABLE_CODES = {"MISCONF": "not-saving"}  # writes stopped: the last save to disk failed
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """Name why ``error`` makes the store unavailable (``unreachable``, ``read-only``, ``full``,
+    ``not-saving``, ``refused``); None for an error that does not (a bug, bad data)."""
+    for kind, name in _UNAVAILABLE.items():
+        if isinstance(error, kind):
+            return name
+    if isinstance(error, redis.ResponseError):
+        return _UNAVAILABLE_CODES.get(str(error).split(" ", 1)[0])
+    return None
+
+
 HEALTH_KEY = f"{PREFIX}:health"  # written by the health check (no personal data)
 
 
@@ -240,19 +255,14 @@ class Store:
                                      *(key for key, _, _ in counters)], args=args)
 
     def check(self) -> str:
-        """Say whether the store can serve: ``ok``, or ``unreachable``, ``read-only``, ``full``
-        or ``refused`` (see :class:`StoreUnavailable`). A write, not a PING: a replica or a
-        full Redis answers PING but refuses what every message writes."""
+        """Say whether the store can serve: ``ok``, or why not (see :func:`unavailable_reason`;
+        ``error`` for any other failure). A write, not a PING: a replica or a full Redis
+        answers PING but refuses what every message writes."""
         try:
             self.client.set(HEALTH_KEY, "1", ex=60)
-        except _UNAVAILABLE_ERRORS as error:
-            return _reason(type(error))
+        except redis.RedisError as error:
+            return unavailable_reason(error) or "error"
         return "ok"
-
-
-def _reason(kind: type[BaseException]) -> str:
-    """Name why the store is unavailable, from the kind of error (see ``_UNAVAILABLE``)."""
-    return next(name for error, name in _UNAVAILABLE.items() if issubclass(kind, error))
 
 
 def _loads(raw: Any) -> Any:
@@ -273,10 +283,12 @@ class _Guard:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is not None and issubclass(kind, _UNAVAILABLE_ERRORS):
-            self.store._failed(_reason(kind))
-            raise StoreUnavailable(kind.__name__) from None
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 *_: object) -> None:
+        reason = unavailable_reason(error) if error is not None else None
+        if reason is not None:
+            self.store._failed(reason)
+            raise StoreUnavailable(reason) from None
 
 
 def connect(url: str | None) -> Store:

@@ -12,6 +12,7 @@ from bench import ceiling, load
 from bench.generate import generate_tree, shape
 from helpline import engine
 from helpline.catalog import build_catalog
+from helpline.store import connect
 
 from .conftest import make_app
 from .twilio_client import parse_sms_twiml
@@ -103,8 +104,10 @@ def test_the_store_floors_make_a_texts_round_trips_and_no_more(
     one-trip floor only reads and counts); a forged request changes nothing."""
     monkeypatch.setattr(ceiling, "_validator", RequestValidator(load.TOKEN))
     monkeypatch.setattr(ceiling, "_public_url", load.PUBLIC_URL)
-    raw = ceiling._store.client
-    raw.flushall()
+    # A store of its own: never the Redis that REDIS_URL may name in the shell running the tests.
+    store = connect(None)
+    monkeypatch.setattr(ceiling, "_store", store)
+    raw = store.client
     app: Flask = getattr(ceiling, floor)
     client, validator = app.test_client(), RequestValidator(load.TOKEN)
     path, params = load.SmsConversations([load.Language("HULP", "MEER", "WIS")], 0).next(None, b"")

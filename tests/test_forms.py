@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from urllib.parse import urlencode
 
-import redis
+import pytest
 from flask import Flask, Request
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -16,6 +16,7 @@ from werkzeug.test import EnvironBuilder
 
 from helpline.forms import MAX_BODY_BYTES, TwilioForm, WebhookRequest
 
+from .conftest import make_app
 from .twilio_client import sign, sms_params
 
 
@@ -83,21 +84,27 @@ def test_twilios_validator_signs_over_every_repeated_value() -> None:
     assert by_hand == RequestValidator("token").compute_signature(url, ours.form)
 
 
-def test_a_huge_body_is_refused_unread_and_changes_nothing(app: Flask, raw_store: redis.Redis) -> None:
-    """A forged request of a megabyte gets 413 before its body is read into memory."""
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_a_huge_body_is_refused_unread_and_changes_nothing(env: str) -> None:
+    """A request of a megabyte gets 413 before its body is read into memory, with or without a
+    Twilio token (in development nothing else reads the form before the view)."""
+    overrides = {"HELPLINE_ENV": env} if env == "production" else {
+        "HELPLINE_ENV": env, "TWILIO_AUTH_TOKEN": None}
+    app = make_app(**overrides)
     params = sms_params("+31612345678", "x" * 1024 * 1024)
-    response = app.test_client().post("/sms", data=params,
-                                      headers={"X-Twilio-Signature": sign("/sms", params)})
-    assert 413 == response.status_code
+    for path in ("/sms", "/voice"):
+        response = app.test_client().post(path, data=params,
+                                          headers={"X-Twilio-Signature": sign(path, params)})
+        assert 413 == response.status_code
     assert MAX_BODY_BYTES == app.config["MAX_CONTENT_LENGTH"]
-    assert [] == raw_store.keys("*")
+    assert [] == app.extensions["helpline.store"].client.keys("*")
 
 
 def test_the_longest_message_twilio_sends_is_read_and_answered(app: Flask) -> None:
-    """A WhatsApp message of 4,096 characters, each the longest to percent-encode (an emoji
-    is 2 of them and 12 bytes): well under the limit, answered as any other."""
-    params = sms_params("whatsapp:+31612345678", "\U0001F600" * 2048)
-    assert len(urlencode(params)) > 24 * 1024
+    """A WhatsApp message of 4,096 characters, each the longest to percent-encode (an emoji:
+    12 bytes): well under the limit, answered as any other."""
+    params = sms_params("whatsapp:+31612345678", "\U0001F600" * 4096)
+    assert 48 * 1024 < len(urlencode(params)) < MAX_BODY_BYTES / 5
     response = app.test_client().post("/sms", data=params,
                                       headers={"X-Twilio-Signature": sign("/sms", params)})
     assert 200 == response.status_code

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -362,22 +362,47 @@ def test_redis_stopping_mid_conversation_and_coming_back(own_redis: RedisServer)
     assert personal_keys(redis.Redis.from_url(own_redis.url, decode_responses=True), NUMBER)
 
 
-REFUSING = {
+def _cannot_save(admin: redis.Redis, server: RedisServer) -> None:
+    """Make Redis fail to save to disk (its folder is gone): it then refuses writes (MISCONF)."""
+    import shutil
+    import time
+
+    admin.config_set("save", "3600 1")
+    shutil.rmtree(server.workdir)
+    admin.bgsave()
+    for _ in range(100):
+        if admin.info("persistence")["rdb_last_bgsave_status"] == "err":
+            return
+        time.sleep(0.05)
+    raise AssertionError("the save did not fail")
+
+
+REFUSING: dict[str, Callable[[redis.Redis, RedisServer], object]] = {
     # A failover left the app on a replica (Sentinel, a managed Redis): every write refused.
-    "read-only": [("REPLICAOF", "127.0.0.1", "1")],
+    "read-only": lambda admin, _: admin.execute_command("REPLICAOF", "127.0.0.1", "1"),
     # Full, with the default noeviction policy: every write refused.
-    "full": [("CONFIG", "SET", "maxmemory-policy", "noeviction"), ("CONFIG", "SET", "maxmemory", "1")],
+    "full": lambda admin, _: (admin.config_set("maxmemory-policy", "noeviction"),
+                              admin.config_set("maxmemory", "1")),
+    # The last save to disk failed (a full disk, say): every write refused, PING too.
+    "not-saving": _cannot_save,
 }
-MENDING = {"read-only": [("REPLICAOF", "NO", "ONE")], "full": [("CONFIG", "SET", "maxmemory", "0")]}
+MENDING: dict[str, Callable[[redis.Redis], object]] = {
+    "read-only": lambda admin: admin.execute_command("REPLICAOF", "NO", "ONE"),
+    "full": lambda admin: admin.config_set("maxmemory", "0"),
+    # (And no more saving: a Redis whose last save fails will not stop when asked to.)
+    "not-saving": lambda admin: (admin.config_set("stop-writes-on-bgsave-error", "no"),
+                                 admin.config_set("save", "")),
+}
 
 
 @pytest.mark.redis_server
 @pytest.mark.parametrize("refusal", sorted(REFUSING))
 def test_a_redis_that_refuses_writes_is_a_store_that_is_down(own_redis: RedisServer,
                                                              refusal: str) -> None:
-    """A Redis that answers PING but refuses every write (a replica after a failover, or a full
-    one) is treated as down: texts are answered without state, never with the apology, and
-    /healthz turns 503 and says why. When it takes writes again, so does the helpline."""
+    """A Redis that refuses every write (a replica after a failover, a full one, one that
+    cannot save) is treated as down: texts are answered without state, never with the apology,
+    /healthz turns 503 and says why, and a figure counts it. When it takes writes again, so
+    does the helpline."""
     import time
 
     from helpline import store as store_module
@@ -387,17 +412,17 @@ def test_a_redis_that_refuses_writes_is_a_store_that_is_down(own_redis: RedisSer
     texter = Texter(app.test_client(), NUMBER)
     assert "ok" == app.test_client().get("/healthz").get_json()["store"]["status"]
     failures_before = value(scrape(app), "helpline_store_failures_total", reason=refusal)
-    for command in REFUSING[refusal]:
-        admin.execute_command(*command)
-    during = [texter.send(body) for body in ("HULP", "1")]
-    assert all(reply.text is not None and "Sorry" not in reply.text for reply in during)
-    assert during[0].text is not None and during[0].text.startswith("Hulplijn mensenhandel.")
-    health = app.test_client().get("/healthz")
-    assert (503, refusal) == (health.status_code, health.get_json()["store"]["status"])
-    failures = value(scrape(app), "helpline_store_failures_total", reason=refusal)
-    assert 1 == failures - failures_before  # the first text; the next skipped Redis
-    for command in MENDING[refusal]:
-        admin.execute_command(*command)
+    REFUSING[refusal](admin, own_redis)
+    try:
+        during = [texter.send(body) for body in ("HULP", "1")]
+        assert all(reply.text is not None and "Sorry" not in reply.text for reply in during)
+        assert during[0].text is not None and during[0].text.startswith("Hulplijn mensenhandel.")
+        health = app.test_client().get("/healthz")
+        assert (503, refusal) == (health.status_code, health.get_json()["store"]["status"])
+        failures = value(scrape(app), "helpline_store_failures_total", reason=refusal)
+        assert 1 == failures - failures_before  # the first text; the next skipped Redis
+    finally:
+        MENDING[refusal](admin)  # also when an assertion failed: the server must stop after
     time.sleep(store_module.PAUSE_AFTER_FAILURE + 0.1)
     assert texter.send("HULP").text is not None
     reply = texter.send("1")  # state is kept again: "1" opens the first topic
