@@ -252,8 +252,9 @@ def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) ->
     """Send ``text`` where no answer could be made (content never loaded, or a bug): like any
     reply, within the number's limit and the minute's cap, and counted against the cap.
 
-    Nothing the failed answer was about to keep is written. Without a visit (the failure came
-    before the store was read) the text goes out: a texter must learn how to reach 112.
+    Nothing the failed answer was about to keep is written (what it wrote at once, such as a
+    hand-off it opened, stays). Without a visit (the failure came before the store was read)
+    the text goes out: a texter must learn how to reach 112.
     """
     reply: str | None = text
     try:
