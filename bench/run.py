@@ -266,9 +266,14 @@ def report(bench: Bench, header: list[str]) -> None:
             value = ratio(runs, name, "ceiling sms", measure)
             print(f"  {name + ' ' + label + ' / ceiling':<36}"
                   f"{'-' if value is None else f'{value:.2f}':>6}")
-    ours = ratio(runs, "helpline sms", "store floor sms", rate)
-    if ours is not None:
-        print(f"  {'helpline sms req/s / store floor':<36}{ours:>6.2f}")
+    print("the helpline against its floors (what its own work costs):")
+    for label, name, base, measure in (
+            ("voice req/s / floor", "helpline voice", "floor voice", rate),
+            ("voice p99 / floor", "helpline voice", "floor voice", p99),
+            ("sms req/s / store floor", "helpline sms", "store floor sms", rate),
+            ("sms p99 / store floor", "helpline sms", "store floor sms", p99)):
+        value = ratio(runs, name, base, measure)
+        print(f"  {label:<36}{'-' if value is None else f'{value:.2f}':>6}")
     if "helpline" in bench.memory:
         mb = bench.memory["helpline"]
         print(f"{'worker resident memory (shipped)':<34}{mb:>7.0f} MB  <  {WORKER_MB:.0f} MB  "
