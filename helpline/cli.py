@@ -265,6 +265,23 @@ def stats(days: int) -> None:
             click.echo(f"  {value:>6}  {name}")
 
 
+@helpline.command()
+@click.argument("channel", type=click.Choice(["voice", "sms"]))
+def fallback(channel: str) -> None:
+    """Print the TwiML for Twilio's fallback URL: the line is down, call 112 (in Dutch and English).
+
+    Paste it into a TwiML Bin (hosted by Twilio) and set the Bin's URL as the number's "primary
+    handler fails" URL: when this server cannot answer at all, callers and texters still hear
+    where to turn, instead of Twilio's "application error". The same words as when the content
+    never loaded.
+    """
+    from . import sms, voice
+    from .twiml import sms_reply
+
+    click.echo(voice.UNAVAILABLE if channel == "voice"
+               else sms_reply(sms.UNAVAILABLE).get_data(as_text=True))
+
+
 def init_app(app: Flask) -> None:
     from .simulate import simulate
 

@@ -155,3 +155,29 @@ def test_simulated_conversations_are_not_counted(embedded_app: Flask) -> None:
     assert 0 == runner.invoke(args=["helpline", "simulate", "sms"], input="HULP\n1\n").exit_code
     store = embedded_app.extensions["helpline.store"]
     assert {} == read_day(store, dt.datetime.now(AMSTERDAM).date())
+
+
+def test_fallback_twiml_says_the_line_is_down_and_112(embedded_app: Flask) -> None:
+    """The documents for Twilio's fallback URL (a TwiML Bin) are the app's own "line down"
+    answers: spoken in Dutch and English, and one SMS of one segment, each with 112."""
+    import xml.etree.ElementTree as ET
+
+    from helpline import sms as helpline_sms
+    from helpline import voice as helpline_voice
+    from helpline.segments import measure
+
+    runner = embedded_app.test_cli_runner()
+    voice = runner.invoke(args=["helpline", "fallback", "voice"])
+    assert 0 == voice.exit_code, voice.output
+    said = ET.fromstring(voice.output).findall("Say")
+    assert ["nl-NL", "en-GB"] == [say.get("language") for say in said]
+    assert all("112" in (say.text or "") for say in said)
+    sms = runner.invoke(args=["helpline", "fallback", "sms"])
+    assert 0 == sms.exit_code, sms.output
+    messages = ET.fromstring(sms.output).findall("Message")
+    assert 1 == len(messages)
+    text = messages[0].text or ""
+    assert "Bel 112" in text and "Call 112" in text
+    assert ("GSM-7", 1) == (measure(text).encoding, measure(text).segments)
+    # What the app itself answers when its content never loaded (tests/test_voice.py, test_trust.py).
+    assert (helpline_voice.UNAVAILABLE, helpline_sms.UNAVAILABLE) == (voice.output.strip(), text)
