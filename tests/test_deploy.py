@@ -16,7 +16,8 @@ import yaml
 
 from helpline.config import DEFAULTS
 
-from .conftest import ROOT
+from .conftest import ROOT, make_app
+from .twilio_client import Texter
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 APP, REDIS = COMPOSE["services"]["app"], COMPOSE["services"]["redis"]
@@ -208,3 +209,28 @@ def test_gunicorn_takes_workers_threads_and_port_from_the_environment(
     assert expected == (settings["workers"], settings["threads"], settings["bind"])
     assert "gthread" == settings["worker_class"]
 
+
+
+ALERTS: dict[str, Any] = yaml.safe_load((ROOT / "deploy" / "prometheus-alerts.yml").read_text())
+
+
+def test_alert_rules_use_only_what_metrics_serves() -> None:
+    """Every alert has a severity and a summary, and asks only for metrics (and label values)
+    /metrics serves: a renamed metric would silence an alert without anyone noticing."""
+    from .test_metrics import scrape
+
+    app = make_app()
+    Texter(app.test_client(), "+31612345678").send("HULP")
+    served = {name for name, _ in scrape(app)}
+    labels = {label: {value for _, labels in scrape(app) for key, value in labels if key == label}
+              for label in ("channel", "limit", "reason")}
+    rules = [rule for group in ALERTS["groups"] for rule in group["rules"]]
+    assert {"HelplineDown", "HelplineServerErrors", "HelplineStoreFailing",
+            "HelplineReplyCapReached"} <= {rule["alert"] for rule in rules}
+    for rule in rules:
+        assert rule["labels"]["severity"] in ("critical", "warning"), rule["alert"]
+        assert rule["annotations"]["summary"], rule["alert"]
+        for name in re.findall(r"\bhelpline_[a-z_]+", rule["expr"]):
+            assert name in served, (rule["alert"], name)
+        for label, value in re.findall(r'\b(channel|limit|reason)="([^"]+)"', rule["expr"]):
+            assert value in labels[label], (rule["alert"], label, value)
