@@ -284,6 +284,8 @@ def fallback(channel: str) -> None:
 
 def init_app(app: Flask) -> None:
     from .simulate import simulate
+    from .smoke import smoke
 
     helpline.add_command(simulate)
+    helpline.add_command(smoke)
     app.cli.add_command(helpline)

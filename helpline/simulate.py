@@ -2,7 +2,8 @@
 
 ``flask --app app helpline simulate sms|call`` in the terminal, and the staff page's phone,
 post here. Simulated requests are marked in the WSGI environ (which no outside request can
-set), so they are left out of the figures.
+set), so they are left out of the figures; so are signed requests with the field
+``HelplineRehearsal=1`` (``helpline smoke``, :mod:`helpline.smoke`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from .twiml_read import CallStep, read_call, sms_text
 simulate = AppGroup("simulate", help="Try the helpline in the terminal, as a texter or caller.")
 
 SIMULATED = "helpline.simulated"  # WSGI environ key of a request this module made
+# A signed form field that marks a request from outside as a rehearsal too (the smoke test
+# through the public URL): only a holder of the Twilio token can sign it; Twilio never sends it.
+REHEARSAL = "HelplineRehearsal"
 MAX_REDIRECTS = 20  # a document that redirects more often than this without input is a bug
 TEXTER = "+31600000000"
 CALLER = "+31600000000"
