@@ -77,9 +77,13 @@ RATE_LIMITED.labels("sms", "replies")
 for _reason in STORE_REASONS:
     STORE_FAILURES.labels(_reason)
 
-# Each request's series, looked up once per process rather than per request.
+# Each request's series, looked up once per process rather than per request. The webhooks'
+# answers an alert asks about start at zero: a series born at its first 5xx would show no
+# increase, and the alert would miss it (deploy/prometheus-alerts.yml).
 _LATENCY_OF = {name: LATENCY.labels(name) for name in (*CHANNELS, "other")}
-_REQUESTS_OF: dict[tuple[str, int], Counter] = {}
+_REQUESTS_OF: dict[tuple[str, int], Counter] = {
+    (name, status): REQUESTS.labels(name, str(status))
+    for name in CHANNELS for status in (200, 403, 500)}
 
 bp = Blueprint("metrics", __name__)
 

@@ -6,12 +6,13 @@ request without a signature must be refused. Each failure says its likely cause 
 ``HELPLINE_PUBLIC_URL`` or token, a proxy that does not pass the path, a certificate).
 
 Its requests are rehearsals (the signed field ``HelplineRehearsal``, see :mod:`.simulate`):
-nothing is counted, no hand-off is opened, and the texter it plays (no phone number) is
-wiped at the end.
+they are left out of the figures and the SMS cap, no hand-off is opened, and the texter it
+plays (no phone number) is wiped at the end (by the wipe keyword: when the content loads).
 """
 
 from __future__ import annotations
 
+import http.client
 import secrets
 import urllib.error
 import urllib.request
@@ -24,6 +25,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from twilio.request_validator import RequestValidator
 
+from . import sms as sms_channel
+from . import voice as voice_channel
 from .simulate import REHEARSAL, helpline_number
 from .twiml_read import sms_text
 
@@ -43,9 +46,17 @@ class Check:
 Post = Callable[[str, dict[str, str], bool], tuple[int, str]]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Report a redirect as the answer it is: Twilio does not follow it with the same POST."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def poster(base: str, token: str) -> Post:
     """Return a function that POSTs a form to ``base`` + path, signed (or not) as Twilio signs."""
     validator = RequestValidator(token)
+    opener = urllib.request.build_opener(_NoRedirects)
 
     def post(path: str, form: dict[str, str], signed: bool) -> tuple[int, str]:
         headers = {"Content-Type": "application/x-www-form-urlencoded",
@@ -55,51 +66,77 @@ def poster(base: str, token: str) -> Post:
         request = urllib.request.Request(base + path, data=urlencode(form).encode(),
                                          headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with opener.open(request, timeout=TIMEOUT) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
+            where = error.headers.get("Location", "") if 300 <= error.code < 400 else ""
+            return error.code, where or error.read().decode("utf-8", "replace")
 
     return post
 
 
-def run(post: Post, dialled: str, start: str, wipe: str) -> list[Check]:
-    """Ask what Twilio asks: a call, a call without a signature, a text and its wipe."""
+def run(post: Post, dialled: str, start: str, wipe: str, apology: str) -> list[Check]:
+    """Ask what Twilio asks: a call, a call without a signature, a text and its wipe.
+
+    A call must get a menu (a ``<Gather>``) and a text a reply that is neither the "line down"
+    text (the server's content did not load) nor ``apology`` (the server failed).
+    """
     call = {"CallSid": "CA" + secrets.token_hex(16), "From": TEXTER, "To": dialled,
             "CallStatus": "ringing", "Direction": "inbound", REHEARSAL: "1"}
-    checks = [_expect(post, "a call", "/voice", call, True, 200,
-                      lambda body: "<Gather" in body or "<Say" in body or "<Play" in body),
+    checks = [_expect(post, "a call", "/voice", call, True, 200, _call_answer),
               _expect(post, "a call without a signature", "/voice", call, False, 403, None)]
     for name, body in (("a text", start), ("the wipe keyword", wipe)):
         text = {"MessageSid": "SM" + secrets.token_hex(16), "From": TEXTER, "To": dialled,
                 "Body": body, "NumMedia": "0", REHEARSAL: "1"}
         checks.append(_expect(post, name, "/sms", text, True, 200,
-                              lambda answer: _has_reply(answer)))
+                              lambda answer: _text_answer(answer, apology)))
     return checks
 
 
-def _has_reply(body: str) -> bool:
+def _call_answer(body: str) -> str | None:
+    """None for a call's first menu; else what is wrong with ``body``."""
+    if body.strip() == voice_channel.UNAVAILABLE:
+        return "the \"line down, call 112\" answer: the server's content did not load"
+    return None if "<Gather" in body else "no menu (no <Gather>) in the answer"
+
+
+def _text_answer(body: str, apology: str) -> str | None:
+    """None for a reply to a text; else what is wrong with ``body``."""
     try:
-        return bool(sms_text(body))
+        reply = sms_text(body)
     except Exception:  # not TwiML at all
-        return False
+        return "the answer is not TwiML"
+    if not reply:
+        return "no reply to the text"
+    if reply == sms_channel.UNAVAILABLE:
+        return "the \"line down, call 112\" reply: the server's content did not load"
+    if reply == apology:
+        return "the apology: the server failed (its log says where)"
+    return None
 
 
 def _expect(post: Post, name: str, path: str, form: dict[str, str], signed: bool, status: int,
-            good: Callable[[str], bool] | None) -> Check:
+            wrong: Callable[[str], str | None] | None) -> Check:
+    """Post, and check the status and (with ``wrong``, which names a fault) the answer."""
     label = f"{name} (POST {path}{'' if signed else ', unsigned'})"
     try:
         got, body = post(path, form, signed)
-    except OSError as error:  # DNS, refused, TLS certificate, timeout
-        return Check(label, False, f"not reachable: {error}; check DNS, the proxy and its "
+    except (OSError, http.client.HTTPException) as error:  # DNS, TLS, refused, timeout, not HTTP
+        return Check(label, False, f"not reachable: {error!r}; check DNS, the proxy and its "
                                    "TLS certificate (Twilio needs a valid one)")
-    if got == status and (good is None or good(body)):
-        return Check(label, True, f"{got}" + (", TwiML as Twilio needs it" if good else
-                                              ": signatures are checked"))
-    return Check(label, False, _why(got, signed, status))
+    if got != status:
+        return Check(label, False, _why(got, signed, status, body))
+    fault = wrong(body) if wrong is not None else None
+    if fault is not None:
+        return Check(label, False, f"{got}, but {fault}")
+    return Check(label, True, f"{got}" + (", TwiML as Twilio needs it" if wrong else
+                                          ": signatures are checked"))
 
 
-def _why(got: int, signed: bool, expected: int) -> str:
+def _why(got: int, signed: bool, expected: int, body: str) -> str:
+    if 300 <= got < 400:
+        return (f"{got}: a redirect (to {body or '?'}), which Twilio does not follow with its "
+                "POST; give the final https:// address, the one the proxy serves")
     if signed and got == 403:
         return ("403: the signature does not match. The server's HELPLINE_PUBLIC_URL must be "
                 "exactly this address, and its TWILIO_AUTH_TOKEN the one used here")
@@ -123,15 +160,18 @@ def smoke(url: str | None) -> None:
     config = current_app.config
     base = (url or config.get("HELPLINE_PUBLIC_URL") or "").rstrip("/")
     token = config.get("TWILIO_AUTH_TOKEN")
-    if not base or not token:
-        raise click.ClickException("give the helpline's public URL (or set HELPLINE_PUBLIC_URL), "
-                                   "and set TWILIO_AUTH_TOKEN as the server has it")
+    if not base.startswith(("https://", "http://")) or not token:
+        raise click.ClickException("give the helpline's public https:// address (or set "
+                                   "HELPLINE_PUBLIC_URL), and set TWILIO_AUTH_TOKEN as the "
+                                   "server has it")
     found = catalog.current()
     if found is None:
         raise click.ClickException("the content does not load here: run `helpline check`")
-    keywords = found.content.language(found.content.base).keywords
+    base_lang = found.content.base
+    keywords = found.content.language(base_lang).keywords
     click.echo(f"Asking {base} what Twilio asks (signed with TWILIO_AUTH_TOKEN):")
-    checks = run(poster(base, token), helpline_number(), keywords.start[0], keywords.wipe[0])
+    checks = run(poster(base, token), helpline_number(), keywords.start[0], keywords.wipe[0],
+                 found.sms.sorry(base_lang).text)
     for check in checks:
         click.echo(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.seen}")
     failed = sum(1 for check in checks if not check.ok)

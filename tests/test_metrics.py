@@ -123,3 +123,13 @@ def test_a_store_failure_is_counted_once_by_its_cause() -> None:
     after = scrape(app)
     name = "helpline_store_failures_total"
     assert 1 == value(after, name, reason="unreachable") - value(before, name, reason="unreachable")
+
+
+def test_the_answers_an_alert_watches_start_at_zero() -> None:
+    """A webhook's 200, 403 and 500 series exist before the first such answer: a series born at
+    its first 5xx would show no increase, and the alert on any 5xx would miss it."""
+    samples = scrape(make_app())
+    for channel in ("sms", "voice"):
+        for status in ("200", "403", "500"):
+            assert ("helpline_requests_total",
+                    frozenset({("channel", channel), ("status", status)})) in samples

@@ -92,3 +92,22 @@ def test_development_without_token_serves_unsigned_requests() -> None:
     app = make_app(HELPLINE_ENV="development", TWILIO_AUTH_TOKEN=None)
     response = app.test_client().post("/sms", data=sms_params("+31612345678", "HULP"))
     assert 200 == response.status_code
+
+
+def test_only_a_signed_request_can_be_a_rehearsal(app: Flask, raw_store: redis.Redis) -> None:
+    """``HelplineRehearsal=1`` (the smoke test's) counts only when signed: unsigned it is refused
+    like any request; signed, the text is answered but left out of the figures."""
+    from helpline.stats import read_day, today
+
+    store = app.extensions["helpline.store"]
+    rehearsal = {**sms_params("+31612345678", "HULP"), "HelplineRehearsal": "1"}
+    client = app.test_client()
+    assert 403 == client.post("/sms", data=rehearsal).status_code
+    assert [] == raw_store.keys("*")
+    answered = client.post("/sms", data=rehearsal,
+                           headers={"X-Twilio-Signature": sign("/sms", rehearsal)})
+    assert 200 == answered.status_code and b"Hulplijn mensenhandel" in answered.data
+    assert {} == read_day(store, today())
+    real = sms_params("+31612345678", "HULP")
+    client.post("/sms", data=real, headers={"X-Twilio-Signature": sign("/sms", real)})
+    assert 1 == read_day(store, today())["sms.menu|lang=nl|node=main"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, Response, redirect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .conftest import make_app
@@ -76,3 +77,39 @@ def test_an_address_nobody_answers_is_named() -> None:
     status, output = smoke(url)
     assert 0 != status
     assert 4 == output.count("not reachable")
+
+
+def test_a_server_whose_content_did_not_load_fails(tmp_path: Path) -> None:
+    """The "line down, call 112" answers are TwiML too, but no deploy to be content with."""
+    app, server = serve(HELPLINE_CONTENT_DIR=str(tmp_path / "nothing"))
+    try:
+        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
+    finally:
+        server.shutdown()
+    assert 0 != status
+    assert 3 == output.count("the server's content did not load")
+
+
+def test_a_redirect_is_named_not_followed() -> None:
+    """An http:// address that the proxy redirects to https://: Twilio would not follow it."""
+    redirecting = Flask("redirecting")
+
+    @redirecting.post("/<path:rest>")
+    def elsewhere(rest: str) -> Response:
+        return redirect(f"https://helpline.example.org/{rest}", code=301)
+
+    server = make_server("127.0.0.1", 0, redirecting, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status, output = smoke(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+    assert 0 != status
+    assert "301: a redirect (to https://helpline.example.org/voice)" in output
+
+
+@pytest.mark.parametrize("url", ["helpline.example.org", "ftp://helpline.example.org"])
+def test_an_address_that_is_no_web_address_is_refused_at_once(url: str) -> None:
+    status, output = smoke(url)
+    assert 0 != status
+    assert "give the helpline's public https:// address" in output
