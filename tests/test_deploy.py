@@ -234,3 +234,13 @@ def test_alert_rules_use_only_what_metrics_serves() -> None:
             assert name in served, (rule["alert"], name)
         for label, value in re.findall(r'\b(channel|limit|reason)="([^"]+)"', rule["expr"]):
             assert value in labels[label], (rule["alert"], label, value)
+
+
+@pytest.mark.parametrize("rule", [rule for group in ALERTS["groups"] for rule in group["rules"]],
+                         ids=lambda rule: rule["alert"])
+def test_every_alert_expression_is_promql(rule: dict[str, Any]) -> None:
+    """Prometheus would refuse the whole file for one expression it cannot parse."""
+    import promql_parser
+
+    promql_parser.parse(rule["expr"])
+    assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
