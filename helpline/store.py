@@ -85,6 +85,10 @@ _UNAVAILABLE: dict[type[redis.RedisError], str] = {
 }
 # Errors redis-py has no class for, by the code that starts their message.
 _UNAVAILABLE_CODES = {"MISCONF": "not-saving"}  # writes stopped: the last save to disk failed
+# The reasons that pause the store for everyone (PAUSE_AFTER_FAILURE): each says the whole
+# store cannot serve. Not "refused": an account may be denied one command only (say, the
+# SCAN of the staff page) while every message's commands still work.
+PAUSED_FOR = frozenset({"unreachable", "read-only", "full", "not-saving"})
 
 
 def unavailable_reason(error: BaseException) -> str | None:
@@ -120,8 +124,9 @@ class Store:
         return _Guard(self)
 
     def _failed(self, reason: str) -> None:
-        with self._lock:
-            self._down_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        if reason in PAUSED_FOR:
+            with self._lock:
+                self._down_until = time.monotonic() + PAUSE_AFTER_FAILURE
         metrics.store_failed(reason)
 
     @staticmethod

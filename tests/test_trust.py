@@ -430,6 +430,30 @@ def test_a_redis_that_refuses_writes_is_a_store_that_is_down(own_redis: RedisSer
     assert 200 == app.test_client().get("/healthz").status_code
 
 
+@pytest.mark.redis_server
+def test_a_command_the_account_may_not_run_does_not_stop_the_messages(
+        own_redis: RedisServer) -> None:
+    """A Redis account denied one command (NOPERM: here the SCAN of the staff page's lists)
+    fails that one thing, counted as "refused", and does not pause the store: the very next
+    text still keeps its conversation."""
+    from helpline.store import StoreUnavailable
+
+    admin = redis.Redis.from_url(own_redis.url, decode_responses=True)
+    admin.execute_command("ACL", "SETUSER", "app", "on", ">app-password", "~*", "&*",
+                          "+@all", "-scan")
+    app = make_app(REDIS_URL=own_redis.url.replace("redis://", "redis://app:app-password@"))
+    store = app.extensions["helpline.store"]
+    texter = Texter(app.test_client(), NUMBER)
+    assert texter.send("HULP").text is not None
+    failures_before = value(scrape(app), "helpline_store_failures_total", reason="refused")
+    with pytest.raises(StoreUnavailable, match="refused"):
+        store.scan_json("callback")
+    reply = texter.send("1")  # at once: the state was read, so "1" opens the first topic
+    assert reply.text is not None and reply.text.startswith("Je rechten")
+    assert 1 == value(scrape(app), "helpline_store_failures_total",
+                      reason="refused") - failures_before
+
+
 # --- fuzzing -----------------------------------------------------------------------------------
 
 EXAMPLES = 2000 if os.environ.get("CI") else 200
