@@ -12,13 +12,14 @@ own work.
 Redis round trips of :class:`helpline.visit.Visit` (read the texter's state and count the
 message; write the state and count the reply), with the helpline's own scripts and client.
 No SMS webhook that keeps its conversations in Redis this way can beat it; its voice is the
-floor's (a call's turns need no store). ``one_trip`` makes the first round trip only: the
-best a design that read and wrote in one round trip could reach.
+floor's (a call's turns need no store). ``one_trip`` does the same reads and writes in one
+script, one round trip: the best a design that ran its menu steps inside Redis could reach.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import os
 
 from flask import Flask, Response, request
@@ -27,9 +28,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from helpline.forms import WebhookRequest
+from helpline.handoff import POINTER
 from helpline.identity import key_of
 from helpline.store import connect
-from helpline.visit import Visit
+from helpline.visit import Visit, replies_key
 
 _message = MessagingResponse()
 _message.message("Hulplijn mensenhandel. Informatie en hulp.\nHoofdmenu\n1 Je rechten\n2 Hulp krijgen\n"
@@ -102,9 +104,33 @@ _secret = os.environ.get("HELPLINE_HASH_KEY", "").encode()
 _STATE = {"lang": "nl", "node": "main", "page": 0}  # a texter's state, as the helpline keeps it
 
 
-def _store_floor(name: str, write: bool) -> Flask:
-    """The floor, plus a text's round trip to read its state and count it, and with ``write``
-    the round trip that keeps the new state and counts the reply."""
+# The one-trip floor's single script: read the texter's state, language and hand-off pointer,
+# count the message and the reply, and keep the new state and language (as the helpline's
+# two scripts do between them). KEYS: session, lang, pointer, rate, replies.
+# ARGV: rate window, then the state and language, each with its TTL.
+_ONE_TRIP = """
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+table.insert(found, redis.call('INCR', KEYS[4]))
+redis.call('EXPIRE', KEYS[4], ARGV[1], 'NX')
+table.insert(found, redis.call('INCRBY', KEYS[5], 1))
+redis.call('EXPIRE', KEYS[5], 120, 'NX')
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+return found
+"""
+_one_trip_script = _store.client.register_script(_ONE_TRIP)
+
+
+def _visit_in_one_trip(number_key: str) -> None:
+    keys = [_store.key(kind, number_key) for kind in ("session", "lang", POINTER, "rate")]
+    _one_trip_script(keys=[*keys, replies_key()], client=_store.client,
+                     args=[600, json.dumps(_STATE), 1800, json.dumps("nl"), 30 * 86400])
+
+
+def _store_floor(name: str, trips: int) -> Flask:
+    """The floor, plus what a text costs the store: with ``trips`` 2, the helpline's own two
+    round trips (read the state and count the message; keep the new state and count the
+    reply); with 1, the same work in one script."""
     app = Flask(name)
     app.request_class = WebhookRequest
 
@@ -112,12 +138,15 @@ def _store_floor(name: str, write: bool) -> Flask:
     def sms() -> Response:
         if not _signed():
             return Response("invalid signature\n", status=403, mimetype="text/plain")
-        visit = Visit.begin(_store, key_of(request.form.get("From", ""), _secret), 600)
-        if write:
-            visit.keep("session", _STATE, 1800)
-            visit.keep("lang", "nl", 30 * 86400)
-            visit.sent(1)
-            visit.finish()
+        number_key = key_of(request.form.get("From", ""), _secret)
+        if trips == 1:
+            _visit_in_one_trip(number_key)
+            return Response(SMS, mimetype="text/xml")
+        visit = Visit.begin(_store, number_key, 600)
+        visit.keep("session", _STATE, 1800)
+        visit.keep("lang", "nl", 30 * 86400)
+        visit.sent(1)
+        visit.finish()
         return Response(SMS, mimetype="text/xml")
 
     app.add_url_rule("/voice", view_func=floor_voice, methods=["POST"])
@@ -126,7 +155,7 @@ def _store_floor(name: str, write: bool) -> Flask:
     return app
 
 
-stored = _store_floor("stored", write=True)
+stored = _store_floor("stored", trips=2)
 # What an SMS design that read and wrote a texter's state in a single round trip (its menu
-# steps run inside Redis) would reach at best: the first round trip alone, nothing written.
-one_trip = _store_floor("one_trip", write=False)
+# steps run inside Redis) would reach at best: the same reads and writes in one script.
+one_trip = _store_floor("one_trip", trips=1)

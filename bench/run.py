@@ -260,7 +260,7 @@ def report(bench: Bench, header: list[str]) -> None:
         print(f"  {label:<32}{'-' if value is None else f'{value:.2f}':>10}")
     print("the store floor (the floor and the two Redis round trips of every text, nothing else:\n"
           " the best an SMS webhook that keeps its conversations in Redis can do here), and the\n"
-          " one-trip floor (its first round trip only: the best of a design with one):")
+          " one-trip floor (the same reads and writes in one script: the best of a design with one):")
     for name in ("store floor sms", "one-trip floor sms"):
         for label, measure in (("req/s", rate), ("p99", p99)):
             value = ratio(runs, name, "ceiling sms", measure)

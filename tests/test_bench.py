@@ -95,13 +95,13 @@ def test_the_floor_answers_signed_requests_and_refuses_others(monkeypatch) -> No
 
 @pytest.mark.parametrize(("floor", "kinds"), [
     ("stored", ["lang", "rate", "replies", "session"]),  # read and count; keep and count
-    ("one_trip", ["rate"]),  # read and count only
+    ("one_trip", ["lang", "rate", "replies", "session"]),  # the same, in one script
 ])
 def test_the_store_floors_make_a_texts_round_trips_and_no_more(
         floor: str, kinds: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The store floors read and write what the helpline's visit does: the texter's state and
     language under their hashed number, their message count, the minute's replies (the
-    one-trip floor only reads and counts); a forged request changes nothing."""
+    one-trip floor in a single script); a forged request changes nothing."""
     monkeypatch.setattr(ceiling, "_validator", RequestValidator(load.TOKEN))
     monkeypatch.setattr(ceiling, "_public_url", load.PUBLIC_URL)
     # A store of its own: never the Redis that REDIS_URL may name in the shell running the tests.
