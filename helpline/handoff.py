@@ -15,11 +15,21 @@ can use a reference; anyone else who sends one is treated like any other texter.
 is delivered only within ``HELPLINE_HANDOFF_WINDOW`` seconds of the texter's last message
 (no unasked-for texts); a later one is not sent and its sender is told why.
 
+A hand-off opens only in opening hours but stays open after them. Outside opening hours a
+texter's message is still passed on to staff (never lost: someone may read it), and the texter
+is told what the person screen says out of hours: nobody can answer now, when we are open, how
+to call, 112. They are told once per closed stretch (from closing to the next opening, see
+:func:`helpline.hours.next_opening`), with their first message in it, not with every message:
+someone writing many short texts in the night would otherwise pay for and keep a pile of the
+same 2-segment text on their phone, and use up the minute's SMS cap for others. Their first
+message after the next closing tells them again. The notice and the messages passed on are
+all or nothing under the cap, like everything a texter sends.
+
 What is kept (Redis), with ``HELPLINE_HANDOFF_TTL`` from the texter's last message:
 
 - ``helpline:thread:<REF>``: the texter's number, sealed (:mod:`helpline.sealed`); their
   language; the hashed number key of the texter and of the staff member who answers; when the
-  texter last wrote. No message text is ever kept.
+  texter last wrote; the closed stretch they were last told of. No message text is ever kept.
 - ``helpline:handoff:<hmac of the texter's number>``: the reference of their open hand-off.
   It is a personal kind (:data:`helpline.store.PERSONAL_KINDS`) linked to the thread, so the
   wipe keyword, STOP and ``helpline forget`` erase both.
@@ -75,10 +85,13 @@ class Thread:
     texter_key: str
     last_texter_at: float
     staff_key: str | None = None  # who answers, once someone has
+    # The closed stretch (:func:`helpline.hours.next_opening`) the texter was last told of.
+    told_closed: str | None = None
 
     def record(self) -> dict[str, Any]:
         return {"texter": self.texter, "lang": self.lang, "texter_key": self.texter_key,
-                "last": self.last_texter_at, "staff": self.staff_key}
+                "last": self.last_texter_at, "staff": self.staff_key,
+                "told_closed": self.told_closed}
 
 
 def _thread(ref: str, raw: Any) -> Thread | None:
@@ -86,10 +99,14 @@ def _thread(ref: str, raw: Any) -> Thread | None:
         return None
     try:
         return Thread(ref, str(raw["texter"]), str(raw["lang"]), str(raw["texter_key"]),
-                      float(raw["last"]), raw.get("staff") if isinstance(raw.get("staff"), str)
-                      else None)
+                      float(raw["last"]), _text_or_none(raw.get("staff")),
+                      _text_or_none(raw.get("told_closed")))
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 @lru_cache(maxsize=8)
@@ -154,9 +171,10 @@ class Desk:
         self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)
         self.store.set_json(POINTER, thread.texter_key, thread.ref, self.ttl)
 
-    def texter_wrote(self, thread: Thread) -> Thread:
-        """Note that the texter just wrote: the window and the thread's life start again."""
-        thread = replace(thread, last_texter_at=self.now.timestamp())
+    def texter_wrote(self, thread: Thread, told_closed: str | None = None) -> Thread:
+        """Note that the texter just wrote (and which closed stretch they now know of, if
+        any): the window and the thread's life start again."""
+        thread = replace(thread, last_texter_at=self.now.timestamp(), told_closed=told_closed)
         self.save(thread)
         return thread
 

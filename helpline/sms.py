@@ -156,13 +156,29 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
         closed = catalog.sms.staff("staff_closed", ref=thread.ref)
         return _capped(limits, Outcome(text, "handoff.closed", thread.lang,
                                        sends=tuple((n, closed) for n in recipients)))
-    if not limits.fits(len(recipients)):
-        return _refused(len(recipients), thread.lang)  # not passed on: the window stays as it was
-    thread = desk.texter_wrote(thread)
+    stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
     forwarded = f"{thread.ref} {name}: {passable(body)}"
-    return Outcome(None, "handoff.message", thread.lang,
-                   sends=tuple((n, forwarded) for n in recipients))
+    outcome = Outcome(notice, "handoff.message", thread.lang,
+                      sends=tuple((n, forwarded) for n in recipients))
+    if not limits.fits(outcome.messages):
+        # Not passed on, no notice: the window (and what the texter was told) stay as they were.
+        return _refused(outcome.messages, thread.lang)
+    desk.texter_wrote(thread, told_closed=stretch)
+    return outcome
+
+
+def _after_hours(catalog: Catalog, desk: Desk, thread: Thread) -> tuple[str | None, str | None]:
+    """Outside opening hours, return the closed stretch it is (see :func:`hours.next_opening`)
+    and the text telling the texter so (nobody there now, the hours, 112), or None for the
+    text when they were told already in this stretch. In opening hours: (None, None)."""
+    content = catalog.content
+    if hours.is_open(content.hours, desk.now):
+        return None, None
+    stretch = hours.next_opening(content.hours, desk.now)
+    if thread.told_closed == stretch:
+        return stretch, None
+    return stretch, catalog.sms.reply(thread.lang, engine.Screen(engine.PERSON)).text
 
 
 def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: str) -> Outcome:

@@ -14,7 +14,7 @@ import pytest
 import redis
 from flask import Flask
 
-from helpline import simulate
+from helpline import hours, simulate
 from helpline.catalog import build_catalog
 from helpline.handoff import ALPHABET, REF_LENGTH
 from helpline.stats import AMSTERDAM, read_day
@@ -426,3 +426,77 @@ def test_a_simulation_never_touches_a_real_hand_off(app: Flask) -> None:
     assert (NL["staff_not_open"].format(ref=ref), ()) == reply
     assert ((ANNA, "Are you safe?"),) == staff.send(f"{ref} Are you safe?").sends
     assert ((STAFF, f"{ref} Engels: yes"),) == anna.send("yes").sends
+
+
+# --- out of hours, in an open hand-off --------------------------------------------------------
+
+FRIDAY_LATE = dt.datetime(2026, 11, 27, 16, 55, tzinfo=AMSTERDAM)  # five minutes to closing
+
+
+def closed_text(prompts: dict[str, str]) -> str:
+    """The person screen out of hours: nobody there now, the hours, the helpline and 112."""
+    person = prompts["person_sms"].format(helpline=CONTENT.contacts.helpline, emergency="112")
+    return f"{prompts['person_closed']} {prompts['hours']}\n{person}\n9 {prompts['main_menu']}"
+
+
+@pytest.mark.parametrize(("moment", "expected"), [
+    (dt.datetime(2026, 11, 27, 18, 55, tzinfo=AMSTERDAM), "2026-11-30 09:00"),  # Friday night
+    (dt.datetime(2026, 11, 28, 14, 55, tzinfo=AMSTERDAM), "2026-11-30 09:00"),  # Saturday
+    (dt.datetime(2026, 11, 30, 7, 0, tzinfo=AMSTERDAM), "2026-11-30 09:00"),  # Monday morning
+    (dt.datetime(2026, 11, 30, 10, 0, tzinfo=AMSTERDAM), "2026-11-30 10:00"),  # open: now
+    (dt.datetime(2026, 12, 24, 17, 30, tzinfo=AMSTERDAM), "2026-12-28 09:00"),  # Christmas
+])
+def test_the_next_opening_names_the_closed_stretch(moment: dt.datetime, expected: str) -> None:
+    """Friday night and Saturday are one closed stretch (the same next opening); public
+    holidays are skipped."""
+    assert expected == hours.next_opening(CONTENT.hours, moment)
+
+
+def test_after_hours_the_texter_is_told_once_a_closed_stretch_and_staff_get_every_text(
+        app: Flask) -> None:
+    """A hand-off opened just before closing stays open. The texter's first text after
+    closing still reaches staff, and the texter is told (in their language) that nobody is
+    there now, when we are open, and 112; later texts in the same closed stretch only reach
+    staff. In opening hours nothing is added; after the next closing they are told again."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(FRIDAY_LATE)
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna, "HULP")
+    clock.advance(hours=2)  # Friday 18:55
+    evening = anna.send("Hij komt vanavond terug, wat moet ik doen?")
+    assert closed_text(NL) == evening.text and evening.measure.segments <= 2
+    assert ((STAFF, f"{ref} Nederlands: Hij komt vanavond terug, wat moet ik doen?"),) == (
+        evening.sends)
+    clock.advance(hours=20)  # Saturday 14:55
+    saturday = anna.send("alsjeblieft")
+    assert saturday.text is None
+    assert ((STAFF, f"{ref} Nederlands: alsjeblieft"),) == saturday.sends
+    clock.advance(hours=23)  # Sunday 13:55
+    assert anna.send("hallo?").text is None
+    clock.advance(hours=20, minutes=5)  # Monday 10:00: open
+    monday = anna.send("goedemorgen")
+    assert monday.text is None and ((STAFF, f"{ref} Nederlands: goedemorgen"),) == monday.sends
+    clock.advance(hours=8)  # Monday 18:00: the next closed stretch
+    assert closed_text(NL) == anna.send("nog steeds hier").text
+
+
+def test_after_hours_the_notice_and_the_texts_passed_on_are_all_or_nothing() -> None:
+    """At the minute's cap a text that would go to staff with the closed notice goes nowhere,
+    and the notice is still owed: when both fit, both go out, and count two."""
+    clock = FrozenClock(FRIDAY_LATE)
+    app = make_app(HELPLINE_CLOCK=clock)
+    store = app.extensions["helpline.store"].client
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna)
+    clock.advance(minutes=5, seconds=1)  # 17:00: closed
+    app.config["HELPLINE_SMS_REPLIES_PER_MINUTE"] = 1  # room for the text to staff alone
+    before = sent_this_minute(store)
+    refused = anna.send("are you there?")
+    assert refused.xml.endswith("<Response />")
+    assert before == sent_this_minute(store)
+    clock.advance(minutes=1)
+    app.config["HELPLINE_SMS_REPLIES_PER_MINUTE"] = 2
+    before = sent_this_minute(store)
+    told = anna.send("are you there?")
+    assert closed_text(EN) == told.text
+    assert ((STAFF, f"{ref} Engels: are you there?"),) == told.sends
+    assert 2 == messages_in(told) == sent_this_minute(store) - before
