@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -63,6 +64,54 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def passable(text: str) -> str:
     """Return ``text`` as it can be passed on in TwiML (never empty: "?" for nothing)."""
     return _NOT_XML.sub("", text).strip() or "?"
+
+
+# Twilio refuses a message body longer than this (characters; counted here in UTF-16 code
+# units, which is never fewer): a longer text is passed on in numbered parts.
+MAX_MESSAGE = 1600
+
+
+def for_staff(ref: str, name: str, text: str) -> tuple[str, ...]:
+    """Return a texter's ``text`` as staff get it: "K7QX4 Roemeens: ...", or in parts
+    "K7QX4 Roemeens (1/2): ..." where one message would be longer than Twilio takes."""
+    return _parts(passable(text),
+                  lambda i, n: f"{ref} {name}: " if n == 1 else f"{ref} {name} ({i}/{n}): ")
+
+
+def for_texter(text: str) -> tuple[str, ...]:
+    """Return a staff reply (already made passable) as the texter gets it: as written, or in
+    parts "(1/2) ..." where one message would be longer than Twilio takes."""
+    return _parts(text, lambda i, n: "" if n == 1 else f"({i}/{n}) ")
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _parts(text: str, head: Callable[[int, int], str]) -> tuple[str, ...]:
+    """Cut ``text`` into as few parts as fit MAX_MESSAGE each with its ``head(i, n)``."""
+    count = 1
+    while True:
+        chunks = _chunks(text, MAX_MESSAGE - _units(head(count, count)))
+        if len(chunks) <= count:  # heads of fewer parts are never longer
+            return tuple(f"{head(i, len(chunks))}{chunk}" for i, chunk in enumerate(chunks, 1))
+        count = len(chunks)
+
+
+def _chunks(text: str, width: int) -> list[str]:
+    """Cut ``text`` into pieces of at most ``width`` units, at a space where one is near."""
+    chunks: list[str] = []
+    while _units(text) > width:
+        used, end = 0, 0
+        while used + _units(text[end]) <= width:
+            used += _units(text[end])
+            end += 1
+        end = max(end, 1)
+        space = max(text.rfind(" ", 0, end + 1), text.rfind("\n", 0, end + 1))
+        cut = space if space > end // 2 else end
+        chunks.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*chunks, text]
 
 
 def looks_like_ref(word: str) -> bool:

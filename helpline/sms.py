@@ -32,7 +32,7 @@ from . import catalog as catalog_module
 from . import clock, engine, hours, identity, metrics, sms_input, stats
 from .catalog import Catalog
 from .content import ROOT
-from .handoff import Desk, Thread, looks_like_ref, passable
+from .handoff import REF_LENGTH, Desk, Thread, for_staff, for_texter, looks_like_ref, passable
 from .identity import Sender
 from .limits import Limits
 from .sealed import sealer_for
@@ -130,17 +130,20 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     content = catalog.content
     if desk is None or not desk.staff or not hours.is_open(content.hours, desk.now):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
-    # The texter's reply, and to every staff number the news (and the question, if any).
-    messages = 1 + len(desk.staff) * (2 if question.strip() else 1)
+    # The texter's reply, and to every staff number the news (and the question, if any, in
+    # as many parts as it takes: a reference of the same length cuts it the same way).
+    name = content.language(lang).staff_name
+    parts = len(for_staff("?" * REF_LENGTH, name, question)) if question.strip() else 0
+    messages = 1 + len(desk.staff) * (1 + parts)
     if not limits.fits(messages):
         return _refused(messages, lang, screen.node)  # checked first: nothing is opened
     thread = desk.open(number_key, sender.address, lang)
-    name = content.language(lang).staff_name
     new = catalog.sms.staff("staff_new", ref=thread.ref, language=name,
                             close=content.contacts.staff_close_word)
     sends = [(number, new) for number in desk.staff]
     if question.strip():
-        sends += [(number, f"{thread.ref} {name}: {passable(question)}") for number in desk.staff]
+        asked = for_staff(thread.ref, name, question)
+        sends += [(number, part) for number in desk.staff for part in asked]
     return Outcome(catalog.sms.handoff_opened(lang).text, "handoff.opened", lang, screen.node,
                    tuple(sends))
 
@@ -158,9 +161,9 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
                                        sends=tuple((n, closed) for n in recipients)))
     stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
-    forwarded = f"{thread.ref} {name}: {passable(body)}"
+    forwarded = for_staff(thread.ref, name, body)
     outcome = Outcome(notice, "handoff.message", thread.lang,
-                      sends=tuple((n, forwarded) for n in recipients))
+                      sends=tuple((n, part) for n in recipients for part in forwarded))
     if not limits.fits(outcome.messages):
         # Not passed on, no notice: the window (and what the texter was told) stay as they were.
         return _refused(outcome.messages, thread.lang)
@@ -205,7 +208,8 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
         return Outcome(sms.staff("staff_late", ref=ref, minutes=minutes), "handoff.late",
                        thread.lang)
     desk.claim(thread, staff_key)
-    return Outcome(None, "handoff.reply", thread.lang, sends=((texter, passable(text)),))
+    return Outcome(None, "handoff.reply", thread.lang,
+                   sends=tuple((texter, part) for part in for_texter(passable(text))))
 
 
 def _closed_for_staff(catalog: Catalog, desk: Desk | None,

@@ -16,7 +16,7 @@ from flask import Flask
 
 from helpline import hours, simulate
 from helpline.catalog import build_catalog
-from helpline.handoff import ALPHABET, REF_LENGTH
+from helpline.handoff import ALPHABET, REF_LENGTH, for_staff, for_texter
 from helpline.stats import AMSTERDAM, read_day
 
 from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
@@ -500,3 +500,67 @@ def test_after_hours_the_notice_and_the_texts_passed_on_are_all_or_nothing() -> 
     assert closed_text(EN) == told.text
     assert ((STAFF, f"{ref} Engels: are you there?"),) == told.sends
     assert 2 == messages_in(told) == sent_this_minute(store) - before
+
+
+# --- Twilio's 1,600 characters a message ------------------------------------------------------
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+LONG_PL = ("Szef zabrał mi paszport. " * 64)[:1600]  # the longest text Twilio passes on
+
+
+def test_a_text_of_1600_characters_reaches_staff_in_parts_twilio_accepts(app: Flask,
+                                                                          raw_store: redis.Redis
+                                                                          ) -> None:
+    """With its "REF Pools: " in front a text of 1,600 characters would be longer than Twilio
+    sends (and be refused): staff get it in two numbered parts, each within 1,600 and
+    together the whole text, and both count against the minute's cap."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna, "POMOC")
+    before = sent_this_minute(raw_store)
+    reply = anna.send(LONG_PL)
+    assert [STAFF, STAFF] == [to for to, _ in reply.sends]
+    first, second = (text for _, text in reply.sends)
+    assert first.startswith(f"{ref} Pools (1/2): ") and second.startswith(f"{ref} Pools (2/2): ")
+    assert all(utf16_units(text) <= 1600 for _, text in reply.sends)
+    body = " ".join(text.split(": ", 1)[1] for _, text in reply.sends)
+    assert LONG_PL.strip() == body
+    assert 2 == messages_in(reply) == sent_this_minute(raw_store) - before
+
+
+def test_a_long_question_that_opens_a_handoff_reaches_staff_in_parts(app: Flask,
+                                                                      raw_store: redis.Redis
+                                                                      ) -> None:
+    """A question of 1,600 characters at the person screen opens a hand-off: the news and the
+    question in two parts to staff, and the texter's reply, four SMS all within 1,600."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(OPEN_HOUR.replace(hour=8))
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("POMOC")
+    anna.send("0")  # closed: the person screen
+    clock.advance(hours=2)
+    before = sent_this_minute(raw_store)
+    opened = anna.send(LONG_PL)
+    ref = ref_of(opened)
+    assert [f"{ref} Pools (1/2): ", f"{ref} Pools (2/2): "] == [
+        text[:len(ref) + 14] for _, text in opened.sends[1:]]
+    assert all(utf16_units(text) <= 1600 for _, text in opened.sends)
+    assert 4 == messages_in(opened) == sent_this_minute(raw_store) - before
+
+
+@pytest.mark.parametrize("text", [
+    "x" * 1601,  # no space to cut at
+    "😀" * 800 + "a",  # every emoji is two UTF-16 units
+    ("słowo " * 600).strip(),
+])
+def test_every_part_fits_and_nothing_is_lost(text: str) -> None:
+    """However a long text is made, each part is within 1,600 UTF-16 units and the parts
+    hold every character of the text."""
+    for parts in (for_staff("K7QX4", "Bulgaars", text), for_texter(text)):
+        assert len(parts) >= 2
+        assert all(utf16_units(part) <= 1600 for part in parts)
+        body = [re.sub(r"^(K7QX4 Bulgaars )?\(\d+/\d+\):? ", "", part) for part in parts]
+        assert text.replace(" ", "") == "".join(body).replace(" ", "")
+    assert ("short",) == for_texter("short")
+    assert ("K7QX4 Bulgaars: short",) == for_staff("K7QX4", "Bulgaars", "short")
