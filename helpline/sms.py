@@ -202,7 +202,7 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
         return Outcome(sms.staff("staff_closed", ref=ref), "handoff.closed", thread.lang,
                        sends=told)
     if not text.strip():
-        return Outcome(sms.staff("staff_not_open", ref=ref), "handoff.empty", thread.lang)
+        return Outcome(sms.staff("staff_empty", ref=ref), "handoff.empty", thread.lang)
     if texter is None or not desk.in_window(thread):
         minutes = str(desk.window // 60)
         return Outcome(sms.staff("staff_late", ref=ref, minutes=minutes), "handoff.late",

@@ -28,7 +28,8 @@ SORRY = "@sorry"  # the reply when something failed on our side
 HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in opening hours)
 HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
-STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_closed")
+STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
+               "staff_closed")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 

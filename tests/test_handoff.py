@@ -564,3 +564,18 @@ def test_every_part_fits_and_nothing_is_lost(text: str) -> None:
         assert text.replace(" ", "") == "".join(body).replace(" ", "")
     assert ("short",) == for_texter("short")
     assert ("K7QX4 Bulgaars: short",) == for_staff("K7QX4", "Bulgaars", "short")
+
+
+# --- what staff write -------------------------------------------------------------------------
+
+def test_a_reference_alone_tells_staff_nothing_was_sent(app: Flask) -> None:
+    """Staff who send only the reference (the text forgotten) are told nothing was sent and to
+    write the text after the code, not that the conversation is closed: it is still open."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    for body in (ref, f"{ref.lower()}   "):
+        empty = staff.send(body)
+        assert NL["staff_empty"].format(ref=ref) == empty.text and empty.sends == ()
+        assert empty.measure.segments <= 2
+    assert "niets verstuurd" in NL["staff_empty"]
+    assert ((ANNA, "Still here."),) == staff.send(f"{ref} Still here.").sends

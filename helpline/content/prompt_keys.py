@@ -53,6 +53,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                        "older than the window", "ref", "minutes"),
     "staff_taken": _key("to staff: a colleague already answers this conversation", "ref"),
     "staff_not_open": _key("to staff: no open conversation has this reference", "ref"),
+    "staff_empty": _key("to staff: a reference with no text after it: nothing was sent; write "
+                        "the text after the reference", "ref"),
     "staff_closed": _key("to staff: the conversation with this reference has stopped", "ref"),
     # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
     "voice_welcome": _key("first words of a call: who we are, and the emergency number",
