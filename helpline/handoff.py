@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -112,6 +113,25 @@ def _chunks(text: str, width: int) -> list[str]:
         chunks.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     return [*chunks, text]
+
+
+def is_close_word(text: str, close_word: str) -> bool:
+    """Say whether staff wrote the close word, whatever its case and the punctuation and
+    spaces around it ("klaar.", "KLAAR!", " Klaar ")."""
+    return _bare(text).casefold() == _bare(close_word).casefold()
+
+
+def _bare(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _is_padding(text[start]):
+        start += 1
+    while end > start and _is_padding(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _is_padding(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("P")
 
 
 def looks_like_ref(word: str) -> bool:

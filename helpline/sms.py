@@ -32,7 +32,7 @@ from . import catalog as catalog_module
 from . import clock, engine, hours, identity, metrics, sms_input, stats
 from .catalog import Catalog
 from .content import ROOT
-from .handoff import REF_LENGTH, Desk, Thread, for_staff, for_texter, looks_like_ref, passable
+from .handoff import REF_LENGTH, Desk, Thread, for_staff, for_texter, is_close_word, looks_like_ref, passable
 from .identity import Sender
 from .limits import Limits
 from .sealed import sealer_for
@@ -194,7 +194,7 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
     if thread.staff_key not in (None, staff_key):
         return Outcome(sms.staff("staff_taken", ref=ref), "handoff.taken", thread.lang)
     texter = desk.texter(thread)
-    if text.strip().upper() == catalog.content.contacts.staff_close_word:
+    if is_close_word(text, catalog.content.contacts.staff_close_word):
         desk.close(thread)
         # Told only within the window: never a text the texter did not (recently) ask for.
         told = ((texter, sms.handoff_closed(thread.lang).text),) if texter and desk.in_window(

@@ -579,3 +579,24 @@ def test_a_reference_alone_tells_staff_nothing_was_sent(app: Flask) -> None:
         assert empty.measure.segments <= 2
     assert "niets verstuurd" in NL["staff_empty"]
     assert ((ANNA, "Still here."),) == staff.send(f"{ref} Still here.").sends
+
+
+@pytest.mark.parametrize("close", ["klaar.", "KLAAR!", " klaar ", "Klaar!!", "„klaar”", "KLAAR ."])
+def test_staff_close_with_any_case_punctuation_or_spaces(app: Flask, raw_store: redis.Redis,
+                                                         close: str) -> None:
+    """The close word closes whatever its case and the punctuation or spaces around it: the
+    texter is told the conversation stopped, never sent "klaar."."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    closed = staff.send(f"{ref}  {close}")
+    assert NL["staff_closed"].format(ref=ref) == closed.text
+    assert ((ANNA, f"{EN['handoff_closed']}\n0 {EN['person']}\n9 {EN['main_menu']}"),) == (
+        closed.sends)
+    assert not raw_store.keys("helpline:thread:*")
+
+
+def test_a_reply_that_only_starts_with_the_close_word_is_passed_on(app: Flask) -> None:
+    """Only the close word alone closes: a reply with more words is a reply."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    assert ((ANNA, "Klaar. Bye."),) == staff.send(f"{ref} Klaar. Bye.").sends
