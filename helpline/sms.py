@@ -41,6 +41,7 @@ from .signature import twilio_signed
 from .simulate import is_simulated
 from .sms_book import HANDOFF_ENDED
 from .store import Store, StoreUnavailable, get_store
+from .transliteration import as_written_for_sms
 from .twiml import sms_reply
 from .visit import Visit
 
@@ -208,8 +209,10 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
         return Outcome(sms.staff("staff_late", ref=ref, minutes=minutes), "handoff.late",
                        thread.lang)
     desk.claim(thread, staff_key)
+    # In the texter's SMS alphabet, as the prepared texts are, where that keeps what was written.
+    reply = as_written_for_sms(passable(text), catalog.content.language(thread.lang))
     return Outcome(None, "handoff.reply", thread.lang,
-                   sends=tuple((texter, part) for part in for_texter(passable(text))))
+                   sends=tuple((texter, part) for part in for_texter(reply)))
 
 
 def _closed_for_staff(catalog: Catalog, desk: Desk | None,

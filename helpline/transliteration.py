@@ -4,16 +4,21 @@ Two choices, per language file (``sms:``): ``alphabet: gsm7`` folds letters that
 lacks (ș -> s, ő -> o, ệ -> e) so messages cost 160 rather than 70 characters a segment;
 ``script: bg-latin`` first writes Bulgarian in Latin letters by the official Bulgarian
 system (Transliteration Act, 2009), on top of the ``cyrtranslit`` package.
+
+Prepared texts are checked when they load; what a person writes (a staff reply) is not, so
+:func:`as_written_for_sms` folds it only where that keeps every word as it was written.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import cyrtranslit
+from anyascii import anyascii
 
 from .content.model import Language
-from .segments import to_gsm7
+from .segments import is_gsm7, to_gsm7
 
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04FF]+")
 
@@ -46,3 +51,37 @@ def for_sms(text: str, lang: Language) -> str:
     if lang.alphabet == "gsm7":
         return to_gsm7(text)
     return text
+
+
+# Punctuation phones and word processors put in for plain quotes, dashes and dots.
+_TYPOGRAPHIC = frozenset("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2039\u203a\u00ab\u00bb"
+                         "\u2010\u2011\u2012\u2013\u2014\u2015\u2026")
+
+
+def as_written_for_sms(text: str, lang: Language) -> str:
+    """Return what a person wrote (a staff reply) as it is sent to ``lang``'s texters, saying
+    what it said.
+
+    Like :func:`for_sms` where that only writes the language's script, takes accents off
+    Latin letters ("jesteś" -> "jestes") and makes typographic quotes, dashes, dots and spaces
+    plain (one curly apostrophe would make the whole reply UCS-2). Where the text has anything
+    else outside GSM-7 (an emoji, another script, a symbol) only the script is written:
+    folding would put ":thumbsup:" or "?" in someone's words, and the reply is UCS-2 anyway.
+    """
+    if lang.script == "bg-latin":
+        text = bulgarian_to_latin(text)
+    if lang.alphabet != "gsm7":
+        return text
+    composed = unicodedata.normalize("NFC", text)  # "s" + a combining comma is "ș"
+    if all(_folds_faithfully(char) for char in composed):
+        return to_gsm7(composed)
+    return text
+
+
+def _folds_faithfully(char: str) -> bool:
+    if is_gsm7(char):
+        return True
+    plain = (char in _TYPOGRAPHIC or unicodedata.category(char) == "Zs"
+             or unicodedata.name(char, "").startswith("LATIN "))
+    folded = anyascii(char)
+    return plain and bool(folded) and is_gsm7(folded)

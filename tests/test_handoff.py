@@ -17,6 +17,7 @@ from flask import Flask
 from helpline import hours, simulate
 from helpline.catalog import build_catalog
 from helpline.handoff import ALPHABET, REF_LENGTH, for_staff, for_texter
+from helpline.segments import measure
 from helpline.stats import AMSTERDAM, read_day
 
 from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
@@ -600,3 +601,46 @@ def test_a_reply_that_only_starts_with_the_close_word_is_passed_on(app: Flask) -
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
     ref = open_handoff(anna)
     assert ((ANNA, "Klaar. Bye."),) == staff.send(f"{ref} Klaar. Bye.").sends
+
+
+@pytest.mark.parametrize(("keyword", "written", "received"), [
+    ("HELPLINE", "It’s ok – you’re safe now…", "It's ok - you're safe now..."),
+    ("POMOC", "Gdzie jesteś? Możemy pomóc.", "Gdzie jestes? Mozemy pomoc."),
+    ("ПОМОЩ", "Къде си? Ще ти помогнем.", "Kade si? Shte ti pomognem."),
+    ("AJUTOR", "Unde ești?\u00a0Te ajutăm.", "Unde esti? Te ajutam."),
+])
+def test_a_staff_reply_is_sent_in_the_texters_sms_alphabet(app: Flask, keyword: str,
+                                                           written: str, received: str) -> None:
+    """A staff reply is folded like the prepared texts for the texter's language (curly
+    quotes, dashes, accents the language's SMS alphabet leaves out; Bulgarian in Latin
+    letters), so one typographic apostrophe does not make it UCS-2 (70 characters a segment)."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna, keyword)
+    [(to, text)] = staff.send(f"{ref} {written}").sends
+    assert (ANNA, received) == (to, text)
+    assert "GSM-7" == measure(text).encoding
+
+
+@pytest.mark.parametrize("written", ["Stay safe 👍", "Ring 112 ✓", "Ask for Жанна"])
+def test_a_staff_reply_folding_would_change_is_sent_as_written(app: Flask, written: str) -> None:
+    """An emoji, a symbol or another script would be mangled by folding (":thumbsup:", "?"):
+    such a reply reaches the texter exactly as staff wrote it."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    assert ((ANNA, written),) == staff.send(f"{ref} {written}").sends
+
+
+def test_a_staff_reply_longer_once_folded_still_fits_twilios_limit(app: Flask,
+                                                                   raw_store: redis.Redis
+                                                                   ) -> None:
+    """Folding can lengthen a reply ("…" is "..."): one that no longer fits 1,600 characters
+    reaches the texter in numbered parts, each counted."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    before = sent_this_minute(raw_store)
+    reply = staff.send(f"{ref} " + "Wait… " * 260)
+    assert [ANNA, ANNA] == [to for to, _ in reply.sends]
+    assert reply.sends[0][1].startswith("(1/2) Wait... ")
+    assert reply.sends[1][1].startswith("(2/2) Wait... ")
+    assert all(utf16_units(text) <= 1600 for _, text in reply.sends)
+    assert 2 == messages_in(reply) == sent_this_minute(raw_store) - before
