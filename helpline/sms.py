@@ -145,8 +145,8 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     if question.strip():
         asked = for_staff(thread.ref, name, question)
         sends += [(number, part) for number in desk.staff for part in asked]
-    return Outcome(catalog.sms.handoff_opened(lang).text, "handoff.opened", lang, screen.node,
-                   tuple(sends))
+    opened = catalog.sms.handoff_opened(lang, desk.window // 60)
+    return Outcome(opened, "handoff.opened", lang, screen.node, tuple(sends))
 
 
 def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, thread: Thread,

@@ -31,6 +31,8 @@ HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the text
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
                "staff_closed")
 
+WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a hand-off window of a day
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -72,8 +74,11 @@ class SmsBook:
     def sorry(self, lang: str) -> Sms:
         return self.messages[(lang, SORRY, 0, None, False)]
 
-    def handoff_opened(self, lang: str) -> Sms:
-        return self.messages[(lang, HANDOFF_OPENED, 0, None, False)]
+    def handoff_opened(self, lang: str, minutes: int) -> str:
+        """Return the texter's news that a hand-off opened, with the ``minutes`` staff can
+        answer in after their last message filled in."""
+        return self.messages[(lang, HANDOFF_OPENED, 0, None, False)].text.format(
+            minutes=minutes)
 
     def handoff_closed(self, lang: str) -> Sms:
         return self.messages[(lang, HANDOFF_CLOSED, 0, None, False)]
@@ -330,7 +335,11 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             put((lang.code, engine.PERSON, 0, notice, False),
                 writer.fit(f"{writer.text[notice]}\n{writer.person_closed()}"), OTHER_SEGMENTS,
                 prompts_file, ("text", "person_closed"))
-        put((lang.code, HANDOFF_OPENED, 0, None, False), writer.fit(writer.handoff_opened()),
+        # Kept with {minutes} to fill in (HELPLINE_HANDOFF_WINDOW is configuration, not
+        # content); measured, like staff_late, as if the window were a day.
+        opened = writer.fit(writer.handoff_opened())
+        put((lang.code, HANDOFF_OPENED, 0, None, False),
+            Sms(opened.text, segments.measure(opened.text.format(minutes=WIDEST_MINUTES))),
             OTHER_SEGMENTS, prompts_file, ("text", "handoff_opened"))
         put((lang.code, HANDOFF_CLOSED, 0, None, False), writer.fit(writer.handoff_closed()),
             OTHER_SEGMENTS, prompts_file, ("text", "handoff_closed"))
@@ -402,7 +411,7 @@ def _staff_texts(content: Content, problems: list[Problem]) -> dict[str, str]:
     base = content.languages[content.base]
     texts = {key: for_sms(content.prompts[base.code].text[key], base) for key in STAFF_TEXTS}
     widest = max((lang.staff_name for lang in content.languages.values()), key=len)
-    sample = {"ref": "X" * 5, "language": widest, "minutes": "1440",
+    sample = {"ref": "X" * 5, "language": widest, "minutes": WIDEST_MINUTES,
               "close": content.contacts.staff_close_word}
     for key, text in texts.items():
         measured = segments.measure(text.format(**sample))

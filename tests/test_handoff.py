@@ -26,7 +26,8 @@ from .test_store import everything_kept
 from .twilio_client import Reply, Texter, parse_sms_sends, sms_params
 
 PROJECT = Path(__file__).resolve().parent.parent
-CONTENT = build_catalog(PROJECT / "content", PROJECT / "prompts").content
+CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
+CONTENT = CATALOG.content
 NL, EN = CONTENT.prompts["nl"].text, CONTENT.prompts["en"].text
 STAFF = CONTENT.contacts.staff[0]
 ANNA, BEN = "+31611112222", "+31633334444"
@@ -61,7 +62,7 @@ def test_a_whole_conversation(app: Flask, raw_store: redis.Redis) -> None:
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
     anna.send("HELPLINE")
     opened = anna.send("0")
-    assert EN["handoff_opened"] == opened.text
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
     ref = ref_of(opened)
     expected = NL["staff_new"].format(ref=ref, language="Engels", close="KLAAR")
     assert ((STAFF, expected),) == opened.sends
@@ -107,7 +108,7 @@ def test_a_question_at_the_person_screen_reaches_staff_with_the_reference(app: F
         f"{NL['person_closed']} {NL['hours']}\nWil je met iemand praten?")
     clock.advance(hours=2)
     reply = anna.send("Ik moet weg hier")
-    assert NL["handoff_opened"] == reply.text
+    assert NL["handoff_opened"].format(minutes=30) == reply.text
     ref = ref_of(reply)
     assert (STAFF, f"{ref} Nederlands: Ik moet weg hier") == reply.sends[1]
 
@@ -321,7 +322,7 @@ def test_a_question_that_opens_a_handoff_counts_every_copy(content_copy: Path) -
     clock.advance(hours=2)
     before = sent_this_minute(store)
     opened = anna.send("Ik moet weg hier")
-    assert NL["handoff_opened"] == opened.text
+    assert NL["handoff_opened"].format(minutes=30) == opened.text
     assert 5 == messages_in(opened) == sent_this_minute(store) - before
 
 
@@ -366,7 +367,7 @@ def test_a_handoff_that_does_not_fit_is_not_opened_at_all(content_copy: Path) ->
     assert 1 == sent_this_minute(store)
     clock.advance(minutes=1)
     opened = anna.send("0")
-    assert EN["handoff_opened"] == opened.text
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
     assert [STAFF, SECOND_STAFF] == [to for to, _ in opened.sends]
 
 
@@ -410,11 +411,11 @@ def test_a_simulated_texter_sees_a_hand_off_but_none_is_opened(app: Flask,
         simulate.post("/sms", sms_params(ANNA, "HELPLINE"))
         opened = parse_sms_sends(simulate.post("/sms", sms_params(ANNA, "0"))[1])
         later = parse_sms_sends(simulate.post("/sms", sms_params(ANNA, "9"))[1])
-    assert EN["handoff_opened"] == opened[0]
+    assert EN["handoff_opened"].format(minutes=30) == opened[0]
     assert not raw_store.keys("helpline:thread:*")
     assert not raw_store.keys("helpline:handoff:*")
     assert not raw_store.keys("helpline:replies:*")
-    assert later[0] is not None and later[0] != EN["handoff_opened"] and not later[1]
+    assert later[0] is not None and later[0] != EN["handoff_opened"].format(minutes=30) and not later[1]
 
 
 def test_a_simulation_never_touches_a_real_hand_off(app: Flask) -> None:
@@ -644,3 +645,26 @@ def test_a_staff_reply_longer_once_folded_still_fits_twilios_limit(app: Flask,
     assert reply.sends[1][1].startswith("(2/2) Wait... ")
     assert all(utf16_units(text) <= 1600 for _, text in reply.sends)
     assert 2 == messages_in(reply) == sent_this_minute(raw_store) - before
+
+
+# --- what the texter is told when a hand-off opens --------------------------------------------
+
+@pytest.mark.parametrize(("window", "minutes"), [(1800, "30"), (300, "5"), (3600, "60")])
+def test_the_texter_is_told_to_write_again_after_the_window(window: int, minutes: str) -> None:
+    """Staff can answer only within HELPLINE_HANDOFF_WINDOW of the texter's last text: the
+    texter reads to write again if no answer came in that many minutes (the setting's, not
+    a number in the texts), within 2 segments."""
+    anna = Texter(make_app(HELPLINE_HANDOFF_WINDOW=window).test_client(), ANNA)
+    anna.send("HELPLINE")
+    opened = anna.send("0")
+    assert opened.text is not None
+    assert f"No answer within {minutes} minutes? Write again." in opened.text
+    assert opened.text.endswith("Send 9 to stop.") and opened.measure.segments <= 2
+
+
+@pytest.mark.parametrize("lang", sorted(CONTENT.languages))
+def test_every_language_says_the_minutes_when_a_handoff_opens(lang: str) -> None:
+    """Each language's hand-off news has the minutes filled in and fits 2 segments."""
+    text = CATALOG.sms.handoff_opened(lang, 30)
+    assert "30" in text and "{" not in text
+    assert measure(text).segments <= 2

@@ -44,7 +44,9 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "person_closed": _key("a texter asked for a person and nobody is there now (the opening "
                           "hours, how to call and the emergency number follow)"),
     "handoff_opened": _key("a texter asked for a person in opening hours: someone will answer "
-                           "here by SMS; write your question; send 9 to stop"),
+                           "here by SMS; write your question; no answer within {minutes} "
+                           "minutes (the time staff can answer in)? write again; send 9 to stop",
+                           "minutes"),
     "handoff_closed": _key("the SMS conversation with a staff member has stopped"),
     # Texts to staff about an SMS hand-off (sent in the base language).
     "staff_new": _key("to staff: someone asks for a person; the reference, their language, how "
