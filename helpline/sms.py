@@ -75,7 +75,7 @@ class Outcome:
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
-           body: str, desk: Desk | None, sender: Sender) -> Outcome:
+           body: str, desk: Desk | None, sender: Sender, media: int = 0) -> Outcome:
     """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``).
 
     With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
@@ -113,7 +113,7 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     if not limits.allow_message():
         return Outcome(None, "rate_limited")
     if desk is not None and thread is not None:
-        return _to_staff(catalog, sessions, limits, desk, thread, body)
+        return _to_staff(catalog, sessions, limits, desk, thread, body, media)
     if isinstance(request_, sms_input.TwilioHandled):  # (handled above: narrows the type)
         return Outcome(None, "twilio_keyword")
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
@@ -150,8 +150,12 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
 
 
 def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, thread: Thread,
-              body: str) -> Outcome:
-    """A texter in a hand-off writes: to the staff member who answers (9 stops it)."""
+              body: str, media: int = 0) -> Outcome:
+    """A texter in a hand-off writes: to the staff member who answers (9 stops it).
+
+    Photos (``media``: how many came with the text) are not passed on: staff read that one
+    came, the texter that they cannot be passed on and to write instead.
+    """
     recipients = desk.recipients(thread)
     if body.strip() == "9":
         desk.close(thread)
@@ -162,9 +166,17 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
                                        sends=tuple((n, closed) for n in recipients)))
     stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
-    forwarded = for_staff(thread.ref, name, body)
-    outcome = Outcome(notice, "handoff.message", thread.lang,
-                      sends=tuple((n, part) for n in recipients for part in forwarded))
+    if media:
+        body = f"{body.strip()} {catalog.sms.staff('staff_no_photo')}"
+    sends = [(n, part) for n in recipients for part in for_staff(thread.ref, name, body)]
+    if media:
+        no_photo = catalog.sms.handoff_no_photo(thread.lang).text
+        texter = desk.texter(thread) if notice else None
+        if notice is None:
+            notice = no_photo
+        elif texter is not None:  # the closed notice (and 112) is the reply; this comes too
+            sends.append((texter, no_photo))
+    outcome = Outcome(notice, "handoff.message", thread.lang, sends=tuple(sends))
     if not limits.fits(outcome.messages):
         # Not passed on, no notice: the window (and what the texter was told) stay as they were.
         return _refused(outcome.messages, thread.lang)
@@ -325,7 +337,8 @@ def incoming_sms() -> ResponseReturnValue:
                     int(config["HELPLINE_HANDOFF_WINDOW"]), int(config["HELPLINE_HANDOFF_TTL"]),
                     now, rehearsal=simulated)
         outcome = answer(catalog, arrival.sessions, arrival.limits, arrival.number_key,
-                         request.form.get("Body", ""), desk, arrival.sender)
+                         request.form.get("Body", ""), desk, arrival.sender,
+                         sms_input.media_count(request.form.get("NumMedia", "")))
     except Exception:
         # Never Twilio's generic error: the texter hears how to reach a person, and 112.
         log.exception("the SMS webhook failed; the texter got the apology")

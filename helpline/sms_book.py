@@ -28,8 +28,9 @@ SORRY = "@sorry"  # the reply when something failed on our side
 HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in opening hours)
 HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
+HANDOFF_NO_PHOTO = "@handoff-no-photo"  # a texter in a hand-off sent a photo: write instead
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
-               "staff_closed")
+               "staff_closed", "staff_no_photo")
 
 WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a hand-off window of a day
 
@@ -82,6 +83,9 @@ class SmsBook:
 
     def handoff_closed(self, lang: str) -> Sms:
         return self.messages[(lang, HANDOFF_CLOSED, 0, None, False)]
+
+    def handoff_no_photo(self, lang: str) -> Sms:
+        return self.messages[(lang, HANDOFF_NO_PHOTO, 0, None, False)]
 
     def staff(self, key: str, **fields: str) -> str:
         """Return the text to staff ``key`` (one of :data:`STAFF_TEXTS`), filled in."""
@@ -343,6 +347,9 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             OTHER_SEGMENTS, prompts_file, ("text", "handoff_opened"))
         put((lang.code, HANDOFF_CLOSED, 0, None, False), writer.fit(writer.handoff_closed()),
             OTHER_SEGMENTS, prompts_file, ("text", "handoff_closed"))
+        put((lang.code, HANDOFF_NO_PHOTO, 0, None, False),
+            writer.fit(writer.text["handoff_no_photo"]), OTHER_SEGMENTS, prompts_file,
+            ("text", "handoff_no_photo"))
         put((lang.code, WIPED, 0, None, False), writer.fit(writer.wiped()), OTHER_SEGMENTS,
             prompts_file, ("text", "wiped"))
         put((lang.code, SORRY, 0, None, False),

@@ -71,3 +71,10 @@ def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int 
     # HELP and INFO land here too: Twilio may send its own help text, and we answer with
     # the menu, so that nobody who asks for help is left with only a carrier notice.
     return engine.Unknown()
+
+
+def media_count(field: str) -> int:
+    """Read Twilio's ``NumMedia`` (photos and other files sent with a text): 0 if not a count
+    (Twilio sends at most 10)."""
+    field = field.strip()
+    return int(field) if field.isascii() and field.isdigit() and len(field) <= 3 else 0

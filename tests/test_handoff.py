@@ -668,3 +668,48 @@ def test_every_language_says_the_minutes_when_a_handoff_opens(lang: str) -> None
     text = CATALOG.sms.handoff_opened(lang, 30)
     assert "30" in text and "{" not in text
     assert measure(text).segments <= 2
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+PHOTO = {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/x/Media/y",
+         "MediaContentType0": "image/jpeg"}
+
+
+def test_a_photo_in_a_handoff_is_not_lost_silently(app: Flask, raw_store: redis.Redis) -> None:
+    """A photo cannot be passed on: staff read that one came (not "?"), the texter reads, in
+    their language, that photos cannot be passed on and to write instead; two SMS counted."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna, "POMOC")
+    before = sent_this_minute(raw_store)
+    photo = anna.send("", **PHOTO)
+    assert CATALOG.sms.handoff_no_photo("pl").text == photo.text
+    assert "Nie mozemy przekazywac zdjec. Napisz to w wiadomosci." == photo.text
+    assert ((STAFF, f"{ref} Pools: [foto niet doorgestuurd]"),) == photo.sends
+    assert 2 == messages_in(photo) == sent_this_minute(raw_store) - before
+    with_words = anna.send("to jest mój paszport", **PHOTO)
+    assert ((STAFF, f"{ref} Pools: to jest mój paszport [foto niet doorgestuurd]"),) == (
+        with_words.sends)
+    assert photo.text == with_words.text
+
+
+def test_a_photo_after_hours_gets_the_closed_notice_and_the_photo_notice(app: Flask) -> None:
+    """Out of hours, the first text of the closed stretch is a photo: the texter gets the
+    closed notice (with 112) and the photo notice, staff the note."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(FRIDAY_LATE)
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna)
+    clock.advance(hours=1)
+    photo = anna.send("", **PHOTO)
+    assert closed_text(EN) == photo.text
+    assert {(ANNA, EN["handoff_no_photo"]), (STAFF, f"{ref} Engels: [foto niet doorgestuurd]")
+            } == set(photo.sends)
+    assert 3 == messages_in(photo)
+
+
+@pytest.mark.parametrize("num_media", ["", "x", "-1", "9" * 5000, "１"])
+def test_a_strange_num_media_is_no_photo(app: Flask, num_media: str) -> None:
+    """Whatever NumMedia holds, the webhook answers; what is not a count is no photo."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna)
+    assert ((STAFF, f"{ref} Engels: hello"),) == anna.send("hello", NumMedia=num_media).sends

@@ -48,6 +48,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                            "minutes (the time staff can answer in)? write again; send 9 to stop",
                            "minutes"),
     "handoff_closed": _key("the SMS conversation with a staff member has stopped"),
+    "handoff_no_photo": _key("a texter in an SMS conversation with staff sent a photo: photos "
+                             "cannot be passed on; write it in a message instead"),
     # Texts to staff about an SMS hand-off (sent in the base language).
     "staff_new": _key("to staff: someone asks for a person; the reference, their language, how "
                       "to answer and to stop", "ref", "language", "close"),
@@ -58,6 +60,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "staff_empty": _key("to staff: a reference with no text after it: nothing was sent; write "
                         "the text after the reference", "ref"),
     "staff_closed": _key("to staff: the conversation with this reference has stopped", "ref"),
+    "staff_no_photo": _key("to staff, after the texter's words (if any): they sent a photo, which "
+                           "was not passed on (short, in brackets)"),
     # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
     "voice_welcome": _key("first words of a call: who we are, and the emergency number",
                           "emergency"),
