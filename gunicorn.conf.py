@@ -38,6 +38,10 @@ keepalive = 5  # behind a TLS proxy that reuses its connections
 preload_app = False
 # No access log: the error log (helpline/logs.py filters it) is all an operator needs.
 accesslog = None
+# No control socket (gunicorn 25.1+): nothing here manages workers at run time, and its default
+# place ($HOME/.gunicorn) is not writable for the container's user (an error at every start).
+# (Older gunicorn ignores the setting.)
+control_socket_disable = True
 
 _created: list[str] = []
 

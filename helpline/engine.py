@@ -119,6 +119,10 @@ def step(rules: Rules, state: State | None, command: Command,
     if isinstance(command, Start) and command.lang in rules.languages:
         return State(command.lang, ROOT), Screen(ROOT, welcome=True)
     if state is None or not _valid(rules, state):
+        if known_lang in rules.languages and command in (Nav.PERSON, Nav.LANGUAGE):
+            # 0 and 8 mean the same on every screen: a returning texter whose conversation
+            # expired gets what they asked for, in the language they chose before.
+            return _navigate(rules, State(known_lang, ROOT), command)
         return begin(rules, known_lang)
     if state.node == LANGUAGES or state.lang is None:
         return _in_language_menu(rules, state, command)
@@ -160,9 +164,12 @@ def _in_language_menu(rules: Rules, state: State, command: Command) -> tuple[Sta
         return _show(State(state.lang, LANGUAGES, (page + 1) % len(rules.language_pages)))
     if state.lang is not None and command in (Nav.MAIN, Nav.BACK):
         return _show(State(state.lang, ROOT))
+    if state.lang is not None and command is Nav.PERSON:
+        return _show(State(state.lang, PERSON))
     if command is Nav.LANGUAGE:
         return _show(State(state.lang, LANGUAGES))  # the language menu, from its first page
-    notice = None if command is Nav.REPEAT else NOT_UNDERSTOOD
+    # Before a language is chosen the main menu is this one: no "not understood" for asking.
+    notice = None if command in (Nav.REPEAT, Nav.MAIN) else NOT_UNDERSTOOD
     return _show(State(state.lang, LANGUAGES, page), notice)
 
 

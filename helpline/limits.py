@@ -27,6 +27,10 @@ class Limits:
         """Tell whether this number is still within its limit (this message counted)."""
         return not self.visit.reachable or self.visit.messages <= self.per_number
 
+    def just_over(self) -> bool:
+        """Tell whether this message is the first over the number's limit (told once)."""
+        return self.visit.reachable and self.visit.messages == self.per_number + 1
+
     def fits(self, messages: int) -> bool:
         """Tell whether ``messages`` more SMS fit in what is left of this minute's cap."""
         return (messages == 0 or not self.visit.reachable

@@ -96,7 +96,11 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
         told = _closed_for_staff(catalog, desk, thread)
-        sessions.forget()
+        if not sessions.forget():  # the store is down: nothing was erased, and we say so
+            told = ()
+            if isinstance(request_, sms_input.Wipe):
+                failed = catalog.sms.wipe_failed(request_.lang).text
+                return _capped(limits, Outcome(failed, "wipe_failed", request_.lang))
         if isinstance(request_, sms_input.OptOut):
             return _capped(limits, Outcome(None, "opt_out", sends=told))
         wiped = catalog.sms.wiped(request_.lang).text
@@ -110,10 +114,18 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         words = body.split(maxsplit=1)
         if staff_key is not None and words and looks_like_ref(words[0]):
             return _from_staff(catalog, desk, staff_key, words[0], words[1] if len(words) > 1 else "")
-    if not limits.allow_message():
-        return Outcome(None, "rate_limited")
     if desk is not None and thread is not None:
+        # Within a hand-off the number's limit does not apply: a person in trouble is never
+        # cut off from staff mid-conversation (the minute's cap still bounds what is sent,
+        # and staff can stop a conversation).
         return _to_staff(catalog, sessions, limits, desk, thread, body, media)
+    if not limits.allow_message():
+        return _over_limit(catalog, limits, current_lang)
+    if not sessions.visit.reachable and not isinstance(request_, engine.Start):
+        # Without the store a digit cannot be followed (the menu it answers is unknown), and
+        # the language menu would only loop: say sorry, how to call, and 112, in the base
+        # language and English (a keyword still opens the main menu in its language).
+        return _capped(limits, Outcome(catalog.sms.sorry(None).text, "store_down"))
     if isinstance(request_, sms_input.TwilioHandled):  # (handled above: narrows the type)
         return Outcome(None, "twilio_keyword")
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
@@ -123,6 +135,15 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
                                        screen, body if isinstance(request_, engine.Unknown) else ""))
     text = catalog.sms.reply(new_state.lang, screen).text
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
+
+
+def _over_limit(catalog: Catalog, limits: Limits, lang: str | None) -> Outcome:
+    """Over the number's limit: the first message over it is told to wait (and how to reach a
+    person, and 112), the rest get nothing until the limit's window ends."""
+    if not limits.just_over():
+        return Outcome(None, "rate_limited", lang)
+    lang = lang or catalog.content.base
+    return _capped(limits, Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang))
 
 
 def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str,
@@ -314,6 +335,18 @@ def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) ->
     return sms_reply(reply)
 
 
+def _language(catalog: Catalog, arrival: _Arrival | None) -> str | None:
+    """The texter's language as the store held it (None: not known, or no longer served)."""
+    if arrival is None:
+        return None
+    try:
+        state, known = arrival.sessions.load()
+    except Exception:
+        return None
+    lang = state.lang if state is not None and state.lang else known
+    return lang if lang in catalog.content.languages else None
+
+
 @bp.post("/sms")
 @twilio_signed
 def incoming_sms() -> ResponseReturnValue:
@@ -342,7 +375,8 @@ def incoming_sms() -> ResponseReturnValue:
     except Exception:
         # Never Twilio's generic error: the texter hears how to reach a person, and 112.
         log.exception("the SMS webhook failed; the texter got the apology")
-        return _last_word(store, arrival, catalog.sms.sorry(catalog.content.base).text, "error")
+        return _last_word(store, arrival, catalog.sms.sorry(_language(catalog, arrival)).text,
+                          "error")
     visit = arrival.visit
     node = outcome.node if outcome.event in ("answer", "menu") else None
     if not simulated:  # a simulator's answers are shown to staff, never sent

@@ -25,6 +25,8 @@ OTHER_SEGMENTS = 2
 
 WIPED = "@wiped"  # the reply to the wipe keyword
 SORRY = "@sorry"  # the reply when something failed on our side
+TOO_MANY = "@too-many"  # the first message over the number's limit
+WIPE_FAILED = "@wipe-failed"  # the wipe word, when the store could not erase
 HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in opening hours)
 HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
@@ -72,8 +74,17 @@ class SmsBook:
     def wiped(self, lang: str) -> Sms:
         return self.messages[(lang, WIPED, 0, None, False)]
 
-    def sorry(self, lang: str) -> Sms:
+    def sorry(self, lang: str | None) -> Sms:
+        """The apology and how to reach a person; with no language known, in the base
+        language's words and English's (see :func:`_neutral_block`)."""
         return self.messages[(lang, SORRY, 0, None, False)]
+
+    def too_many(self, lang: str) -> Sms:
+        """Wait before writing again, and how to reach a person."""
+        return self.messages[(lang, TOO_MANY, 0, None, False)]
+
+    def wipe_failed(self, lang: str) -> Sms:
+        return self.messages[(lang, WIPE_FAILED, 0, None, False)]
 
     def handoff_opened(self, lang: str, minutes: int) -> str:
         """Return the texter's news that a hand-off opened, with the ``minutes`` staff can
@@ -196,6 +207,15 @@ class _Writer:
     def wiped(self) -> str:
         return self.text["wiped"].format(start=self.lang.keywords.start[0])
 
+    def wipe_failed(self) -> str:
+        return self.text["wipe_failed"].format(wipe=self.lang.keywords.wipe[0])
+
+    def reach_person(self, key: str) -> str:
+        """The text ``key`` (an apology, a wait), then how to reach a person: no menu line."""
+        contacts = self.content.contacts
+        return (f"{self.text[key]}\n"
+                f"{self.text['person_sms'].format(helpline=contacts.helpline, emergency=contacts.emergency)}")
+
 
 def _pieces(text: str) -> list[str]:
     """Split into sentences, and sentences longer than 120 characters into word runs."""
@@ -270,6 +290,17 @@ def _more_languages(content: Content, lang: Language | None) -> str:
     if lang is not None:
         return content.prompts[lang.code].text["more_languages"]
     return _neutral(content, "more_languages")
+
+
+def _neutral_block(content: Content, key: str) -> Sms:
+    """Text ``key`` and how to reach a person, for someone whose language is not known (the
+    store is down, or never held it): in the base language, then in English, each in its
+    own SMS alphabet (the message is measured as a whole)."""
+    codes = language_menu.neutral(list(content.languages), content.base)
+    writers = [_Writer(content, content.languages[code]) for code in codes]
+    blocks = [writer.fit(writer.reach_person(key).replace("\n", " ")).text for writer in writers]
+    text = "\n".join(blocks)
+    return Sms(text, segments.measure(text))
 
 
 def _variant(notice: str | None, welcome: bool) -> str:
@@ -355,6 +386,13 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
         put((lang.code, SORRY, 0, None, False),
             writer.fit(f"{writer.text['sorry']}\n{writer.person()}"), OTHER_SEGMENTS,
             prompts_file, ("text", "sorry"))
+        put((lang.code, TOO_MANY, 0, None, False), writer.fit(writer.reach_person("too_many")),
+            OTHER_SEGMENTS, prompts_file, ("text", "too_many"))
+        put((lang.code, WIPE_FAILED, 0, None, False), writer.fit(writer.wipe_failed()),
+            OTHER_SEGMENTS, prompts_file, ("text", "wipe_failed"))
+    put((None, SORRY, 0, None, False), _neutral_block(content, "sorry"), OTHER_SEGMENTS,
+        f"prompts/{content.base}.yaml", ("text", "sorry"),
+        " for a texter whose language is not known (with English)")
     staff_texts = _staff_texts(content, problems)
     book = SmsBook(MappingProxyType(messages), MappingProxyType(page_counts),
                    MappingProxyType(staff_texts))

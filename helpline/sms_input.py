@@ -60,6 +60,11 @@ def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int 
         return OptOut()
     if folded in words.TWILIO_OPT_IN:
         return TwilioHandled()
+    if folded in words.TWILIO_HELP:
+        # Twilio may send its own help text too; we show the main menu (the language menu
+        # before a language is chosen), so that nobody who asks for help is left with only
+        # a carrier notice, or told they were not understood.
+        return engine.Nav.MAIN
     if folded in keywords.start:
         return engine.Start(keywords.start[folded])
     if folded in keywords.wipe:
@@ -68,8 +73,6 @@ def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int 
         return engine.Nav.MORE
     if folded.isdecimal() and len(folded) == 1:
         return keypad.command(folded, choices, paged)
-    # HELP and INFO land here too: Twilio may send its own help text, and we answer with
-    # the menu, so that nobody who asks for help is left with only a carrier notice.
     return engine.Unknown()
 
 

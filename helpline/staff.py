@@ -267,6 +267,8 @@ EVENTS = {
     "sms.not_understood": "SMS: not understood",
     "sms.no_more": "SMS: no next page",
     "sms.wipe": "SMS: wipe word",
+    "sms.wipe_failed": "SMS: wipe word, not erased (the store was down)",
+    "sms.store_down": "SMS: answered with an apology (the store was down)",
     "sms.opt_out": "SMS: STOP",
     "sms.twilio_keyword": "SMS: a word Twilio answers",
     "sms.rate_limited": "SMS: over the limit of one number",

@@ -210,6 +210,18 @@ def test_gunicorn_takes_workers_threads_and_port_from_the_environment(
     assert "gthread" == settings["worker_class"]
 
 
+def test_gunicorn_opens_no_control_socket() -> None:
+    """gunicorn (25.1+) would open a control socket under $HOME, which the container's user
+    cannot write: an error at every start, and a way to manage workers nobody needs."""
+    from gunicorn.config import Config
+
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    assert config.control_socket_disable is True
+
+
 
 ALERTS: dict[str, Any] = yaml.safe_load((ROOT / "deploy" / "prometheus-alerts.yml").read_text())
 

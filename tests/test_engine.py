@@ -93,6 +93,31 @@ def test_language_menu_picks_by_digit_and_rejects_others() -> None:
         RULES, State(None, LANGUAGES), Choose(5))
 
 
+def test_in_the_language_menu_0_reaches_a_person_once_a_language_is_known() -> None:
+    """Someone who opened the language menu (8) can still ask for a person (0) there; before
+    any language is chosen the language menu comes first, with no notice for asking for the
+    main menu (9, or HELP) that is not there yet."""
+    assert (State("en", PERSON), Screen(PERSON)) == step(RULES, State("en", LANGUAGES), Nav.PERSON)
+    assert (State(None, LANGUAGES), Screen(LANGUAGES, notice=NOT_UNDERSTOOD)) == step(
+        RULES, State(None, LANGUAGES), Nav.PERSON)
+    assert (State(None, LANGUAGES), Screen(LANGUAGES)) == step(
+        RULES, State(None, LANGUAGES), Nav.MAIN)
+
+
+@pytest.mark.parametrize(("nav", "expected"), [
+    (Nav.PERSON, (State("en", PERSON), Screen(PERSON))),
+    (Nav.LANGUAGE, (State("en", LANGUAGES), Screen(LANGUAGES))),
+])
+def test_0_and_8_work_when_a_returning_texters_conversation_has_expired(
+        nav: Nav, expected: tuple[State, Screen]) -> None:
+    """0 (a person) and 8 (languages) mean the same on every screen: a returning texter whose
+    conversation expired gets them in the language they chose before, not the welcome menu.
+    Other digits, which depend on the screen they saw, start over."""
+    assert expected == step(RULES, None, nav, known_lang="en")
+    assert begin(RULES, "en") == step(RULES, None, Choose(1), known_lang="en")
+    assert begin(RULES, None) == step(RULES, None, Nav.PERSON, known_lang=None)
+
+
 @pytest.mark.parametrize(
     "stale",
     [State("xx", ROOT), State("nl", "gone"), State("nl", "b8-3", 7), State("nl", "b8-3", -1)],

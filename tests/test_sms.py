@@ -106,13 +106,14 @@ def test_twilio_opt_in_words_get_no_reply_from_us(word: str, texter: Texter) -> 
 
 
 @pytest.mark.parametrize("word", ["HELP", "help", "INFO"])
-def test_help_is_never_a_command_but_still_gets_the_menu(word: str, texter: Texter) -> None:
-    """HELP is Twilio's: not our keyword, yet someone asking for help is shown the way in."""
+def test_help_is_never_a_keyword_but_shows_the_main_menu(word: str, texter: Texter) -> None:
+    """HELP is Twilio's: not our keyword, yet someone asking for help mid-conversation is
+    shown the main menu in their language, never told they were not understood."""
     texter.send("HULP")
     texter.send("1")
     reply = texter.send(word)
     assert reply.text is not None
-    assert reply.text.startswith("Dat begrijp ik niet.\nJe rechten")
+    assert reply.text.startswith("Hoofdmenu\n1 Je rechten")
 
 
 def test_wipe_erases_everything_and_confirms_in_the_texters_language(

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from helpline import engine, logs
 from helpline.sealed import Sealer
-from helpline.stats import AMSTERDAM, read_day
+from helpline.stats import AMSTERDAM, per_event, read_day
 
 from .conftest import RedisServer, _redis_binary, make_app, personal_keys
 from .test_handoff import open_handoff, sent_this_minute
@@ -29,23 +29,30 @@ NUMBER = "+31687654321"
 
 # --- abuse limits ----------------------------------------------------------------------------
 
-def test_a_number_over_its_limit_gets_an_empty_reply_and_a_figure_moves() -> None:
-    """After the per-number limit, replies stop (<Response/>) and rate_limited is counted."""
+def test_a_number_over_its_limit_is_told_once_then_gets_empty_replies() -> None:
+    """The first message over the per-number limit is told, in the texter's language, to
+    wait, with how to call and 112 (never silence without a word); the next ones get
+    <Response/>. Each is counted as rate_limited."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=3)
     texter = Texter(app.test_client(), NUMBER)
-    for body in ("HULP", "1", "9"):
+    for body in ("AJUTOR", "1", "9"):
         assert texter.send(body).text is not None
+    told = texter.send("1")
+    assert told.text is not None
+    assert told.text.startswith("Ai trimis multe mesaje. Asteapta cateva minute")
+    assert "Suna la 112." in told.text and told.measure.segments <= 2
     reply = texter.send("1")
     assert reply.text is None
     assert reply.xml.endswith("<Response />")
     store = app.extensions["helpline.store"]
-    assert 1 == read_day(store, dt.datetime.now(AMSTERDAM).date())["sms.rate_limited"]
+    assert 2 == per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))["sms.rate_limited"]
 
 
 def test_the_limit_is_per_number() -> None:
     """One number at its limit does not silence another."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=1)
     assert Texter(app.test_client(), NUMBER).send("HULP").text is not None
+    assert "Wacht een paar minuten" in (Texter(app.test_client(), NUMBER).send("HULP").text or "")
     assert Texter(app.test_client(), NUMBER).send("HULP").text is None
     assert Texter(app.test_client(), "+31611111111").send("HULP").text is not None
 
@@ -55,6 +62,7 @@ def test_wipe_and_stop_work_even_over_the_limit() -> None:
     app = make_app(HELPLINE_SMS_PER_NUMBER=1)
     texter = Texter(app.test_client(), NUMBER)
     texter.send("HULP")
+    texter.send("1")  # told to wait
     assert texter.send("1").text is None
     assert texter.send("WIS").text is not None
     assert [] == personal_keys(app.extensions["helpline.store"].client, NUMBER)
@@ -67,18 +75,24 @@ def test_global_reply_cap_stops_outgoing_messages() -> None:
     assert [True, True, False, False] == [r is not None for r in replies]
 
 
-def test_the_cap_counts_hand_off_messages_but_the_per_number_limit_still_stops_a_flood() -> None:
-    """A texter in a hand-off who floods: each text passed on to staff counts against the
-    minute's cap; past the number's own limit nothing more is passed on, sent or counted."""
-    app = make_app(HELPLINE_SMS_PER_NUMBER=4)
+def test_in_a_hand_off_the_number_limit_never_cuts_a_texter_off_but_the_cap_bounds_a_flood(
+        ) -> None:
+    """A texter writing to staff is never cut off by their number's limit (staff can stop a
+    conversation), and 9 still stops it; what is passed on counts against the minute's cap,
+    which stops a flood: past it nothing is passed on."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=2, HELPLINE_SMS_REPLIES_PER_MINUTE=7)
     store = app.extensions["helpline.store"].client
     texter = Texter(app.test_client(), NUMBER)
-    open_handoff(texter)  # two messages of this number
-    flood = [texter.send(f"message {i}") for i in range(4)]
-    assert [1, 1, 0, 0] == [len(reply.sends) for reply in flood]
-    assert 3 + 2 == sent_this_minute(store)
-    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
-    assert 2 == figures["sms.rate_limited"]
+    open_handoff(texter)  # two messages of this number, three SMS sent
+    flood = [texter.send(f"message {i}") for i in range(6)]
+    assert [1, 1, 1, 1, 0, 0] == [len(reply.sends) for reply in flood]
+    assert 7 == sent_this_minute(store)
+    figures = per_event(read_day(app.extensions["helpline.store"],
+                                 dt.datetime.now(AMSTERDAM).date()))
+    assert (0, 2) == (figures.get("sms.rate_limited", 0), figures["sms.reply_capped"])
+    app.config["HELPLINE_SMS_REPLIES_PER_MINUTE"] = 100
+    stopped = texter.send("9")
+    assert stopped.text is not None and len(stopped.sends) == 1  # the texter and staff told
 
 
 # --- privacy -----------------------------------------------------------------------------------
@@ -256,7 +270,26 @@ def test_an_internal_error_gets_a_safe_reply(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(engine, "step", broken)
     reply = Texter(embedded_app.test_client(), NUMBER).send("HULP")
     assert reply.text is not None
-    assert reply.text.startswith("Sorry, er ging bij ons iets mis.\nWil je met iemand praten?")
+    # No language known yet: in the base language, then in English.
+    dutch, english = reply.text.split("\n")
+    assert dutch.startswith("Sorry, er ging bij ons iets mis. Wil je met iemand praten?")
+    assert english.startswith("Sorry, something went wrong on our side.")
+    assert "Bel 112." in dutch and "Call 112." in english and reply.measure.segments <= 2
+
+
+def test_the_apology_is_in_the_texters_language(monkeypatch: pytest.MonkeyPatch,
+                                               embedded_app: Flask) -> None:
+    """A texter who chose Romanian gets the apology in Romanian, not in Dutch."""
+    texter = Texter(embedded_app.test_client(), NUMBER)
+    texter.send("AJUTOR")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "step", broken)
+    reply = texter.send("1")
+    assert reply.text is not None
+    assert reply.text.startswith("Ne pare rau, ceva nu a mers bine la noi.")
     assert "112" in reply.text
 
 
@@ -362,6 +395,55 @@ def test_redis_stopping_mid_conversation_and_coming_back(own_redis: RedisServer)
     assert personal_keys(redis.Redis.from_url(own_redis.url, decode_responses=True), NUMBER)
 
 
+@pytest.mark.redis_server
+def test_without_the_store_a_digit_gets_sorry_how_to_call_and_112_not_a_loop(
+        own_redis: RedisServer) -> None:
+    """Redis down: a digit cannot be followed (the menu it answers is unknown). Instead of the
+    language menu again and again, the texter learns how to call and 112, in the base language
+    and English; a keyword still opens its main menu."""
+    app = make_app(REDIS_URL=own_redis.url)
+    texter = Texter(app.test_client(), NUMBER)
+    texter.send("AJUTOR")
+    own_redis.stop()
+    for body in ("1", "0", "2"):
+        reply = texter.send(body)
+        assert reply.text is not None
+        dutch, english = reply.text.split("\n")
+        assert "Bel de hulplijn op" in dutch and "Bel 112." in dutch
+        assert "Call the helpline on" in english and "Call 112." in english
+        assert reply.measure.segments <= 2
+    keyword = texter.send("AJUTOR")
+    assert keyword.text is not None and keyword.text.startswith("Linia de ajutor")
+
+
+@pytest.mark.redis_server
+def test_the_wipe_word_during_an_outage_says_nothing_was_erased(own_redis: RedisServer) -> None:
+    """The wipe word while Redis is down erases nothing: the texter is told so, in their
+    language, and to send it again; once Redis is back it erases everything."""
+    import time
+
+    from helpline import store as store_module
+
+    app = make_app(REDIS_URL=own_redis.url)
+    texter = Texter(app.test_client(), NUMBER)
+    texter.send("ENGLISH")
+    texter.send("1")
+    own_redis.stop()
+    failed = texter.send("WIPE")
+    assert failed.text is not None
+    assert failed.text.startswith("We cannot erase anything right now")
+    assert "Send WIPE again in a few minutes." in failed.text and "erased." not in failed.text
+    own_redis.start()
+    time.sleep(store_module.PAUSE_AFTER_FAILURE + 0.1)
+    admin = redis.Redis.from_url(own_redis.url, decode_responses=True)
+    # (A fresh redis-server: write what the first one held, as a restarted one would keep it.)
+    texter.send("ENGLISH")
+    assert personal_keys(admin, NUMBER)
+    wiped = texter.send("WIPE")
+    assert wiped.text is not None and wiped.text.startswith("Everything we kept about your number")
+    assert [] == personal_keys(admin, NUMBER)
+
+
 def _cannot_save(admin: redis.Redis, server: RedisServer) -> None:
     """Make Redis fail to save to disk (its folder is gone): it then refuses writes (MISCONF)."""
     import shutil
@@ -415,8 +497,9 @@ def test_a_redis_that_refuses_writes_is_a_store_that_is_down(own_redis: RedisSer
     REFUSING[refusal](admin, own_redis)
     try:
         during = [texter.send(body) for body in ("HULP", "1")]
-        assert all(reply.text is not None and "Sorry" not in reply.text for reply in during)
         assert during[0].text is not None and during[0].text.startswith("Hulplijn mensenhandel.")
+        # A digit cannot be followed without the store: sorry, how to call, and 112.
+        assert during[1].text is not None and during[1].text.startswith("Sorry, er ging")
         health = app.test_client().get("/healthz")
         assert (503, refusal) == (health.status_code, health.get_json()["store"]["status"])
         failures = value(scrape(app), "helpline_store_failures_total", reason=refusal)

@@ -39,6 +39,11 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "person_sms": _key("how to reach a person, by text", "helpline", "emergency"),
     "wiped": _key("confirms that everything about the number was erased", "start"),
     "sorry": _key("apology when something went wrong on our side (followed by how to reach a person)"),
+    "too_many": _key("a number sent more messages than allowed in a short time: wait a few "
+                     "minutes before writing again (how to reach a person follows)"),
+    "wipe_failed": _key("the wipe word could not erase anything now (a fault on our side): send "
+                        "the wipe word again in a few minutes; delete these messages if the "
+                        "phone is not safe", "wipe"),
     # Reaching a person by SMS (PRODUCT.md §3): the texter's side.
     "hours": _key("when the helpline is open, short, by SMS (keep it in step with content/hours.yaml)"),
     "person_closed": _key("a texter asked for a person and nobody is there now (the opening "
