@@ -172,7 +172,7 @@ class Kind(Enum):
 
     INCOMING = "incoming"  # the first words of a call, then the first menu
     PLAY = "play"  # the node as reached by a key
-    WELCOME = "welcome"  # a language was just chosen: the keys, once, then the main menu
+    WELCOME = "welcome"  # a language was just chosen: 112 in it, the keys once, the main menu
     SLOW = "slow"  # an answer, read slowly (key 2 after an answer)
     NOT_OPTION = "not-option"  # "that is not an option", and the node's menu again
     SILENCE = "silence"  # the n-th silence in a row at the node
@@ -474,6 +474,15 @@ class _Writer:
     def prompt(self, lang: str | None, key: str) -> UnitKey:
         return prompt_unit(key), self.speaking(lang)
 
+    def notice(self, lang: str | None, node: str, key: str) -> list[UnitKey]:
+        """Return a notice ("that is not an option", "I did not hear a key"): in the caller's
+        language; in the language menu before one is chosen, in the base language and English
+        (as "more languages" is)."""
+        if lang is None and language_page(node) is not None:
+            words = language_menu.neutral(list(self.content.languages), self.content.base)
+            return [(prompt_unit(key), code) for code in words]
+        return [self.prompt(lang, key)]
+
     def menu(self, lang: str | None, node: str, closed: bool = False) -> list[UnitKey]:
         """Return what the menu at ``node`` says (an answer's menu: the after-answer keys)."""
         page = language_page(node)
@@ -654,13 +663,16 @@ class _Writer:
         if node == POSTCODE:
             return self.postcode(lang)
         if kind is Kind.WELCOME:
-            return self.gather(lang, node, 0, [],
+            # The welcome (with 112) was said in the base language, which the caller may not
+            # understand: it is said again, whole, in the language just chosen.
+            welcome = [] if lang == self.content.base else [self.prompt(lang, "voice_welcome")]
+            return self.gather(lang, node, 0, welcome,
                                [self.prompt(lang, "voice_keys"), *self.menu(lang, node)])
         if kind is Kind.NOT_OPTION:
-            return self.gather(lang, node, 0, [], [self.prompt(lang, "voice_not_option"),
+            return self.gather(lang, node, 0, [], [*self.notice(lang, node, "voice_not_option"),
                                                    *self.menu(lang, node, closed)])
         if kind is Kind.SILENCE:
-            no_input = [self.prompt(lang, "voice_no_input")]
+            no_input = self.notice(lang, node, "voice_no_input")
             if silences >= GOODBYE_AFTER:
                 return self.goodbye(lang, no_input)
             if silences == PERSON_AFTER and node != CALLBACK:

@@ -94,7 +94,8 @@ def test_simulate_call_says_what_is_heard_in_which_language(embedded_app: Flask)
     assert f"  [en-GB] {said('lang:en', 'en')}" in lines
     assert f"  [ro-RO] {said('lang:ro', 'ro')}" in lines
     after = lines[lines.index("keys> 2") + 1:]
-    assert [f"  [en-GB] {said('prompt:voice_keys', 'en')}",
+    assert [f"  [en-GB] {said('prompt:voice_welcome', 'en')}",
+            f"  [en-GB] {said('prompt:voice_keys', 'en')}",
             f"  [en-GB] {said('menu:main', 'en')}",
             "keys> ", "(you hang up)"] == after
 

@@ -216,12 +216,31 @@ def test_a_call_starts_with_112_then_each_language_in_its_own(caller: Caller) ->
     assert [locale(lang) for lang in LANGS] == [h.language for h in heard_in(gather)]
 
 
+def welcome_in(lang: str) -> list[str]:
+    """What a caller hears on choosing ``lang`` before the keys: the welcome with 112 in that
+    language (none again for the base language: the call started with it)."""
+    return [] if lang == CONTENT.base else [said("prompt:voice_welcome", lang)]
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGS if lang != CONTENT.base])
+def test_choosing_a_language_says_112_in_it(caller: Caller, lang: str) -> None:
+    """The welcome with 112 was said in Dutch: on choosing a language it is said again in
+    that language, in its locale, whole (before the keys can interrupt it)."""
+    caller.call()
+    reply = caller.press(key_of(lang))
+    first = reply.verbs[0]
+    assert (first.tag, first.text) == ("Say", said("prompt:voice_welcome", lang))
+    assert locale(lang) == first.get("language")
+    assert [said("prompt:voice_keys", lang), said("menu:main", lang)] == reply.said[1:]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_keys_are_announced_once_after_choosing_a_language(caller: Caller, lang: str) -> None:
     """After the language, the keys are said once; later menus go straight to their options."""
     caller.call()
     reply = caller.press(key_of(lang))
-    assert [said("prompt:voice_keys", lang), said("menu:main", lang)] == reply.said
+    assert [*welcome_in(lang), said("prompt:voice_keys", lang), said("menu:main", lang)] == (
+        reply.said)
     caller.press("1")
     caller.press("*")
     caller.press("1")
@@ -265,11 +284,13 @@ def test_a_wrong_key_after_an_answer_repeats_the_choices_not_the_answer(caller: 
 
 
 def test_a_wrong_key_in_the_language_menu(caller: Caller) -> None:
-    """Before a language is chosen, "not an option" is said in the base language."""
+    """Before a language is chosen, "not an option" is said in Dutch and in English."""
     caller.call()
     # Not a digit: with up to 9 languages, every digit but 0 may be a language here.
     reply = caller.press("*")
-    assert [said("prompt:voice_not_option", CONTENT.base), *language_menu()] == reply.said
+    assert [said("prompt:voice_not_option", "nl"), said("prompt:voice_not_option", "en"),
+            *language_menu()] == reply.said
+    assert ["nl-NL", "en-GB"] == [h.language for h in reply.heard[:2]]
 
 
 def test_after_an_answer(caller: Caller) -> None:
@@ -356,10 +377,12 @@ def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) ->
 
 
 def test_silence_in_the_language_menu(caller: Caller) -> None:
-    """Before a language is chosen, silence repeats the language menu; three reach a person."""
+    """Before a language is chosen, silence is noticed in Dutch and English and repeats the
+    language menu; three reach a person."""
     caller.call()
     first = caller.silence()
-    assert [said("prompt:voice_no_input", CONTENT.base), *language_menu()] == first.said
+    assert [said("prompt:voice_no_input", "nl"), said("prompt:voice_no_input", "en"),
+            *language_menu()] == first.said
     caller.silence()
     third = caller.silence()
     assert third.first("Dial") is not None
@@ -553,7 +576,7 @@ def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> Non
     try:
         assert "unreachable" == app.extensions["helpline.store"].check(), "Redis should be down here"
         caller = Caller(app.test_client())
-        assert [said("prompt:voice_keys", "en"), said("menu:main", "en")] == (
+        assert [*welcome_in("en"), said("prompt:voice_keys", "en"), said("menu:main", "en")] == (
             reach(caller, "en").said)
         caller.press("2")
         assert said("answer:where-help", "en") == caller.press("1").said[0]
