@@ -159,12 +159,19 @@ def _send(choose: Callable[[VoiceBook, Moment], Turn],
         counted = figure(book, turn, came_from)
     except Exception as exc:
         # A bug must not cut off a caller (Twilio would say "application error" and hang
-        # up): log it by type and place only, and offer the language menu.
+        # up): log it by type and place only; the caller hears sorry and 112 in their
+        # language (the URL's, if we serve it) and starts over at their main menu.
         log.error("voice: %s while answering %s", type(exc).__name__, request.path)
-        turn = book.after_screen("") if staff_leg else book.home(None)
+        turn = book.after_screen("") if staff_leg else book.apology(_lang_segment(request.path))
         counted = ("voice.error", {})
     _count(counted, turn)
     return twiml_response(book.document(turn))
+
+
+def _lang_segment(path: str) -> str:
+    """Return the language segment of a voice URL (``/voice/<lang>/...``), or ""."""
+    parts = path.split("/")
+    return parts[2] if len(parts) > 3 else ""
 
 
 def _keep_callback(turn: Turn, base: str, now: dt.datetime) -> Turn:
@@ -179,6 +186,11 @@ def _keep_callback(turn: Turn, base: str, now: dt.datetime) -> Turn:
                           number, turn.lang or base, now, int(config["HELPLINE_CALLBACK_TTL"]))
     except StoreUnavailable:
         log.error("store unreachable: a callback request could not be kept")
+        return turn._replace(kind=Kind.NOT_SAVED)
+    except Exception as exc:
+        # Any other failure (a Redis error, a bug): the caller must hear that it did not work,
+        # not be dropped into a menu as if it had. By type only: no number in the log.
+        log.error("voice: %s while keeping a callback request", type(exc).__name__)
         return turn._replace(kind=Kind.NOT_SAVED)
     return turn
 

@@ -184,6 +184,7 @@ class Kind(Enum):
     UNKNOWN = "unknown"  # a postcode in no region: the region list
     ACCEPTED = "accepted"  # staff pressed 1 at the whisper: the call is put through
     DECLINED = "declined"  # staff pressed another key: their leg hangs up, the caller's Dial ends
+    ERROR = "error"  # something went wrong on our side: sorry, 112, then the caller's home menu
 
 
 class Turn(NamedTuple):
@@ -254,6 +255,12 @@ class VoiceBook:
         if lang in self.rules.languages:
             return Turn(lang, ROOT, Kind.PLAY)
         return Turn(None, LANGUAGES, Kind.PLAY)
+
+    def apology(self, lang_segment: str) -> Turn:
+        """Return what a caller gets after an unexpected error: an apology and 112, in their
+        language if the URL names one we serve, then their home menu."""
+        lang = lang_segment if lang_segment in self.rules.languages else None
+        return Turn(lang, ROOT if lang else LANGUAGES, Kind.ERROR)
 
     def incoming(self, dialled: str) -> Turn:
         """Start a call: in the language of the number dialled, else with the language menu."""
@@ -640,6 +647,9 @@ class _Writer:
             return self.gather(lang, node, 0, welcome, [*keys, *self.menu(lang, node)])
         if kind is Kind.TALKED:
             return self.goodbye(lang, [])
+        if kind is Kind.ERROR:
+            sorry = [self.prompt(lang, "voice_sorry"), self.prompt(lang, "voice_welcome")]
+            return self.gather(lang, home, 0, sorry, self.menu(lang, home))
         if kind is Kind.NOBODY and node == PERSON:
             return self.nobody(lang, silences, [])
         if kind is Kind.DIAL:
@@ -708,6 +718,7 @@ def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
         if regions:
             nodes.append(REGIONS)
         yield Turn(lang, ROOT if lang else LANGUAGES, Kind.INCOMING)
+        yield Turn(lang, ROOT if lang else LANGUAGES, Kind.ERROR)
         if lang:
             yield Turn(lang, ROOT, Kind.WELCOME)
         for node in nodes:

@@ -10,7 +10,7 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     a fixed phrase, in every language, placeholders filled in: ``prompt:voice_welcome``,
     ``prompt:voice_keys``, ``prompt:voice_after_answer``, ``prompt:voice_not_option``,
     ``prompt:voice_no_input``, ``prompt:voice_connecting``, ``prompt:voice_no_person``,
-    ``prompt:voice_goodbye`` (see :data:`PROMPT_UNITS`).
+    ``prompt:voice_goodbye``, ``prompt:voice_sorry`` (see :data:`PROMPT_UNITS`).
 ``lang:<code>``
     the language menu line of language ``<code>`` ("For English, press 2"), only in that
     language: the language menu plays every ``lang:`` unit, each in its own language. The key
@@ -70,6 +70,7 @@ PROMPT_UNITS: tuple[str, ...] = (
     "voice_postcode_unknown",
     "voice_coordinator_connecting",
     "voice_coordinator_unavailable",
+    "voice_sorry",
 )
 # Prompt keys spoken only as part of a ``lang:``, ``menu:``, ``regions`` or ``whisper*`` unit.
 BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option", "voice_regions",

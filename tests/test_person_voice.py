@@ -394,6 +394,26 @@ def test_a_withheld_number_cannot_be_called_back(app: Flask, raw_store: redis.Re
     assert not raw_store.keys("helpline:callback:*")
 
 
+def test_a_callback_that_fails_in_any_way_says_so(app: Flask, monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Keeping the request fails with something other than Redis being down (here a cluster's
+    MOVED): the caller hears it did not work and stays in their language; the log names the
+    error's type, never the number."""
+    caller = callback_call(app)
+
+    def moved(*args: object, **kwargs: object) -> None:
+        raise redis.ResponseError("MOVED 3999 127.0.0.1:6381")
+
+    monkeypatch.setattr(callbacks, "request", moved)
+    reply = caller.press("1")
+    assert [prompt("voice_callback_failed", "en"), said("menu:main", "en")] == reply.said
+    gather = reply.first("Gather")
+    assert gather is not None and "/voice/en/main/key" == gather.get("action")
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "ResponseError" in logged
+    assert "87654321" not in logged and "MOVED" not in logged
+
+
 def test_the_wipe_word_erases_a_callback_request(app: Flask, raw_store: redis.Redis) -> None:
     """The caller's number texting the wipe word erases their callback request too."""
     callback_call(app).press("1")

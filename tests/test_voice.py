@@ -592,16 +592,44 @@ def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> Non
         redis_server.start()
 
 
-def test_a_bug_offers_the_language_menu_not_an_error(embedded_app: Flask,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Should deciding the next step ever fail, the caller gets the language menu, not a 500."""
+def test_a_bug_before_a_language_is_chosen_apologises_and_offers_the_languages(
+        embedded_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should deciding the next step fail in the language menu, the caller hears sorry and 112
+    (in the base language), then the language menu: never a 500."""
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(VoiceBook, "after_key", broken)
     caller = Caller(embedded_app.test_client())
     caller.call()
-    assert language_menu() == caller.press("1").said
+    reply = caller.press("1")
+    assert [said("prompt:voice_sorry", CONTENT.base), said("prompt:voice_welcome", CONTENT.base),
+            *language_menu()] == reply.said
+
+
+@pytest.mark.parametrize("lang", ["ro", "vi"])
+def test_a_bug_mid_call_apologises_with_112_in_the_callers_language(
+        embedded_app: Flask, monkeypatch: pytest.MonkeyPatch, lang: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Should a step fail once a language is chosen, the caller hears sorry and 112 in that
+    language (not cut into by a key), then that language's main menu: not the Dutch
+    language menu. The log names the error's type and the place only."""
+    caller = Caller(embedded_app.test_client())
+    reach(caller, lang, "1")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug with 0612345678 in it")
+
+    monkeypatch.setattr(VoiceBook, "after_key", broken)
+    reply = caller.press("1")
+    assert [said("prompt:voice_sorry", lang), said("prompt:voice_welcome", lang),
+            said("menu:main", lang)] == reply.said
+    assert [locale(lang)] * 3 == [h.language for h in reply.heard]
+    assert ["Say", "Say", "Gather", "Redirect"] == [verb.tag for verb in reply.verbs]
+    gather = reply.first("Gather")
+    assert gather is not None and f"/voice/{lang}/main/key" == gather.get("action")
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged and "0612345678" not in logged
 
 
 def test_without_content_the_caller_hears_112(tmp_path: Path) -> None:

@@ -69,6 +69,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "voice_no_person": _key("nobody can take the call now; call back later; emergency number",
                             "emergency"),
     "voice_goodbye": _key("the last words before the helpline ends a call"),
+    "voice_sorry": _key("said on the phone when something went wrong on our side (the welcome "
+                        "with the emergency number and the menu follow)"),
     # Reaching a person by phone.
     "voice_person_menu": _key("in opening hours, after 0: 1 someone at the helpline, 2 the care "
                               "coordinator of your region"),
