@@ -46,11 +46,15 @@ bp = Blueprint("voice", __name__)
 
 
 def _unavailable() -> str:
-    """Say, in Dutch and English, that the line is down and 112 is there (content never loaded)."""
+    """Say, in Dutch and English, that the line is down and 112 is there (content never loaded).
+
+    112 is written digit by digit, so that it is read as the number to dial ("1 1 2"), not as
+    "one hundred and twelve" (see :func:`helpline.voice_script.spoken_number`).
+    """
     doc = VoiceResponse()
-    doc.say("De hulplijn is tijdelijk niet bereikbaar. Ben je in direct gevaar? Bel 112.",
+    doc.say("De hulplijn is tijdelijk niet bereikbaar. Ben je in direct gevaar? Bel 1 1 2.",
             language="nl-NL", voice="Google.nl-NL-Standard-A")
-    doc.say("The helpline is temporarily unavailable. Are you in danger right now? Call 112.",
+    doc.say("The helpline is temporarily unavailable. Are you in danger right now? Call 1 1 2.",
             language="en-GB", voice="Google.en-GB-Standard-A")
     return str(doc)
 
