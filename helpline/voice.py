@@ -158,6 +158,9 @@ def _send(choose: Callable[[VoiceBook, Moment], Turn],
     try:
         now = clock.now()
         turn = choose(book, book.moment(request.form.get("To", ""), now))
+        if not staff_leg:
+            withheld = callbacks.callable_number(request.form.get("From", "")) is None
+            turn = book.for_caller(turn, withheld)
         if turn.kind is Kind.SAVED:
             turn = _keep_callback(turn, catalog.content.base, now)
         counted = figure(book, turn, came_from)

@@ -191,7 +191,9 @@ class Turn(NamedTuple):
     """One prepared document: where (language, node), what, and silences so far.
 
     ``closed`` and ``line`` matter only where a person is reached: outside opening hours,
-    and the index of the helpline number dialled (what staff phones show).
+    and the index of the helpline number dialled (what staff phones show). ``withheld``: the
+    caller's number cannot be called back (withheld, or no phone number at all), so nothing
+    offers them a callback (:meth:`VoiceBook.for_caller`).
     """
 
     lang: str | None
@@ -200,6 +202,7 @@ class Turn(NamedTuple):
     silences: int = 0
     closed: bool = False
     line: int = 0
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,12 @@ class VoiceBook:
         """Return the TwiML of ``turn`` (the caller's home menu if it was never prepared)."""
         found = self.documents.get(turn)
         return found if found is not None else self.documents[self.home(turn.lang)]
+
+    def for_caller(self, turn: Turn, withheld: bool) -> Turn:
+        """Return ``turn`` as a caller whose number cannot be called back gets it, where that
+        differs: instead of a callback offer, when to call again and 112."""
+        variant = turn._replace(withheld=True)
+        return variant if withheld and variant in self.documents else turn
 
     def moment(self, dialled: str, now: dt.datetime) -> Moment:
         """Say which variant a request gets: open or closed at ``now``, and the line dialled."""
@@ -443,8 +452,10 @@ class VoiceBook:
 class _Writer:
     """Writes the documents: speaks units, gathers keys, puts callers through."""
 
-    def __init__(self, content: Content, audio: AudioIndex, lines: tuple[str, ...]) -> None:
+    def __init__(self, content: Content, audio: AudioIndex, lines: tuple[str, ...],
+                 withheld: bool = False) -> None:
         self.content = content
+        self.withheld = withheld  # writing for a caller who cannot be called back
         self.audio = audio
         self.units = spoken_units(content)
         self.tree = content.tree
@@ -497,6 +508,8 @@ class _Writer:
             return self.language_menu(lang, page)
         if self.tree.is_answer(node):
             return [self.prompt(lang, "voice_after_answer")]
+        if node == PERSON and closed and self.withheld:
+            return [self.prompt(lang, "voice_coordinator_option")]  # no callback to offer
         if node == PERSON:
             return [self.prompt(lang, "voice_person_menu_closed" if closed else "voice_person_menu")]
         if node == CALLBACK:
@@ -583,8 +596,14 @@ class _Writer:
         return self.gather(lang, PERSON, 0, before, self.menu(lang, PERSON, closed))
 
     def nobody(self, lang: str | None, silences: int, before: list[UnitKey]) -> VoiceResponse:
-        """Nobody can take the call: when to call back, 112, and may we call you back?"""
+        """Nobody can take the call: when to call back, 112, and may we call you back?
+
+        A caller who cannot be called back goes on to their home menu instead.
+        """
         said = [*before, self.prompt(lang, "voice_no_person"), self.prompt(lang, "voice_hours")]
+        if self.withheld:
+            home = self.home_node(lang)
+            return self.gather(lang, home, silences, said, self.menu(lang, home))
         return self.gather(lang, CALLBACK, silences, said, self.menu(lang, CALLBACK))
 
     def postcode(self, lang: str | None) -> VoiceResponse:
@@ -639,7 +658,7 @@ class _Writer:
 
     def write(self, turn: Turn) -> VoiceResponse:
         """Write the document of ``turn``."""
-        lang, node, kind, silences, closed, line = turn
+        lang, node, kind, silences, closed, line, _ = turn
         home = self.home_node(lang)
         if kind is Kind.INCOMING:
             welcome = [self.prompt(lang, "voice_welcome")]
@@ -647,6 +666,8 @@ class _Writer:
             return self.gather(lang, node, 0, welcome, [*keys, *self.menu(lang, node)])
         if kind is Kind.TALKED:
             return self.goodbye(lang, [])
+        if self.withheld and node == CALLBACK and kind is Kind.PLAY:
+            return self.nobody(lang, 0, [])  # 1 in the closed person menu of an older call
         if kind is Kind.ERROR:
             sorry = [self.prompt(lang, "voice_sorry"), self.prompt(lang, "voice_welcome")]
             return self.gather(lang, home, 0, sorry, self.menu(lang, home))
@@ -753,6 +774,13 @@ def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
     yield Turn(None, WHISPER, Kind.DECLINED)
 
 
+def _may_offer_callback(turn: Turn) -> bool:
+    """Say whether ``turn``'s document may offer a callback (reaching a person, or silence
+    that puts the caller through)."""
+    return (turn.node in (PERSON, CALLBACK) or turn.node.startswith(REGION)
+            or (turn.kind is Kind.SILENCE and turn.silences == PERSON_AFTER))
+
+
 def helpline_lines(content: Content) -> tuple[str, ...]:
     """Return the helpline's own numbers: the central one first, then those of languages."""
     lines = [content.contacts.helpline]
@@ -769,6 +797,13 @@ def build_voice_book(content: Content, rules: engine.Rules,
     lines = helpline_lines(content)
     writer = _Writer(content, audio, lines)
     documents = {turn: str(writer.write(turn)) for turn in all_turns(content, len(lines))}
+    # Where a callback may be offered, the variant for a caller who cannot be called back
+    # (kept only where it differs).
+    withheld = _Writer(content, audio, lines, withheld=True)
+    for turn in [turn for turn in documents if _may_offer_callback(turn)]:
+        variant = str(withheld.write(turn))
+        if variant != documents[turn]:
+            documents[turn._replace(withheld=True)] = variant
     numbers = {identity.normalize(number): code
                for code, language in content.languages.items() for number in language.numbers}
     line_of = {identity.normalize(number): index for index, number in enumerate(lines)}

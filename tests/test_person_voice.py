@@ -385,11 +385,54 @@ def test_no_consent_keeps_nothing(app: Flask, raw_store: redis.Redis) -> None:
     assert [] == personal_keys(raw_store, CALLER)
 
 
-@pytest.mark.parametrize("withheld", ["+266696687", "anonymous", "+7378742833", ""])
-def test_a_withheld_number_cannot_be_called_back(app: Flask, raw_store: redis.Redis,
-                                                 withheld: str) -> None:
-    """A caller whose number is withheld hears that it did not work; nothing is kept."""
-    reply = callback_call(app, withheld).press("1")
+WITHHELD = ["+266696687", "anonymous", "+7378742833", "", "client:alice", "+31"]
+NO_CALLBACK = ["voice_no_person", "voice_hours"]  # call again later, 112, the opening hours
+
+
+@pytest.mark.parametrize("withheld", WITHHELD)
+def test_a_withheld_number_is_offered_no_callback_out_of_hours(app: Flask, raw_store: redis.Redis,
+                                                              withheld: str) -> None:
+    """Out of hours, 0 from a number that cannot be called back: nobody is there, call again
+    later, 112 and the opening hours, and only the region's coordinator is offered; never a
+    callback (1 there gives the same news and the main menu)."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(at(2026, 11, 29, 12, 0))
+    caller = Caller(app.test_client(), withheld)
+    caller.call()
+    caller.press("2")
+    menu = caller.press("0")
+    assert [*(prompt(key, "en") for key in NO_CALLBACK),
+            prompt("voice_coordinator_option", "en")] == menu.said
+    assert "1 1 2" in menu.said[0]
+    one = caller.press("1")
+    assert [*(prompt(key, "en") for key in NO_CALLBACK), said("menu:main", "en")] == one.said
+    gather = one.first("Gather")
+    assert gather is not None and "/voice/en/main/key" == gather.get("action")
+    assert prompt("voice_callback_offer", "en") not in "\n".join(caller.transcript)
+    assert not raw_store.keys("helpline:callback:*")
+
+
+@pytest.mark.parametrize("withheld", WITHHELD)
+def test_a_withheld_number_nobody_answers_gets_no_callback_offer(withheld: str) -> None:
+    """In hours, nobody answers the call to staff: a caller who cannot be called back hears
+    nobody can come, call again later, 112 and the hours, then the main menu."""
+    caller = caller_at(at(2026, 11, 25, 10, 30), withheld)
+    caller.call()
+    caller.press("3")
+    caller.press("0")
+    assert caller.press("1").first("Dial") is not None
+    reply = caller.dial_ends("no-answer")
+    assert [*(prompt(key, "ro") for key in NO_CALLBACK), said("menu:main", "ro")] == reply.said
+    gather = reply.first("Gather")
+    assert gather is not None and "/voice/ro/main/key" == gather.get("action")
+
+
+def test_a_withheld_number_at_the_consent_question_keeps_nothing(app: Flask,
+                                                                 raw_store: redis.Redis) -> None:
+    """A withheld number that still reaches "may we call you back?" (a call that began
+    before this release) and presses 1 hears that it did not work; nothing is kept."""
+    caller = callback_call(app)
+    caller.number = "+266696687"
+    reply = caller.press("1")
     assert [prompt("voice_callback_failed", "en"), said("menu:main", "en")] == reply.said
     assert not raw_store.keys("helpline:callback:*")
 
