@@ -15,8 +15,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from . import catalog as catalog_module
 from .signature import is_valid_request
-from .voice_script import spoken_number
 from .twiml import twiml_response
+from .voice_script import spoken_number
 
 log = logging.getLogger(__name__)
 
