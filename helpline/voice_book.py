@@ -67,7 +67,10 @@ from .voice_script import (
 )
 
 GATHER_TIMEOUT = 8  # seconds; ISO/IEC 13714 asks 5 to 10, and callers are under stress
-POSTCODE_TIMEOUT = 10  # four digits take longer than one key
+# Seconds without a key at the postcode, also between its digits: ISO/IEC 13714's shortest wait,
+# so that * (back) or 0 (a person), which do not end the four-digit entry, are not followed by
+# a long silence; no entry at all gives the region list.
+POSTCODE_TIMEOUT = 5
 # Seconds a staff phone has to press 1 once the whisper is said (pressing during it works too).
 # Long enough to open the keypad of a mobile phone; short, so that a voicemail is hung up on
 # soon (often before its beep: then it keeps nothing at all).
@@ -501,7 +504,15 @@ class _Writer:
             return [(prompt_unit(key), code) for code in words]
         return [self.prompt(lang, key)]
 
-    def menu(self, lang: str | None, node: str, closed: bool = False) -> list[UnitKey]:
+    def person_key(self, lang: str | None, node: str) -> list[UnitKey]:
+        """Return "to talk to a person, press 0" after a topic menu said again (a wrong key,
+        silence), once a language is chosen; the main menu says it itself, an answer's keys
+        and the person menus say it their own way."""
+        wanted = lang and self.tree.is_menu(node) and node != ROOT
+        return [self.prompt(lang, "voice_person_key")] if wanted else []
+
+    def menu(self, lang: str | None, node: str, closed: bool = False,
+             keys_said: bool = False) -> list[UnitKey]:
         """Return what the menu at ``node`` says (an answer's menu: the after-answer keys)."""
         page = language_page(node)
         if page is not None:
@@ -516,6 +527,9 @@ class _Writer:
             return [self.prompt(lang, "voice_callback_offer")]
         if node == REGIONS:
             return [(REGIONS_UNIT, self.speaking(lang))]
+        if node == ROOT and lang and not keys_said:
+            # After the one-time key list, the main menu is where a caller learns 0 again.
+            return [(menu_unit(node), lang), self.prompt(lang, "voice_person_key")]
         return [(menu_unit(node), self.speaking(lang))]
 
     def language_menu(self, lang: str | None, page: int) -> list[UnitKey]:
@@ -613,6 +627,8 @@ class _Writer:
                             num_digits=4, timeout=POSTCODE_TIMEOUT, finish_on_key="#",
                             action_on_empty_result=True)
         self.speak(gather, self.prompt(lang, "voice_postcode"))
+        if lang:
+            self.speak(gather, self.prompt(lang, "voice_person_key"))
         # Not reached (an empty entry goes to the action too), but never strand a caller.
         doc.redirect(url(lang, REGIONS), method="POST")
         return doc
@@ -663,7 +679,8 @@ class _Writer:
         if kind is Kind.INCOMING:
             welcome = [self.prompt(lang, "voice_welcome")]
             keys = [self.prompt(lang, "voice_keys")] if lang else []
-            return self.gather(lang, node, 0, welcome, [*keys, *self.menu(lang, node)])
+            return self.gather(lang, node, 0, welcome,
+                               [*keys, *self.menu(lang, node, keys_said=bool(keys))])
         if kind is Kind.TALKED:
             return self.goodbye(lang, [])
         if self.withheld and node == CALLBACK and kind is Kind.PLAY:
@@ -698,10 +715,12 @@ class _Writer:
             # understand: it is said again, whole, in the language just chosen.
             welcome = [] if lang == self.content.base else [self.prompt(lang, "voice_welcome")]
             return self.gather(lang, node, 0, welcome,
-                               [self.prompt(lang, "voice_keys"), *self.menu(lang, node)])
+                               [self.prompt(lang, "voice_keys"),
+                                *self.menu(lang, node, keys_said=True)])
         if kind is Kind.NOT_OPTION:
             return self.gather(lang, node, 0, [], [*self.notice(lang, node, "voice_not_option"),
-                                                   *self.menu(lang, node, closed)])
+                                                   *self.menu(lang, node, closed),
+                                                   *self.person_key(lang, node)])
         if kind is Kind.SILENCE:
             no_input = self.notice(lang, node, "voice_no_input")
             if silences >= GOODBYE_AFTER:
@@ -709,7 +728,8 @@ class _Writer:
             if silences == PERSON_AFTER and node != CALLBACK:
                 return self.staff(lang, silences, no_input, closed, line)
             return self.gather(lang, node, silences, [],
-                               [*no_input, *self.menu(lang, node, closed)])
+                               [*no_input, *self.menu(lang, node, closed),
+                                *self.person_key(lang, node)])
         if node == PERSON:
             return self.person(lang, [], closed, line)
         if self.tree.is_answer(node):

@@ -74,6 +74,7 @@ PROMPT_UNITS: tuple[str, ...] = (
     "voice_coordinator_unavailable",
     "voice_sorry",
     "voice_coordinator_option",
+    "voice_person_key",
 )
 # Prompt keys spoken only as part of a ``lang:``, ``menu:``, ``regions`` or ``whisper*`` unit.
 BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option", "voice_regions",

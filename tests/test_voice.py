@@ -216,6 +216,12 @@ def test_a_call_starts_with_112_then_each_language_in_its_own(caller: Caller) ->
     assert [locale(lang) for lang in LANGS] == [h.language for h in heard_in(gather)]
 
 
+def main_menu(lang: str) -> list[str]:
+    """What the main menu says once the keys were said: its options, then how to reach a
+    person (0)."""
+    return [said("menu:main", lang), said("prompt:voice_person_key", lang)]
+
+
 def welcome_in(lang: str) -> list[str]:
     """What a caller hears on choosing ``lang`` before the keys: the welcome with 112 in that
     language (none again for the base language: the call started with it)."""
@@ -244,8 +250,26 @@ def test_keys_are_announced_once_after_choosing_a_language(caller: Caller, lang:
     caller.press("1")
     caller.press("*")
     caller.press("1")
-    assert [said("menu:main", lang)] == caller.press("9").said
+    assert main_menu(lang) == caller.press("9").said
     assert caller.transcript.count(f"< {locale(lang)}: {said('prompt:voice_keys', lang)}") == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_main_menu_and_a_repeated_menu_say_how_to_reach_a_person(caller: Caller,
+                                                                     lang: str) -> None:
+    """After the one-time key list, the main menu ends with "to talk to a person, press 0",
+    and so does a topic menu said again after a wrong key or silence; 0 then reaches one."""
+    reach(caller, lang)
+    assert main_menu(lang) == caller.press("9").said
+    caller.press("1")
+    person_key = said("prompt:voice_person_key", lang)
+    wrong = caller.press("7")
+    assert [said("prompt:voice_not_option", lang), said("menu:rights", lang), person_key] == (
+        wrong.said)
+    silent = caller.silence()
+    assert [said("prompt:voice_no_input", lang), said("menu:rights", lang), person_key] == (
+        silent.said)
+    assert [said("prompt:voice_person_menu", lang)] == caller.press("0").said
 
 
 def test_dialled_number_presets_the_language(content_copy: Path) -> None:
@@ -269,7 +293,7 @@ def test_a_wrong_key_says_so_and_repeats_the_menu(caller: Caller, digits: str) -
     """A key that is no option (or no key at all) is "not an option", then the menu again."""
     reach(caller, "nl")
     reply = caller.press(digits)
-    assert [said("prompt:voice_not_option", "nl"), said("menu:main", "nl")] == reply.said
+    assert [said("prompt:voice_not_option", "nl"), *main_menu("nl")] == reply.said
     gather, redirect = reply.first("Gather"), reply.after("Gather")
     assert gather is not None and gather.get("action") == "/voice/nl/main/key"
     assert redirect is not None and redirect.text == "/voice/nl/main/silence?n=1"
@@ -306,14 +330,14 @@ def test_after_an_answer(caller: Caller) -> None:
     assert answer.said == caller.press("#").said
     assert [said("menu:rights", "en")] == caller.press("*").said
     caller.press("1")
-    assert [said("menu:main", "en")] == caller.press("9").said
+    assert main_menu("en") == caller.press("9").said
     caller.press("1")
     caller.press("1")
     languages = caller.press("8")
     assert language_menu() == languages.said
     gather = languages.first("Gather")
     assert gather is not None and gather.get("action") == "/voice/en/_languages/key"
-    assert [said("menu:main", "en")] == caller.press("9").said
+    assert main_menu("en") == caller.press("9").said
 
 
 # -- silence ----------------------------------------------------------------------------------
@@ -322,7 +346,7 @@ def test_one_silence_says_so_and_repeats_the_menu(caller: Caller) -> None:
     """Silence: "I did not hear a key", the menu again, and the count goes on."""
     reach(caller, "nl")
     reply = caller.silence()
-    assert [said("prompt:voice_no_input", "nl"), said("menu:main", "nl")] == reply.said
+    assert [said("prompt:voice_no_input", "nl"), *main_menu("nl")] == reply.said
     redirect = reply.after("Gather")
     assert redirect is not None and redirect.text == "/voice/nl/main/silence?n=2"
 
@@ -357,7 +381,8 @@ def test_a_key_resets_the_silences(caller: Caller) -> None:
     caller.press("1")
     caller.silence()
     reply = caller.silence()
-    assert [said("prompt:voice_no_input", "nl"), said("menu:rights", "nl")] == reply.said
+    assert [said("prompt:voice_no_input", "nl"), said("menu:rights", "nl"),
+            said("prompt:voice_person_key", "nl")] == reply.said
 
 
 def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) -> None:
@@ -623,8 +648,8 @@ def test_a_bug_mid_call_apologises_with_112_in_the_callers_language(
     monkeypatch.setattr(VoiceBook, "after_key", broken)
     reply = caller.press("1")
     assert [said("prompt:voice_sorry", lang), said("prompt:voice_welcome", lang),
-            said("menu:main", lang)] == reply.said
-    assert [locale(lang)] * 3 == [h.language for h in reply.heard]
+            *main_menu(lang)] == reply.said
+    assert [locale(lang)] * 4 == [h.language for h in reply.heard]
     assert ["Say", "Say", "Gather", "Redirect"] == [verb.tag for verb in reply.verbs]
     gather = reply.first("Gather")
     assert gather is not None and f"/voice/{lang}/main/key" == gather.get("action")

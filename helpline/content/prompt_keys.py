@@ -63,6 +63,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                        "8 another language, star back, hash repeat)"),
     "voice_option": _key("one option of a menu", "label", "key"),
     "voice_after_answer": _key("after an answer: 1 again, 2 slower, 9 main menu, 0 person"),
+    "voice_person_key": _key("after the main menu, and after a menu said again (a wrong key, "
+                             "silence): 0 reaches a person"),
     "voice_not_option": _key("a key that is not an option was pressed"),
     "voice_no_input": _key("nothing was pressed"),
     "voice_connecting": _key("just before the call is put through to a person"),
