@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from . import catalog as catalog_module
 from .signature import is_valid_request
 from .twiml import twiml_response
+from .voice_script import spoken_number
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def voice_apology(lang_segment: str) -> str:
     catalog = catalog_module.current()
     document = VoiceResponse()
     if catalog is None:
-        document.say("Sorry. Ben je in direct gevaar? Bel 112. Are you in danger? Call 112.",
+        document.say("Sorry. Ben je in direct gevaar? Bel 1 1 2. Are you in danger? Call 1 1 2.",
                      language="nl-NL")
         return str(document)
     content = catalog.content
@@ -34,7 +35,7 @@ def voice_apology(lang_segment: str) -> str:
     say = {"language": lang.voice.locale, **({"voice": lang.voice.say_voice}
                                              if lang.voice.say_voice else {})}
     document.say(prompts["sorry"], **say)
-    document.say(prompts["voice_welcome"].format(emergency=content.contacts.emergency), **say)
+    document.say(prompts["voice_welcome"].format(emergency=spoken_number(content.contacts.emergency)), **say)
     known = lang_segment in content.languages
     document.redirect(f"/voice/{lang.code}/main" if known else "/voice", method="POST")
     return str(document)

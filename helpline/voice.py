@@ -46,11 +46,15 @@ bp = Blueprint("voice", __name__)
 
 
 def _unavailable() -> str:
-    """Say, in Dutch and English, that the line is down and 112 is there (content never loaded)."""
+    """Say, in Dutch and English, that the line is down and 112 is there (content never loaded).
+
+    112 is written digit by digit, so that it is read as the number to dial ("1 1 2"), not as
+    "one hundred and twelve" (see :func:`helpline.voice_script.spoken_number`).
+    """
     doc = VoiceResponse()
-    doc.say("De hulplijn is tijdelijk niet bereikbaar. Ben je in direct gevaar? Bel 112.",
+    doc.say("De hulplijn is tijdelijk niet bereikbaar. Ben je in direct gevaar? Bel 1 1 2.",
             language="nl-NL", voice="Google.nl-NL-Standard-A")
-    doc.say("The helpline is temporarily unavailable. Are you in danger right now? Call 112.",
+    doc.say("The helpline is temporarily unavailable. Are you in danger right now? Call 1 1 2.",
             language="en-GB", voice="Google.en-GB-Standard-A")
     return str(doc)
 
@@ -154,17 +158,27 @@ def _send(choose: Callable[[VoiceBook, Moment], Turn],
     try:
         now = clock.now()
         turn = choose(book, book.moment(request.form.get("To", ""), now))
+        if not staff_leg:
+            withheld = callbacks.callable_number(request.form.get("From", "")) is None
+            turn = book.for_caller(turn, withheld)
         if turn.kind is Kind.SAVED:
             turn = _keep_callback(turn, catalog.content.base, now)
         counted = figure(book, turn, came_from)
     except Exception as exc:
         # A bug must not cut off a caller (Twilio would say "application error" and hang
-        # up): log it by type and place only, and offer the language menu.
+        # up): log it by type and place only; the caller hears sorry and 112 in their
+        # language (the URL's, if we serve it) and starts over at their main menu.
         log.error("voice: %s while answering %s", type(exc).__name__, request.path)
-        turn = book.after_screen("") if staff_leg else book.home(None)
+        turn = book.after_screen("") if staff_leg else book.apology(_lang_segment(request.path))
         counted = ("voice.error", {})
     _count(counted, turn)
     return twiml_response(book.document(turn))
+
+
+def _lang_segment(path: str) -> str:
+    """Return the language segment of a voice URL (``/voice/<lang>/...``), or ""."""
+    parts = path.split("/")
+    return parts[2] if len(parts) > 3 else ""
 
 
 def _keep_callback(turn: Turn, base: str, now: dt.datetime) -> Turn:
@@ -179,6 +193,11 @@ def _keep_callback(turn: Turn, base: str, now: dt.datetime) -> Turn:
                           number, turn.lang or base, now, int(config["HELPLINE_CALLBACK_TTL"]))
     except StoreUnavailable:
         log.error("store unreachable: a callback request could not be kept")
+        return turn._replace(kind=Kind.NOT_SAVED)
+    except Exception as exc:
+        # Any other failure (a Redis error, a bug): the caller must hear that it did not work,
+        # not be dropped into a menu as if it had. By type only: no number in the log.
+        log.error("voice: %s while keeping a callback request", type(exc).__name__)
         return turn._replace(kind=Kind.NOT_SAVED)
     return turn
 

@@ -67,7 +67,10 @@ from .voice_script import (
 )
 
 GATHER_TIMEOUT = 8  # seconds; ISO/IEC 13714 asks 5 to 10, and callers are under stress
-POSTCODE_TIMEOUT = 10  # four digits take longer than one key
+# Seconds without a key at the postcode, also between its digits: ISO/IEC 13714's shortest wait,
+# so that * (back) or 0 (a person), which do not end the four-digit entry, are not followed by
+# a long silence; no entry at all gives the region list.
+POSTCODE_TIMEOUT = 5
 # Seconds a staff phone has to press 1 once the whisper is said (pressing during it works too).
 # Long enough to open the keypad of a mobile phone; short, so that a voicemail is hung up on
 # soon (often before its beep: then it keeps nothing at all).
@@ -172,7 +175,7 @@ class Kind(Enum):
 
     INCOMING = "incoming"  # the first words of a call, then the first menu
     PLAY = "play"  # the node as reached by a key
-    WELCOME = "welcome"  # a language was just chosen: the keys, once, then the main menu
+    WELCOME = "welcome"  # a language was just chosen: 112 in it, the keys once, the main menu
     SLOW = "slow"  # an answer, read slowly (key 2 after an answer)
     NOT_OPTION = "not-option"  # "that is not an option", and the node's menu again
     SILENCE = "silence"  # the n-th silence in a row at the node
@@ -184,13 +187,16 @@ class Kind(Enum):
     UNKNOWN = "unknown"  # a postcode in no region: the region list
     ACCEPTED = "accepted"  # staff pressed 1 at the whisper: the call is put through
     DECLINED = "declined"  # staff pressed another key: their leg hangs up, the caller's Dial ends
+    ERROR = "error"  # something went wrong on our side: sorry, 112, then the caller's home menu
 
 
 class Turn(NamedTuple):
     """One prepared document: where (language, node), what, and silences so far.
 
     ``closed`` and ``line`` matter only where a person is reached: outside opening hours,
-    and the index of the helpline number dialled (what staff phones show).
+    and the index of the helpline number dialled (what staff phones show). ``withheld``: the
+    caller's number cannot be called back (withheld, or no phone number at all), so nothing
+    offers them a callback (:meth:`VoiceBook.for_caller`).
     """
 
     lang: str | None
@@ -199,6 +205,7 @@ class Turn(NamedTuple):
     silences: int = 0
     closed: bool = False
     line: int = 0
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,12 @@ class VoiceBook:
         found = self.documents.get(turn)
         return found if found is not None else self.documents[self.home(turn.lang)]
 
+    def for_caller(self, turn: Turn, withheld: bool) -> Turn:
+        """Return ``turn`` as a caller whose number cannot be called back gets it, where that
+        differs: instead of a callback offer, when to call again and 112."""
+        variant = turn._replace(withheld=True)
+        return variant if withheld and variant in self.documents else turn
+
     def moment(self, dialled: str, now: dt.datetime) -> Moment:
         """Say which variant a request gets: open or closed at ``now``, and the line dialled."""
         return Moment(hours.is_open(self.hours, now),
@@ -254,6 +267,12 @@ class VoiceBook:
         if lang in self.rules.languages:
             return Turn(lang, ROOT, Kind.PLAY)
         return Turn(None, LANGUAGES, Kind.PLAY)
+
+    def apology(self, lang_segment: str) -> Turn:
+        """Return what a caller gets after an unexpected error: an apology and 112, in their
+        language if the URL names one we serve, then their home menu."""
+        lang = lang_segment if lang_segment in self.rules.languages else None
+        return Turn(lang, ROOT if lang else LANGUAGES, Kind.ERROR)
 
     def incoming(self, dialled: str) -> Turn:
         """Start a call: in the language of the number dialled, else with the language menu."""
@@ -436,8 +455,10 @@ class VoiceBook:
 class _Writer:
     """Writes the documents: speaks units, gathers keys, puts callers through."""
 
-    def __init__(self, content: Content, audio: AudioIndex, lines: tuple[str, ...]) -> None:
+    def __init__(self, content: Content, audio: AudioIndex, lines: tuple[str, ...],
+                 withheld: bool = False) -> None:
         self.content = content
+        self.withheld = withheld  # writing for a caller who cannot be called back
         self.audio = audio
         self.units = spoken_units(content)
         self.tree = content.tree
@@ -474,19 +495,41 @@ class _Writer:
     def prompt(self, lang: str | None, key: str) -> UnitKey:
         return prompt_unit(key), self.speaking(lang)
 
-    def menu(self, lang: str | None, node: str, closed: bool = False) -> list[UnitKey]:
+    def notice(self, lang: str | None, node: str, key: str) -> list[UnitKey]:
+        """Return a notice ("that is not an option", "I did not hear a key"): in the caller's
+        language; in the language menu before one is chosen, in the base language and English
+        (as "more languages" is)."""
+        if lang is None and language_page(node) is not None:
+            words = language_menu.neutral(list(self.content.languages), self.content.base)
+            return [(prompt_unit(key), code) for code in words]
+        return [self.prompt(lang, key)]
+
+    def person_key(self, lang: str | None, node: str) -> list[UnitKey]:
+        """Return "to talk to a person, press 0" after a topic menu said again (a wrong key,
+        silence), once a language is chosen; the main menu says it itself, an answer's keys
+        and the person menus say it their own way."""
+        wanted = lang and self.tree.is_menu(node) and node != ROOT
+        return [self.prompt(lang, "voice_person_key")] if wanted else []
+
+    def menu(self, lang: str | None, node: str, closed: bool = False,
+             keys_said: bool = False) -> list[UnitKey]:
         """Return what the menu at ``node`` says (an answer's menu: the after-answer keys)."""
         page = language_page(node)
         if page is not None:
             return self.language_menu(lang, page)
         if self.tree.is_answer(node):
             return [self.prompt(lang, "voice_after_answer")]
+        if node == PERSON and closed and self.withheld:
+            return [self.prompt(lang, "voice_coordinator_option")]  # no callback to offer
         if node == PERSON:
             return [self.prompt(lang, "voice_person_menu_closed" if closed else "voice_person_menu")]
         if node == CALLBACK:
             return [self.prompt(lang, "voice_callback_offer")]
         if node == REGIONS:
             return [(REGIONS_UNIT, self.speaking(lang))]
+        if node == ROOT and lang and not keys_said:
+            # After the one-time key list, the main menu is where a caller learns 0 again.
+            return [(menu_unit(node), lang), self.prompt(lang, "voice_person_key")]
         return [(menu_unit(node), self.speaking(lang))]
 
     def language_menu(self, lang: str | None, page: int) -> list[UnitKey]:
@@ -567,8 +610,14 @@ class _Writer:
         return self.gather(lang, PERSON, 0, before, self.menu(lang, PERSON, closed))
 
     def nobody(self, lang: str | None, silences: int, before: list[UnitKey]) -> VoiceResponse:
-        """Nobody can take the call: when to call back, 112, and may we call you back?"""
+        """Nobody can take the call: when to call back, 112, and may we call you back?
+
+        A caller who cannot be called back goes on to their home menu instead.
+        """
         said = [*before, self.prompt(lang, "voice_no_person"), self.prompt(lang, "voice_hours")]
+        if self.withheld:
+            home = self.home_node(lang)
+            return self.gather(lang, home, silences, said, self.menu(lang, home))
         return self.gather(lang, CALLBACK, silences, said, self.menu(lang, CALLBACK))
 
     def postcode(self, lang: str | None) -> VoiceResponse:
@@ -578,6 +627,8 @@ class _Writer:
                             num_digits=4, timeout=POSTCODE_TIMEOUT, finish_on_key="#",
                             action_on_empty_result=True)
         self.speak(gather, self.prompt(lang, "voice_postcode"))
+        if lang:
+            self.speak(gather, self.prompt(lang, "voice_person_key"))
         # Not reached (an empty entry goes to the action too), but never strand a caller.
         doc.redirect(url(lang, REGIONS), method="POST")
         return doc
@@ -623,14 +674,20 @@ class _Writer:
 
     def write(self, turn: Turn) -> VoiceResponse:
         """Write the document of ``turn``."""
-        lang, node, kind, silences, closed, line = turn
+        lang, node, kind, silences, closed, line, _ = turn
         home = self.home_node(lang)
         if kind is Kind.INCOMING:
             welcome = [self.prompt(lang, "voice_welcome")]
             keys = [self.prompt(lang, "voice_keys")] if lang else []
-            return self.gather(lang, node, 0, welcome, [*keys, *self.menu(lang, node)])
+            return self.gather(lang, node, 0, welcome,
+                               [*keys, *self.menu(lang, node, keys_said=bool(keys))])
         if kind is Kind.TALKED:
             return self.goodbye(lang, [])
+        if self.withheld and node == CALLBACK and kind is Kind.PLAY:
+            return self.nobody(lang, 0, [])  # 1 in the closed person menu of an older call
+        if kind is Kind.ERROR:
+            sorry = [self.prompt(lang, "voice_sorry"), self.prompt(lang, "voice_welcome")]
+            return self.gather(lang, home, 0, sorry, self.menu(lang, home))
         if kind is Kind.NOBODY and node == PERSON:
             return self.nobody(lang, silences, [])
         if kind is Kind.DIAL:
@@ -654,19 +711,25 @@ class _Writer:
         if node == POSTCODE:
             return self.postcode(lang)
         if kind is Kind.WELCOME:
-            return self.gather(lang, node, 0, [],
-                               [self.prompt(lang, "voice_keys"), *self.menu(lang, node)])
+            # The welcome (with 112) was said in the base language, which the caller may not
+            # understand: it is said again, whole, in the language just chosen.
+            welcome = [] if lang == self.content.base else [self.prompt(lang, "voice_welcome")]
+            return self.gather(lang, node, 0, welcome,
+                               [self.prompt(lang, "voice_keys"),
+                                *self.menu(lang, node, keys_said=True)])
         if kind is Kind.NOT_OPTION:
-            return self.gather(lang, node, 0, [], [self.prompt(lang, "voice_not_option"),
-                                                   *self.menu(lang, node, closed)])
+            return self.gather(lang, node, 0, [], [*self.notice(lang, node, "voice_not_option"),
+                                                   *self.menu(lang, node, closed),
+                                                   *self.person_key(lang, node)])
         if kind is Kind.SILENCE:
-            no_input = [self.prompt(lang, "voice_no_input")]
+            no_input = self.notice(lang, node, "voice_no_input")
             if silences >= GOODBYE_AFTER:
                 return self.goodbye(lang, no_input)
             if silences == PERSON_AFTER and node != CALLBACK:
                 return self.staff(lang, silences, no_input, closed, line)
             return self.gather(lang, node, silences, [],
-                               [*no_input, *self.menu(lang, node, closed)])
+                               [*no_input, *self.menu(lang, node, closed),
+                                *self.person_key(lang, node)])
         if node == PERSON:
             return self.person(lang, [], closed, line)
         if self.tree.is_answer(node):
@@ -696,6 +759,7 @@ def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
         if regions:
             nodes.append(REGIONS)
         yield Turn(lang, ROOT if lang else LANGUAGES, Kind.INCOMING)
+        yield Turn(lang, ROOT if lang else LANGUAGES, Kind.ERROR)
         if lang:
             yield Turn(lang, ROOT, Kind.WELCOME)
         for node in nodes:
@@ -730,6 +794,13 @@ def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
     yield Turn(None, WHISPER, Kind.DECLINED)
 
 
+def _may_offer_callback(turn: Turn) -> bool:
+    """Say whether ``turn``'s document may offer a callback (reaching a person, or silence
+    that puts the caller through)."""
+    return (turn.node in (PERSON, CALLBACK) or turn.node.startswith(REGION)
+            or (turn.kind is Kind.SILENCE and turn.silences == PERSON_AFTER))
+
+
 def helpline_lines(content: Content) -> tuple[str, ...]:
     """Return the helpline's own numbers: the central one first, then those of languages."""
     lines = [content.contacts.helpline]
@@ -746,6 +817,13 @@ def build_voice_book(content: Content, rules: engine.Rules,
     lines = helpline_lines(content)
     writer = _Writer(content, audio, lines)
     documents = {turn: str(writer.write(turn)) for turn in all_turns(content, len(lines))}
+    # Where a callback may be offered, the variant for a caller who cannot be called back
+    # (kept only where it differs).
+    withheld = _Writer(content, audio, lines, withheld=True)
+    for turn in [turn for turn in documents if _may_offer_callback(turn)]:
+        variant = str(withheld.write(turn))
+        if variant != documents[turn]:
+            documents[turn._replace(withheld=True)] = variant
     numbers = {identity.normalize(number): code
                for code, language in content.languages.items() for number in language.numbers}
     line_of = {identity.normalize(number): index for index, number in enumerate(lines)}

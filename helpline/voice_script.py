@@ -10,7 +10,7 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     a fixed phrase, in every language, placeholders filled in: ``prompt:voice_welcome``,
     ``prompt:voice_keys``, ``prompt:voice_after_answer``, ``prompt:voice_not_option``,
     ``prompt:voice_no_input``, ``prompt:voice_connecting``, ``prompt:voice_no_person``,
-    ``prompt:voice_goodbye`` (see :data:`PROMPT_UNITS`).
+    ``prompt:voice_goodbye``, ``prompt:voice_sorry`` (see :data:`PROMPT_UNITS`).
 ``lang:<code>``
     the language menu line of language ``<code>`` ("For English, press 2"), only in that
     language: the language menu plays every ``lang:`` unit, each in its own language. The key
@@ -34,6 +34,8 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
 ``whisper-accept``
     what staff hear next, in the base language only: press 1 to take the call (any other key,
     or none, and the call is not put through: a voicemail never takes it).
+
+Phone numbers in units (``{emergency}``) are written digit by digit (:func:`spoken_number`).
 
 ``voice_option``, ``voice_choose_language``, ``voice_regions`` and ``voice_whisper*`` are
 building blocks of ``menu:``, ``lang:``, ``regions``, ``more-languages`` and ``whisper`` units,
@@ -70,6 +72,9 @@ PROMPT_UNITS: tuple[str, ...] = (
     "voice_postcode_unknown",
     "voice_coordinator_connecting",
     "voice_coordinator_unavailable",
+    "voice_sorry",
+    "voice_coordinator_option",
+    "voice_person_key",
 )
 # Prompt keys spoken only as part of a ``lang:``, ``menu:``, ``regions`` or ``whisper*`` unit.
 BUILDING_BLOCKS: tuple[str, ...] = ("voice_choose_language", "voice_option", "voice_regions",
@@ -105,6 +110,16 @@ def has_slow_variant(unit_id: str) -> bool:
     return unit_id.startswith("answer:")
 
 
+def spoken_number(number: str) -> str:
+    """Return a phone number as it is written for a voice: digit by digit ("112" -> "1 1 2").
+
+    Written whole, espeak-ng, gTTS and Twilio's ``<Say>`` all read "112" as a quantity ("one
+    hundred and twelve", "honderdtwaalf"): a number to dial must be heard as its digits. SMS
+    keeps the number as it is written (:mod:`helpline.sms_book`).
+    """
+    return " ".join(number.replace(" ", ""))
+
+
 def _label(text: str) -> str:
     # A title such as "What is coercion?" sits inside "For ..., press 2": a question mark
     # there would make a voice rise in the middle of the sentence.
@@ -119,7 +134,7 @@ def _sentence(text: str) -> str:
 def spoken_units(content: Content) -> Mapping[UnitKey, str]:
     """Return the text of every unit in every language, keyed by (unit id, language)."""
     units: dict[UnitKey, str] = {}
-    emergency = content.contacts.emergency
+    emergency = spoken_number(content.contacts.emergency)
     tree = content.tree
     codes = list(content.languages)
     paged = language_menu.is_paged(codes)

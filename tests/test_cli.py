@@ -94,7 +94,8 @@ def test_simulate_call_says_what_is_heard_in_which_language(embedded_app: Flask)
     assert f"  [en-GB] {said('lang:en', 'en')}" in lines
     assert f"  [ro-RO] {said('lang:ro', 'ro')}" in lines
     after = lines[lines.index("keys> 2") + 1:]
-    assert [f"  [en-GB] {said('prompt:voice_keys', 'en')}",
+    assert [f"  [en-GB] {said('prompt:voice_welcome', 'en')}",
+            f"  [en-GB] {said('prompt:voice_keys', 'en')}",
             f"  [en-GB] {said('menu:main', 'en')}",
             "keys> ", "(you hang up)"] == after
 
@@ -171,7 +172,8 @@ def test_fallback_twiml_says_the_line_is_down_and_112(embedded_app: Flask) -> No
     assert 0 == voice.exit_code, voice.output
     said = ET.fromstring(voice.output).findall("Say")
     assert ["nl-NL", "en-GB"] == [say.get("language") for say in said]
-    assert all("112" in (say.text or "") for say in said)
+    # Read digit by digit on the phone (a number to dial, not "one hundred and twelve").
+    assert all("1 1 2" in (say.text or "") and "112" not in (say.text or "") for say in said)
     sms = runner.invoke(args=["helpline", "fallback", "sms"])
     assert 0 == sms.exit_code, sms.output
     messages = ET.fromstring(sms.output).findall("Message")

@@ -26,6 +26,14 @@ def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
     return edit
 
 
+def append(file: str, text: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        path = root / file
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    return edit
+
+
 def delete(file: str) -> Callable[[Path], None]:
     return lambda root: (root / file).unlink()
 
@@ -148,6 +156,13 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "and a country code, e.g. 'nl-NL'",
     ),
     (
+        "more staff numbers than one call can ring",
+        append("content/contacts.yaml", "staff:\n" + "".join(
+            f'  - number: "+3161234{n:04d}"\n' for n in range(11))),
+        "content/contacts.yaml:18: staff[10]: 11 staff numbers, but a call can ring at most 10 "
+        "(Twilio's limit): remove 1, from this one on",
+    ),
+    (
         "an SMS alphabet that does not exist",
         replace("content/languages/en.yaml", "alphabet: gsm7", "alphabet: latin"),
         "content/languages/en.yaml:7: sms.alphabet: 'latin' is not one of 'gsm7' or 'unicode': "
@@ -189,6 +204,14 @@ def test_broken_content_gives_its_exact_error(
     result = app.test_cli_runner().invoke(args=["helpline", "check"])
     assert result.exit_code != 0
     assert f"error: {expected}" in result.output
+
+
+def test_ten_staff_numbers_all_ring(broken_root: Path) -> None:
+    """Ten staff numbers are allowed (Twilio's most in one call): all are in the content."""
+    append("content/contacts.yaml", "staff:\n" + "".join(
+        f'  - number: "+3161234{n:04d}"\n' for n in range(10)))(broken_root)
+    catalog = build_catalog(broken_root / "content", broken_root / "prompts")
+    assert 10 == len(catalog.content.contacts.staff)
 
 
 def test_errors_are_all_reported_not_just_the_first(broken_root: Path) -> None:

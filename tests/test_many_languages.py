@@ -181,7 +181,8 @@ def test_a_caller_turns_the_page_with_9_and_chooses_there(client: FlaskClient,
     assert SAID_2 == page.said
     chosen = caller.press("2")
     units = spoken_units(catalog.content)
-    assert [units[("prompt:voice_keys", "ru")], units[("menu:main", "ru")]] == chosen.said
+    assert [units[("prompt:voice_welcome", "ru")], units[("prompt:voice_keys", "ru")],
+            units[("menu:main", "ru")]] == chosen.said
     gather = chosen.first("Gather")
     assert gather is not None and "/voice/ru/main/key" == gather.get("action")
 
@@ -205,9 +206,11 @@ def test_a_wrong_key_or_silence_on_page_two_repeats_page_two(client: FlaskClient
     caller = Caller(client)
     caller.call()
     caller.press("9")
-    assert [units[("prompt:voice_not_option", "nl")], *SAID_2] == caller.press("5").said
+    assert [units[("prompt:voice_not_option", "nl")], units[("prompt:voice_not_option", "en")],
+            *SAID_2] == caller.press("5").said
     silence = caller.silence()
-    assert [units[("prompt:voice_no_input", "nl")], *SAID_2] == silence.said
+    assert [units[("prompt:voice_no_input", "nl")], units[("prompt:voice_no_input", "en")],
+            *SAID_2] == silence.said
     redirect = silence.after("Gather")
     assert redirect is not None and "/voice/_/_languages-2/silence?n=2" == redirect.text
 

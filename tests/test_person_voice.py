@@ -40,6 +40,10 @@ def prompt(key: str, lang: str) -> str:
     return said(f"prompt:{key}", lang)
 
 
+def main_menu(lang: str) -> list[str]:
+    return [said("menu:main", lang), prompt("voice_person_key", lang)]
+
+
 def caller_at(when: dt.datetime, number: str = CALLER, **config: object) -> Caller:
     return Caller(make_app(HELPLINE_CLOCK=FrozenClock(when), **config).test_client(), number)
 
@@ -268,6 +272,22 @@ def test_a_postcode_reaches_its_regions_coordinator(postcode: str, number: str) 
     check_call_flow(check_twiml(reply.xml), frozenset())
 
 
+@pytest.mark.parametrize("lang_key", ["1", "3"])
+def test_the_postcode_question_says_0_and_waits_no_longer_than_5_seconds(lang_key: str) -> None:
+    """The postcode question also says 0 reaches a person; * (back) and 0, which do not end
+    the four digits, are acted on after at most 5 seconds of silence, not 10."""
+    caller = caller_at(WEDNESDAY_MORNING)
+    caller.call()
+    caller.press(lang_key)
+    caller.press("0")
+    reply = caller.press("2")
+    lang = "nl" if lang_key == "1" else "ro"
+    assert [prompt("voice_postcode", lang), prompt("voice_person_key", lang)] == reply.said
+    gather = reply.first("Gather")
+    assert gather is not None and "4" == gather.get("numDigits")
+    assert 5 == int(gather.get("timeout", "0"))
+
+
 @pytest.mark.parametrize("postcode", ["0999", "12", "12*4", "10000"])
 def test_an_unknown_postcode_offers_the_region_list(postcode: str) -> None:
     """A postcode in no region (or not four digits): "I do not know it", then the regions."""
@@ -364,7 +384,7 @@ def test_a_callback_is_kept_sealed_with_a_ttl_and_listed_for_staff(
     """Consent by pressing 1: the number is kept encrypted for 7 days and staff see it listed."""
     caller = callback_call(app)
     reply = caller.press("1")
-    assert [prompt("voice_callback_saved", "en"), said("menu:main", "en")] == reply.said
+    assert [prompt("voice_callback_saved", "en"), *main_menu("en")] == reply.said
     [key] = personal_keys(raw_store, CALLER)
     assert key.startswith("helpline:callback:")
     assert 7 * 24 * 3600 - 10 <= raw_store.ttl(key) <= 7 * 24 * 3600
@@ -381,17 +401,80 @@ def test_a_callback_is_kept_sealed_with_a_ttl_and_listed_for_staff(
 def test_no_consent_keeps_nothing(app: Flask, raw_store: redis.Redis) -> None:
     """Pressing 2: nothing is kept, and the caller is back at the main menu."""
     reply = callback_call(app).press("2")
-    assert [said("menu:main", "en")] == reply.said
+    assert [*main_menu("en")] == reply.said
     assert [] == personal_keys(raw_store, CALLER)
 
 
-@pytest.mark.parametrize("withheld", ["+266696687", "anonymous", "+7378742833", ""])
-def test_a_withheld_number_cannot_be_called_back(app: Flask, raw_store: redis.Redis,
-                                                 withheld: str) -> None:
-    """A caller whose number is withheld hears that it did not work; nothing is kept."""
-    reply = callback_call(app, withheld).press("1")
-    assert [prompt("voice_callback_failed", "en"), said("menu:main", "en")] == reply.said
+WITHHELD = ["+266696687", "anonymous", "+7378742833", "", "client:alice", "+31"]
+NO_CALLBACK = ["voice_no_person", "voice_hours"]  # call again later, 112, the opening hours
+
+
+@pytest.mark.parametrize("withheld", WITHHELD)
+def test_a_withheld_number_is_offered_no_callback_out_of_hours(app: Flask, raw_store: redis.Redis,
+                                                              withheld: str) -> None:
+    """Out of hours, 0 from a number that cannot be called back: nobody is there, call again
+    later, 112 and the opening hours, and only the region's coordinator is offered; never a
+    callback (1 there gives the same news and the main menu)."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(at(2026, 11, 29, 12, 0))
+    caller = Caller(app.test_client(), withheld)
+    caller.call()
+    caller.press("2")
+    menu = caller.press("0")
+    assert [*(prompt(key, "en") for key in NO_CALLBACK),
+            prompt("voice_coordinator_option", "en")] == menu.said
+    assert "1 1 2" in menu.said[0]
+    one = caller.press("1")
+    assert [*(prompt(key, "en") for key in NO_CALLBACK), *main_menu("en")] == one.said
+    gather = one.first("Gather")
+    assert gather is not None and "/voice/en/main/key" == gather.get("action")
+    assert prompt("voice_callback_offer", "en") not in "\n".join(caller.transcript)
     assert not raw_store.keys("helpline:callback:*")
+
+
+@pytest.mark.parametrize("withheld", WITHHELD)
+def test_a_withheld_number_nobody_answers_gets_no_callback_offer(withheld: str) -> None:
+    """In hours, nobody answers the call to staff: a caller who cannot be called back hears
+    nobody can come, call again later, 112 and the hours, then the main menu."""
+    caller = caller_at(at(2026, 11, 25, 10, 30), withheld)
+    caller.call()
+    caller.press("3")
+    caller.press("0")
+    assert caller.press("1").first("Dial") is not None
+    reply = caller.dial_ends("no-answer")
+    assert [*(prompt(key, "ro") for key in NO_CALLBACK), *main_menu("ro")] == reply.said
+    gather = reply.first("Gather")
+    assert gather is not None and "/voice/ro/main/key" == gather.get("action")
+
+
+def test_a_withheld_number_at_the_consent_question_keeps_nothing(app: Flask,
+                                                                 raw_store: redis.Redis) -> None:
+    """A withheld number that still reaches "may we call you back?" (a call that began
+    before this release) and presses 1 hears that it did not work; nothing is kept."""
+    caller = callback_call(app)
+    caller.number = "+266696687"
+    reply = caller.press("1")
+    assert [prompt("voice_callback_failed", "en"), *main_menu("en")] == reply.said
+    assert not raw_store.keys("helpline:callback:*")
+
+
+def test_a_callback_that_fails_in_any_way_says_so(app: Flask, monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Keeping the request fails with something other than Redis being down (here a cluster's
+    MOVED): the caller hears it did not work and stays in their language; the log names the
+    error's type, never the number."""
+    caller = callback_call(app)
+
+    def moved(*args: object, **kwargs: object) -> None:
+        raise redis.ResponseError("MOVED 3999 127.0.0.1:6381")
+
+    monkeypatch.setattr(callbacks, "request", moved)
+    reply = caller.press("1")
+    assert [prompt("voice_callback_failed", "en"), *main_menu("en")] == reply.said
+    gather = reply.first("Gather")
+    assert gather is not None and "/voice/en/main/key" == gather.get("action")
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "ResponseError" in logged
+    assert "87654321" not in logged and "MOVED" not in logged
 
 
 def test_the_wipe_word_erases_a_callback_request(app: Flask, raw_store: redis.Redis) -> None:

@@ -625,7 +625,7 @@ def test_an_unexpected_voice_error_apologises_gives_112_and_starts_over(
     root = check_twiml(response.get_data(as_text=True))
     said = [el.text for el in root.iter("Say")]
     assert said[0] == "Sorry, something went wrong on our side."
-    assert "112" in (said[1] or "")
+    assert "1 1 2" in (said[1] or "")
     assert "/voice/en/main" == (root.find("Redirect").text or "").strip()  # type: ignore[union-attr]
 
 

@@ -209,11 +209,35 @@ def test_a_call_starts_with_112_then_each_language_in_its_own(caller: Caller) ->
     welcome = reply.verbs[0]
     assert welcome.tag == "Say"
     assert said("prompt:voice_welcome", CONTENT.base) == welcome.text
-    assert CONTENT.contacts.emergency in (welcome.text or "")
+    assert "1 1 2" in (welcome.text or "")
     gather = reply.first("Gather")
     assert gather is not None and gather.get("action") == "/voice/_/_languages/key"
     assert language_menu() == [h.text for h in heard_in(gather)]
     assert [locale(lang) for lang in LANGS] == [h.language for h in heard_in(gather)]
+
+
+def main_menu(lang: str) -> list[str]:
+    """What the main menu says once the keys were said: its options, then how to reach a
+    person (0)."""
+    return [said("menu:main", lang), said("prompt:voice_person_key", lang)]
+
+
+def welcome_in(lang: str) -> list[str]:
+    """What a caller hears on choosing ``lang`` before the keys: the welcome with 112 in that
+    language (none again for the base language: the call started with it)."""
+    return [] if lang == CONTENT.base else [said("prompt:voice_welcome", lang)]
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGS if lang != CONTENT.base])
+def test_choosing_a_language_says_112_in_it(caller: Caller, lang: str) -> None:
+    """The welcome with 112 was said in Dutch: on choosing a language it is said again in
+    that language, in its locale, whole (before the keys can interrupt it)."""
+    caller.call()
+    reply = caller.press(key_of(lang))
+    first = reply.verbs[0]
+    assert (first.tag, first.text) == ("Say", said("prompt:voice_welcome", lang))
+    assert locale(lang) == first.get("language")
+    assert [said("prompt:voice_keys", lang), said("menu:main", lang)] == reply.said[1:]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -221,12 +245,31 @@ def test_keys_are_announced_once_after_choosing_a_language(caller: Caller, lang:
     """After the language, the keys are said once; later menus go straight to their options."""
     caller.call()
     reply = caller.press(key_of(lang))
-    assert [said("prompt:voice_keys", lang), said("menu:main", lang)] == reply.said
+    assert [*welcome_in(lang), said("prompt:voice_keys", lang), said("menu:main", lang)] == (
+        reply.said)
     caller.press("1")
     caller.press("*")
     caller.press("1")
-    assert [said("menu:main", lang)] == caller.press("9").said
+    assert main_menu(lang) == caller.press("9").said
     assert caller.transcript.count(f"< {locale(lang)}: {said('prompt:voice_keys', lang)}") == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_main_menu_and_a_repeated_menu_say_how_to_reach_a_person(caller: Caller,
+                                                                     lang: str) -> None:
+    """After the one-time key list, the main menu ends with "to talk to a person, press 0",
+    and so does a topic menu said again after a wrong key or silence; 0 then reaches one."""
+    reach(caller, lang)
+    assert main_menu(lang) == caller.press("9").said
+    caller.press("1")
+    person_key = said("prompt:voice_person_key", lang)
+    wrong = caller.press("7")
+    assert [said("prompt:voice_not_option", lang), said("menu:rights", lang), person_key] == (
+        wrong.said)
+    silent = caller.silence()
+    assert [said("prompt:voice_no_input", lang), said("menu:rights", lang), person_key] == (
+        silent.said)
+    assert [said("prompt:voice_person_menu", lang)] == caller.press("0").said
 
 
 def test_dialled_number_presets_the_language(content_copy: Path) -> None:
@@ -250,7 +293,7 @@ def test_a_wrong_key_says_so_and_repeats_the_menu(caller: Caller, digits: str) -
     """A key that is no option (or no key at all) is "not an option", then the menu again."""
     reach(caller, "nl")
     reply = caller.press(digits)
-    assert [said("prompt:voice_not_option", "nl"), said("menu:main", "nl")] == reply.said
+    assert [said("prompt:voice_not_option", "nl"), *main_menu("nl")] == reply.said
     gather, redirect = reply.first("Gather"), reply.after("Gather")
     assert gather is not None and gather.get("action") == "/voice/nl/main/key"
     assert redirect is not None and redirect.text == "/voice/nl/main/silence?n=1"
@@ -265,11 +308,13 @@ def test_a_wrong_key_after_an_answer_repeats_the_choices_not_the_answer(caller: 
 
 
 def test_a_wrong_key_in_the_language_menu(caller: Caller) -> None:
-    """Before a language is chosen, "not an option" is said in the base language."""
+    """Before a language is chosen, "not an option" is said in Dutch and in English."""
     caller.call()
     # Not a digit: with up to 9 languages, every digit but 0 may be a language here.
     reply = caller.press("*")
-    assert [said("prompt:voice_not_option", CONTENT.base), *language_menu()] == reply.said
+    assert [said("prompt:voice_not_option", "nl"), said("prompt:voice_not_option", "en"),
+            *language_menu()] == reply.said
+    assert ["nl-NL", "en-GB"] == [h.language for h in reply.heard[:2]]
 
 
 def test_after_an_answer(caller: Caller) -> None:
@@ -285,14 +330,14 @@ def test_after_an_answer(caller: Caller) -> None:
     assert answer.said == caller.press("#").said
     assert [said("menu:rights", "en")] == caller.press("*").said
     caller.press("1")
-    assert [said("menu:main", "en")] == caller.press("9").said
+    assert main_menu("en") == caller.press("9").said
     caller.press("1")
     caller.press("1")
     languages = caller.press("8")
     assert language_menu() == languages.said
     gather = languages.first("Gather")
     assert gather is not None and gather.get("action") == "/voice/en/_languages/key"
-    assert [said("menu:main", "en")] == caller.press("9").said
+    assert main_menu("en") == caller.press("9").said
 
 
 # -- silence ----------------------------------------------------------------------------------
@@ -301,7 +346,7 @@ def test_one_silence_says_so_and_repeats_the_menu(caller: Caller) -> None:
     """Silence: "I did not hear a key", the menu again, and the count goes on."""
     reach(caller, "nl")
     reply = caller.silence()
-    assert [said("prompt:voice_no_input", "nl"), said("menu:main", "nl")] == reply.said
+    assert [said("prompt:voice_no_input", "nl"), *main_menu("nl")] == reply.said
     redirect = reply.after("Gather")
     assert redirect is not None and redirect.text == "/voice/nl/main/silence?n=2"
 
@@ -336,7 +381,8 @@ def test_a_key_resets_the_silences(caller: Caller) -> None:
     caller.press("1")
     caller.silence()
     reply = caller.silence()
-    assert [said("prompt:voice_no_input", "nl"), said("menu:rights", "nl")] == reply.said
+    assert [said("prompt:voice_no_input", "nl"), said("menu:rights", "nl"),
+            said("prompt:voice_person_key", "nl")] == reply.said
 
 
 def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) -> None:
@@ -356,10 +402,12 @@ def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) ->
 
 
 def test_silence_in_the_language_menu(caller: Caller) -> None:
-    """Before a language is chosen, silence repeats the language menu; three reach a person."""
+    """Before a language is chosen, silence is noticed in Dutch and English and repeats the
+    language menu; three reach a person."""
     caller.call()
     first = caller.silence()
-    assert [said("prompt:voice_no_input", CONTENT.base), *language_menu()] == first.said
+    assert [said("prompt:voice_no_input", "nl"), said("prompt:voice_no_input", "en"),
+            *language_menu()] == first.said
     caller.silence()
     third = caller.silence()
     assert third.first("Dial") is not None
@@ -398,7 +446,7 @@ def test_nobody_answers_112_hours_and_a_callback_offer(caller: Caller, status: s
     reply = caller.dial_ends(status)
     assert [said("prompt:voice_no_person", "en"), said("prompt:voice_hours", "en"),
             said("prompt:voice_callback_offer", "en")] == reply.said
-    assert CONTENT.contacts.emergency in reply.said[0]
+    assert "1 1 2" in reply.said[0]
     redirect = reply.after("Gather")
     assert redirect is not None and redirect.text == "/voice/en/_callback/silence?n=1"
 
@@ -553,7 +601,7 @@ def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> Non
     try:
         assert "unreachable" == app.extensions["helpline.store"].check(), "Redis should be down here"
         caller = Caller(app.test_client())
-        assert [said("prompt:voice_keys", "en"), said("menu:main", "en")] == (
+        assert [*welcome_in("en"), said("prompt:voice_keys", "en"), said("menu:main", "en")] == (
             reach(caller, "en").said)
         caller.press("2")
         assert said("answer:where-help", "en") == caller.press("1").said[0]
@@ -569,16 +617,44 @@ def test_a_whole_call_works_with_redis_stopped(redis_server: RedisServer) -> Non
         redis_server.start()
 
 
-def test_a_bug_offers_the_language_menu_not_an_error(embedded_app: Flask,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Should deciding the next step ever fail, the caller gets the language menu, not a 500."""
+def test_a_bug_before_a_language_is_chosen_apologises_and_offers_the_languages(
+        embedded_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should deciding the next step fail in the language menu, the caller hears sorry and 112
+    (in the base language), then the language menu: never a 500."""
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(VoiceBook, "after_key", broken)
     caller = Caller(embedded_app.test_client())
     caller.call()
-    assert language_menu() == caller.press("1").said
+    reply = caller.press("1")
+    assert [said("prompt:voice_sorry", CONTENT.base), said("prompt:voice_welcome", CONTENT.base),
+            *language_menu()] == reply.said
+
+
+@pytest.mark.parametrize("lang", ["ro", "vi"])
+def test_a_bug_mid_call_apologises_with_112_in_the_callers_language(
+        embedded_app: Flask, monkeypatch: pytest.MonkeyPatch, lang: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Should a step fail once a language is chosen, the caller hears sorry and 112 in that
+    language (not cut into by a key), then that language's main menu: not the Dutch
+    language menu. The log names the error's type and the place only."""
+    caller = Caller(embedded_app.test_client())
+    reach(caller, lang, "1")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug with 0612345678 in it")
+
+    monkeypatch.setattr(VoiceBook, "after_key", broken)
+    reply = caller.press("1")
+    assert [said("prompt:voice_sorry", lang), said("prompt:voice_welcome", lang),
+            *main_menu(lang)] == reply.said
+    assert [locale(lang)] * 4 == [h.language for h in reply.heard]
+    assert ["Say", "Say", "Gather", "Redirect"] == [verb.tag for verb in reply.verbs]
+    gather = reply.first("Gather")
+    assert gather is not None and f"/voice/{lang}/main/key" == gather.get("action")
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged and "0612345678" not in logged
 
 
 def test_without_content_the_caller_hears_112(tmp_path: Path) -> None:
@@ -586,7 +662,7 @@ def test_without_content_the_caller_hears_112(tmp_path: Path) -> None:
     client = make_app(HELPLINE_CONTENT_DIR=str(tmp_path / "nothing")).test_client()
     reply = Caller(client).call()
     assert [h.language for h in reply.heard] == ["nl-NL", "en-GB"]
-    assert all("112" in text for text in reply.said)
+    assert all("1 1 2" in text and "112" not in text for text in reply.said)
 
 
 # -- golden transcripts -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from helpline.voice_script import (
     BUILDING_BLOCKS,
     PROMPT_UNITS,
     has_slow_variant,
+    spoken_number,
     spoken_units,
 )
 
@@ -25,6 +26,23 @@ def test_every_voice_prompt_is_a_unit_or_a_building_block() -> None:
     voice_keys = {key for key in PROMPT_KEYS if key.startswith("voice_")}
     assert voice_keys == set(PROMPT_UNITS) | set(BUILDING_BLOCKS)
     assert not set(PROMPT_UNITS) & set(BUILDING_BLOCKS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_emergency_number_is_spoken_digit_by_digit(lang: str) -> None:
+    """112 is a number to dial: every unit that says it writes it "1 1 2", so espeak-ng, gTTS
+    and Twilio read its digits, not "one hundred and twelve"; no unit says "112" whole."""
+    units = spoken_units(CONTENT)
+    for key in ("voice_welcome", "voice_no_person"):
+        assert "1 1 2" in units[(f"prompt:{key}", lang)], key
+    assert [] == [unit for (unit, code), text in units.items() if code == lang and "112" in text]
+
+
+@pytest.mark.parametrize(("number", "spoken"), [("112", "1 1 2"), ("144", "1 4 4"),
+                                                 ("+31 20 123", "+ 3 1 2 0 1 2 3")])
+def test_spoken_number(number: str, spoken: str) -> None:
+    """A number is written for a voice digit by digit, whatever its spacing."""
+    assert spoken == spoken_number(number)
 
 
 def test_unit_ids_are_the_documented_ones() -> None:
@@ -56,14 +74,12 @@ def test_staff_hear_press_1_in_the_base_language_only() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_units_are_filled_in_and_not_empty(lang: str) -> None:
-    """No unit is empty or still holds a {placeholder}; 112 is in the welcome."""
+    """No unit is empty or still holds a {placeholder}."""
     units = spoken_units(CONTENT)
     for (unit, code), text in units.items():
         if code == lang:
             assert text.strip(), unit
             assert "{" not in text and "}" not in text, (unit, text)
-    assert CONTENT.contacts.emergency in units[("prompt:voice_welcome", lang)]
-    assert CONTENT.contacts.emergency in units[("prompt:voice_no_person", lang)]
 
 
 @pytest.mark.parametrize("lang", LANGS)

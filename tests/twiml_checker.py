@@ -94,7 +94,7 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
         if verb.tag == "Gather" and verb.attrib.get("numDigits") == "4":
             # The postcode: four digits, # ends the entry (ISO/IEC 13714), # alone (or
             # silence) still reaches the action, which offers the region list.
-            assert verb.attrib.get("timeout") == "10"
+            assert verb.attrib.get("timeout") == "5"
             assert verb.attrib.get("finishOnKey") == "#"
             assert verb.attrib.get("actionOnEmptyResult") == "true"
             assert verb.attrib.get("action", "").endswith("/_postcode/key")

@@ -263,9 +263,22 @@ def _reachable(menus: dict[str, tuple[str, ...]]) -> set[str]:
     return seen
 
 
+# Twilio rings at most 10 numbers in one <Dial> (its limit on <Number> nouns); a call to a
+# person rings every staff number in one <Dial>.
+MAX_STAFF = 10
+
+
 def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
     doc, parsed = reader.read(path, schema.ContactsFile)
     if doc is None or parsed is None:
+        return None
+    if len(parsed.staff) > MAX_STAFF:
+        reader.problems.append(
+            doc.problem(("staff", MAX_STAFF),
+                        f"{len(parsed.staff)} staff numbers, but a call can ring at most "
+                        f"{MAX_STAFF} (Twilio's limit): remove {len(parsed.staff) - MAX_STAFF}, "
+                        f"from this one on")
+        )
         return None
     for index, staff in enumerate(parsed.staff):
         if staff.example:

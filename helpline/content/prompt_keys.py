@@ -76,17 +76,24 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                        "8 another language, star back, hash repeat)"),
     "voice_option": _key("one option of a menu", "label", "key"),
     "voice_after_answer": _key("after an answer: 1 again, 2 slower, 9 main menu, 0 person"),
+    "voice_person_key": _key("after the main menu, and after a menu said again (a wrong key, "
+                             "silence): 0 reaches a person"),
     "voice_not_option": _key("a key that is not an option was pressed"),
     "voice_no_input": _key("nothing was pressed"),
     "voice_connecting": _key("just before the call is put through to a person"),
     "voice_no_person": _key("nobody can take the call now; call back later; emergency number",
                             "emergency"),
     "voice_goodbye": _key("the last words before the helpline ends a call"),
+    "voice_sorry": _key("said on the phone when something went wrong on our side (the welcome "
+                        "with the emergency number and the menu follow)"),
     # Reaching a person by phone.
     "voice_person_menu": _key("in opening hours, after 0: 1 someone at the helpline, 2 the care "
                               "coordinator of your region"),
     "voice_person_menu_closed": _key("outside opening hours, after 0: 1 ask to be called back, 2 "
                                      "the care coordinator of your region"),
+    "voice_coordinator_option": _key("outside opening hours, after 0, to a caller who cannot be "
+                                     "called back (number withheld): 2 the care coordinator of "
+                                     "your region (the last sentence of voice_person_menu_closed)"),
     "voice_hours": _key("when the helpline is open, spoken (numbers as words; keep it in step "
                         "with content/hours.yaml)"),
     "voice_callback_offer": _key("asks consent to call back the number the caller calls from: "
