@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from helpline import audio_build, engine
 from helpline.audio_build import Key
 from helpline.catalog import Catalog, build_catalog
+from helpline.config import DEFAULTS
 from helpline.content import ContentError
 from helpline.segments import measure
 from helpline.sms_book import MENU_SEGMENTS, PAGE_SEGMENTS
@@ -367,7 +368,10 @@ def fuzz_client(site: Path) -> FlaskClient:
 
 @functools.cache
 def prepared(site: Path) -> frozenset[str]:
-    return frozenset(sms.text for sms in catalog_at(site).sms.messages.values())
+    """Every prepared SMS, with the hand-off window's minutes filled in as a request does."""
+    minutes = str(DEFAULTS["HELPLINE_HANDOFF_WINDOW"] // 60)
+    return frozenset(sms.text.replace("{minutes}", minutes)
+                     for sms in catalog_at(site).sms.messages.values())
 
 
 _numbers: Iterator[int] = itertools.count(10_000_000)
