@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import engine, sms_input
+from . import engine, metrics, sms_input
 from .background import Periodic
 from .content import Content, ContentError, Problem, load_content
 from .content._problems import errors_only
@@ -144,6 +144,7 @@ class CatalogHolder:
             except ContentError as exc:
                 self.error = exc
                 if not self.quiet:
+                    metrics.content_load_failed()
                     still = " (still serving the last good version)" if self.current else ""
                     log.error("content not loaded%s, %d problem(s):\n%s", still,
                               len(exc.problems), exc)

@@ -67,7 +67,19 @@ STORE_FAILURES = Counter("helpline_store_failures",
                          ["reason"])
 STORE_REASONS = ("unreachable", "read-only", "full", "not-saving", "refused")
 
-_COUNTERS = {"handoffs": HANDOFFS, "rate_limited": RATE_LIMITED}
+# A webhook that answered with an apology ("error": something unexpected failed) or with
+# "line down, call 112" ("no-content": the content never loaded): a 200 to Twilio, so only
+# this shows that callers and texters did not get what they asked for.
+WEBHOOK_ERRORS = Counter("helpline_webhook_errors",
+                         "Webhooks answered with an apology or 'line down' instead of an answer.",
+                         ["channel", "cause"])
+WEBHOOK_ERROR_CAUSES = ("error", "no-content")
+CONTENT_LOAD_FAILURES = Counter(
+    "helpline_content_load_failures",
+    "Content edits refused by the checks (the last good version, if any, keeps serving).")
+
+_COUNTERS = {"handoffs": HANDOFFS, "rate_limited": RATE_LIMITED,
+             "webhook_errors": WEBHOOK_ERRORS}
 
 # Known label values start at zero, so that a dashboard sees them before the first event.
 for _channel in CHANNELS:
@@ -76,6 +88,9 @@ RATE_LIMITED.labels("sms", "number")
 RATE_LIMITED.labels("sms", "replies")
 for _reason in STORE_REASONS:
     STORE_FAILURES.labels(_reason)
+for _channel in CHANNELS:
+    for _cause in WEBHOOK_ERROR_CAUSES:
+        WEBHOOK_ERRORS.labels(_channel, _cause)
 
 # Each request's series, looked up once per process rather than per request. The webhooks'
 # answers an alert asks about start at zero: a series born at its first 5xx would show no
@@ -89,13 +104,24 @@ bp = Blueprint("metrics", __name__)
 
 
 def count(name: str, **labels: str) -> None:
-    """Add one to the counter ``name`` (``handoffs`` or ``rate_limited``) with ``labels``.
+    """Add one to the counter ``name`` (``handoffs``, ``rate_limited``, ``webhook_errors``)
+    with ``labels``.
 
     Staff trying the helpline (:mod:`helpline.simulate`) are no hand-offs: not counted.
     """
     if is_simulated():
         return
     _COUNTERS[name].labels(**labels).inc()
+
+
+def webhook_failed(channel: str, cause: str) -> None:
+    """Count one webhook answered with an apology (``error``) or "line down" (``no-content``)."""
+    count("webhook_errors", channel=channel, cause=cause)
+
+
+def content_load_failed() -> None:
+    """Count one content load refused by the checks."""
+    CONTENT_LOAD_FAILURES.inc()
 
 
 def store_failed(reason: str) -> None:

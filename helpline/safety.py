@@ -14,6 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from . import catalog as catalog_module
+from . import metrics
 from .signature import is_valid_request
 from .twiml import twiml_response
 from .voice_script import spoken_number
@@ -53,6 +54,9 @@ def _handle(error: Exception) -> Response | HTTPException:
         return error
     log.error("unexpected %s in %s", type(error).__name__, request.path,
               exc_info=(type(error), error, error.__traceback__))
+    channel = metrics.channel(request.path)
+    if channel in metrics.CHANNELS:
+        metrics.webhook_failed(channel, "error")
     if request.path.startswith("/voice"):
         parts = request.path.split("/")
         return twiml_response(voice_apology(parts[2] if len(parts) > 2 else ""))

@@ -314,6 +314,7 @@ def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) ->
     """
     reply: str | None = text
     try:
+        metrics.webhook_failed("sms", "no-content" if event == "unavailable" else "error")
         if arrival is None:
             stats.count(store, f"sms.{event}")
             return sms_reply(text)

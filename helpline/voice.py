@@ -153,6 +153,7 @@ def _send(choose: Callable[[VoiceBook, Moment], Turn],
     """
     catalog = catalog_module.current()
     if catalog is None:
+        metrics.webhook_failed("voice", "no-content")
         return twiml_response(REFUSED if staff_leg else UNAVAILABLE)
     book = catalog.voice
     try:
@@ -168,7 +169,9 @@ def _send(choose: Callable[[VoiceBook, Moment], Turn],
         # A bug must not cut off a caller (Twilio would say "application error" and hang
         # up): log it by type and place only; the caller hears sorry and 112 in their
         # language (the URL's, if we serve it) and starts over at their main menu.
-        log.error("voice: %s while answering %s", type(exc).__name__, request.path)
+        log.error("voice: %s while answering %s", type(exc).__name__, request.path,
+                  exc_info=exc)  # the log filter keeps its type and place, never its message
+        metrics.webhook_failed("voice", "error")
         turn = book.after_screen("") if staff_leg else book.apology(_lang_segment(request.path))
         counted = ("voice.error", {})
     _count(counted, turn)

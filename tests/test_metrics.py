@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpline import metrics
 
-from .conftest import make_app
-from .twilio_client import Texter, sms_params
+from .conftest import app_on, make_app
+from .twilio_client import Caller, Texter, sms_params
 
 NUMBER = "+31612345678"
 
@@ -89,8 +91,8 @@ def test_count_adds_one_with_the_given_labels() -> None:
 
 
 def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
-    """Labels are only channel, status, limit and a store failure's reason: no number, message
-    text or query string."""
+    """Labels are only channel, status, limit, a store failure's reason and a webhook error's
+    cause: no number, message text or query string."""
     client = embedded_app.test_client()
     Texter(client, NUMBER).send("HULP")
     client.post("/sms?From=%2B31612345678&Body=secret", data=sms_params(NUMBER, "secret"))
@@ -100,7 +102,7 @@ def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
         assert fragment not in text
     label_names = {label for (name, labels) in scrape(embedded_app) for label, _ in labels
                    if name.startswith("helpline_")}
-    assert label_names <= {"channel", "status", "limit", "reason", "le"}
+    assert label_names <= {"channel", "status", "limit", "reason", "cause", "le"}
 
 
 @pytest.mark.parametrize(("path", "channel"), [
@@ -134,3 +136,52 @@ def test_the_answers_an_alert_watches_start_at_zero() -> None:
         for status in ("200", "403", "500"):
             assert ("helpline_requests_total",
                     frozenset({("channel", channel), ("status", status)})) in samples
+
+
+ERRORS = "helpline_webhook_errors_total"
+
+
+def _broken(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("boom")
+
+
+def test_an_apology_instead_of_an_answer_is_counted(monkeypatch: pytest.MonkeyPatch,
+                                                    embedded_app: Flask) -> None:
+    """A caller or texter who got the apology after an unexpected error got a 200 all the same:
+    helpline_webhook_errors_total{cause="error"} is what an alert sees (it starts at zero)."""
+    from helpline import engine, voice
+
+    before = scrape(embedded_app)
+    assert (ERRORS, frozenset({("channel", "voice"), ("cause", "error")})) in before
+    monkeypatch.setattr(engine, "step", _broken)
+    monkeypatch.setattr(voice, "figure", _broken)
+    assert Texter(embedded_app.test_client(), NUMBER).send("HULP").text is not None
+    assert Caller(embedded_app.test_client()).call().heard
+    after = scrape(embedded_app)
+    for channel in ("sms", "voice"):
+        assert 1 == value(after, ERRORS, channel=channel, cause="error") - value(
+            before, ERRORS, channel=channel, cause="error")
+
+
+def test_line_down_without_content_is_counted_and_a_refused_edit_too(content_copy: Path) -> None:
+    """Content that never loaded: every call and text gets "line down, call 112", counted as
+    cause="no-content". A staff edit the checks refuse is counted too, while the last good
+    version keeps serving."""
+    answers = content_copy / "content" / "answers" / "en.yaml"
+    good = answers.read_text()
+    answers.write_text(good.replace("answers:", "answers:\n  - [broken", 1))
+    app = app_on(content_copy)
+    before = scrape(app)
+    assert "112" in (Texter(app.test_client(), NUMBER).send("HULP").text or "")
+    assert Caller(app.test_client()).call().heard
+    after = scrape(app)
+    for channel in ("sms", "voice"):
+        assert 1 == value(after, ERRORS, channel=channel, cause="no-content") - value(
+            before, ERRORS, channel=channel, cause="no-content")
+    answers.write_text(good)
+    holder = app.extensions["helpline.catalog"]
+    assert holder.load()
+    failures = value(scrape(app), "helpline_content_load_failures_total")
+    answers.write_text(good.replace("answers:", "answers:\n  - [broken", 1))
+    assert not holder.load() and holder.current is not None
+    assert 1 == value(scrape(app), "helpline_content_load_failures_total") - failures
