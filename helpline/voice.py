@@ -160,8 +160,8 @@ def _send(choose: Callable[[VoiceBook, Moment], Turn],
         now = clock.now()
         turn = choose(book, book.moment(request.form.get("To", ""), now))
         if not staff_leg:
-            withheld = callbacks.callable_number(request.form.get("From", "")) is None
-            turn = book.for_caller(turn, withheld)
+            turn = book.for_caller(turn, lambda: callbacks.callable_number(
+                request.form.get("From", "")) is None)
         if turn.kind is Kind.SAVED:
             turn = _keep_callback(turn, catalog.content.base, now)
         counted = figure(book, turn, came_from)

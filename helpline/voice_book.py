@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -243,11 +243,12 @@ class VoiceBook:
         found = self.documents.get(turn)
         return found if found is not None else self.documents[self.home(turn.lang)]
 
-    def for_caller(self, turn: Turn, withheld: bool) -> Turn:
+    def for_caller(self, turn: Turn, withheld: Callable[[], bool]) -> Turn:
         """Return ``turn`` as a caller whose number cannot be called back gets it, where that
-        differs: instead of a callback offer, when to call again and 112."""
+        differs: instead of a callback offer, when to call again and 112. ``withheld`` tells
+        whether this caller is one; it is asked only where it matters (it parses a number)."""
         variant = turn._replace(withheld=True)
-        return variant if withheld and variant in self.documents else turn
+        return variant if variant in self.documents and withheld() else turn
 
     def moment(self, dialled: str, now: dt.datetime) -> Moment:
         """Say which variant a request gets: open or closed at ``now``, and the line dialled."""
