@@ -33,6 +33,11 @@ What is kept (Redis), with ``HELPLINE_HANDOFF_TTL`` from the texter's last messa
 - ``helpline:handoff:<hmac of the texter's number>``: the reference of their open hand-off.
   It is a personal kind (:data:`helpline.store.PERSONAL_KINDS`) linked to the thread, so the
   wipe keyword, STOP and ``helpline forget`` erase both.
+- ``helpline:handoff-closed:<hmac of the texter's number>``: a hand-off staff stopped when the
+  texter could not be told (their last message older than the window): its reference, the
+  language and who stopped it, kept for what was left of the thread's life (the texter may
+  write until then, believing it open), so that their next message tells them it stopped and
+  how to reach a person again (:class:`Closed`). A personal kind, erased like the others.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from .identity import key_of, normalize, number_key
 from .sealed import Sealer
 from .store import Store
 
-THREAD, POINTER = "thread", "handoff"
+THREAD, POINTER, CLOSED = "thread", "handoff", "handoff-closed"
 # Capitals and digits nobody confuses on a small screen (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G):
 # 23^5, about 6.4 million references, and only staff numbers can use one anyway.
 ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
@@ -178,6 +183,28 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True)
+class Closed:
+    """A hand-off staff stopped without the texter being told, as kept under the texter's
+    number key until their next message (see the module's docstring)."""
+
+    ref: str
+    lang: str
+    staff_key: str  # who stopped it: they get what the texter writes next
+
+    def record(self) -> dict[str, Any]:
+        return {"ref": self.ref, "lang": self.lang, "staff": self.staff_key}
+
+
+def _closed(raw: Any) -> Closed | None:
+    if not isinstance(raw, dict):
+        return None
+    ref, lang, staff = raw.get("ref"), raw.get("lang"), raw.get("staff")
+    if not (isinstance(ref, str) and isinstance(lang, str) and isinstance(staff, str)):
+        return None
+    return Closed(ref, lang, staff)
+
+
 @lru_cache(maxsize=8)
 def _normalized(numbers: tuple[str, ...]) -> frozenset[str]:
     """Normalise the staff list once, not on every message (it changes only with content)."""
@@ -256,6 +283,23 @@ class Desk:
         self.store.delete(THREAD, thread.ref)
         self.store.delete(POINTER, thread.texter_key)
 
+    def close_unseen(self, thread: Thread, staff_key: str) -> None:
+        """Close a hand-off the texter cannot be told of now, keeping a note under their
+        number key for what was left of the thread's life: their next message tells them."""
+        self.close(thread)
+        left = int(thread.last_texter_at + self.ttl - self.now.timestamp())
+        if left > 0:
+            self.store.set_json(CLOSED, thread.texter_key,
+                                Closed(thread.ref, thread.lang, staff_key).record(), left)
+
+    def closed_of(self, raw: Any) -> Closed | None:
+        """Return the note of a hand-off closed unseen (already read), if there is one."""
+        return None if self.rehearsal else _closed(raw)
+
+    def told_closed(self, texter_key: str) -> None:
+        """Drop the note of a hand-off closed unseen: the texter now knows."""
+        self.store.delete(CLOSED, texter_key)
+
     def in_window(self, thread: Thread) -> bool:
         return self.now.timestamp() - thread.last_texter_at <= self.window
 
@@ -263,8 +307,9 @@ class Desk:
         """Return the texter's number, opened only to address a message to it."""
         return self.sealer.open(thread.texter)
 
-    def recipients(self, thread: Thread) -> tuple[str, ...]:
-        """Return who gets the texter's messages: the staff member who answers, else all."""
+    def recipients(self, thread: Thread | Closed) -> tuple[str, ...]:
+        """Return who gets the texter's messages: the staff member who answers (or who closed
+        it), else all (also when that number is no longer on the list)."""
         if thread.staff_key is not None:
             number = self.staff_number(thread.staff_key)
             if number is not None:

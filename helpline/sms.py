@@ -32,7 +32,17 @@ from . import catalog as catalog_module
 from . import clock, engine, hours, identity, metrics, sms_input, stats
 from .catalog import Catalog
 from .content import ROOT
-from .handoff import REF_LENGTH, Desk, Thread, for_staff, for_texter, is_close_word, looks_like_ref, passable
+from .handoff import (
+    REF_LENGTH,
+    Closed,
+    Desk,
+    Thread,
+    for_staff,
+    for_texter,
+    is_close_word,
+    looks_like_ref,
+    passable,
+)
 from .identity import Sender
 from .limits import Limits
 from .sealed import sealer_for
@@ -93,6 +103,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         thread = desk.of_pointer(sessions.visit.pointer) if desk is not None else None
     except StoreUnavailable:
         desk, thread = None, None
+    # A hand-off staff stopped when this texter could not be told (see handoff.Closed).
+    closed = desk.closed_of(sessions.visit.closed) if desk is not None and thread is None else None
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
         told = _closed_for_staff(catalog, desk, thread)
@@ -105,9 +117,9 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             return _capped(limits, Outcome(None, "opt_out", sends=told))
         wiped = catalog.sms.wiped(request_.lang).text
         return _capped(limits, Outcome(wiped, "wipe", request_.lang, sends=told))
-    if isinstance(request_, sms_input.TwilioHandled) and thread is None:
-        # In a hand-off a "yes" is an answer to staff: it is passed on (Twilio still
-        # handles its opt-in; we send the texter nothing either way).
+    if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
+        # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
+        # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).
         return Outcome(None, "twilio_keyword")
     if desk is not None:
         staff_key = desk.staff_key(sender.normal)
@@ -119,6 +131,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         # cut off from staff mid-conversation (the minute's cap still bounds what is sent,
         # and staff can stop a conversation).
         return _to_staff(catalog, sessions, limits, desk, thread, body, media)
+    if desk is not None and closed is not None:
+        if request_ is not engine.Nav.PERSON:
+            return _after_close(catalog, sessions, limits, desk, closed, number_key, body, media)
+        # 0 asks for a person: a new hand-off opens as for anyone (or, out of hours, the person
+        # screen says when we are there), which tells them what they need to know.
+        desk.told_closed(number_key)
     if not limits.allow_message():
         return _over_limit(catalog, limits, current_lang)
     if not sessions.visit.reachable and not isinstance(request_, engine.Start):
@@ -205,6 +223,32 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
     return outcome
 
 
+def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk,
+                 closed: Closed, number_key: str, body: str, media: int = 0) -> Outcome:
+    """The texter writes after staff stopped their conversation when they could not be told.
+
+    They believe it open (a message to a person, perhaps an answer to staff's last question),
+    so they are told it stopped, with 0 for a person and 9 for the main menu. What they wrote
+    still goes to the staff member who stopped it, after a note saying it came too late to
+    answer under that reference and what the texter was told: a message to a person is never
+    dropped unread (someone may need to act on it), and staff cannot reply to it, so nothing
+    reaches the texter that they did not ask for. All or nothing under the minute's cap, like
+    any texter's message: refused, the note stays and their next message is told.
+    """
+    sms = catalog.sms
+    if media:
+        body = f"{body.strip()} {sms.staff('staff_no_photo')}"
+    name = catalog.content.language(closed.lang).staff_name
+    parts = (sms.staff("staff_after_close", ref=closed.ref), *for_staff(closed.ref, name, body))
+    outcome = Outcome(sms.handoff_closed(closed.lang).text, "handoff.after_close", closed.lang,
+                      sends=tuple((n, part) for n in desk.recipients(closed) for part in parts))
+    if not limits.fits(outcome.messages):
+        return _refused(outcome.messages, closed.lang)
+    desk.told_closed(number_key)
+    sessions.save(engine.State(closed.lang, ROOT))  # 0 and 9, as the text says, work next
+    return outcome
+
+
 def _after_hours(catalog: Catalog, desk: Desk, thread: Thread) -> tuple[str | None, str | None]:
     """Outside opening hours, return the closed stretch it is (see :func:`hours.next_opening`)
     and the text telling the texter so (nobody there now, the hours, 112), or None for the
@@ -229,10 +273,14 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
         return Outcome(sms.staff("staff_taken", ref=ref), "handoff.taken", thread.lang)
     texter = desk.texter(thread)
     if is_close_word(text, catalog.content.contacts.staff_close_word):
-        desk.close(thread)
         # Told only within the window: never a text the texter did not (recently) ask for.
+        # Else they are told with their next message (see _after_close).
         told = ((texter, sms.handoff_closed(thread.lang).text),) if texter and desk.in_window(
             thread) else ()
+        if told:
+            desk.close(thread)
+        else:
+            desk.close_unseen(thread, staff_key)
         return Outcome(sms.staff("staff_closed", ref=ref), "handoff.closed", thread.lang,
                        sends=told)
     if not text.strip():

@@ -713,3 +713,101 @@ def test_a_strange_num_media_is_no_photo(app: Flask, num_media: str) -> None:
     anna = Texter(app.test_client(), ANNA)
     ref = open_handoff(anna)
     assert ((STAFF, f"{ref} Engels: hello"),) == anna.send("hello", NumMedia=num_media).sends
+
+
+# --- staff stop a conversation the texter cannot be told of ------------------------------------
+
+CLOSED_TEXT = f"{EN['handoff_closed']}\n0 {EN['person']}\n9 {EN['main_menu']}"
+
+
+def stopped_unseen(app: Flask, raw_store: redis.Redis) -> tuple[Texter, Texter, str, FrozenClock]:
+    """Anna asks for a person and writes; staff ask where she is; 40 minutes later (past the
+    window, and past her menu session) staff stop the conversation. She is not told."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    anna.send("my boss took my passport")
+    assert ((ANNA, "Where are you now?"),) == staff.send(f"{ref} Where are you now?").sends
+    clock.advance(minutes=40)
+    stopped = staff.send(f"{ref} KLAAR")
+    assert NL["staff_closed"].format(ref=ref) == stopped.text and stopped.sends == ()
+    for key in raw_store.keys("helpline:session:*"):  # her session's 30 minutes have run out
+        raw_store.delete(key)
+    return anna, staff, ref, clock
+
+
+def test_a_texter_who_writes_after_staff_stopped_unseen_learns_it_and_staff_get_the_text(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """Her answer to staff's question is not lost in a welcome menu: she reads that the
+    conversation stopped (0 a person, 9 the main menu), and the staff member who stopped it
+    gets her text after a note that it came too late to answer. Only once: her next texts
+    are the menu's again."""
+    anna, staff, ref, _ = stopped_unseen(app, raw_store)
+    late = anna.send("I am in Tilburg, at the farm. Please come")
+    assert CLOSED_TEXT == late.text and late.measure.segments <= 2
+    assert ((STAFF, NL["staff_after_close"].format(ref=ref)),
+            (STAFF, f"{ref} Engels: I am in Tilburg, at the farm. Please come")) == late.sends
+    assert NL["staff_not_open"].format(ref=ref) == staff.send(f"{ref} We are coming").text
+    again = anna.send("9")
+    assert again.sends == () and again.text is not None and again.text.startswith("Main menu")
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.handoff.after_close|lang=en"]
+
+
+def test_after_a_stop_unseen_0_opens_a_new_handoff(app: Flask, raw_store: redis.Redis) -> None:
+    """0 as her first text after the stop asks for a person: a new hand-off opens at once (its
+    text says someone will answer here), under a new reference; nothing goes to the old one."""
+    anna, _, ref, _ = stopped_unseen(app, raw_store)
+    opened = anna.send("0")
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
+    assert ref != ref_of(opened)
+    assert ((STAFF, f"{ref_of(opened)} Engels: hello"),) == anna.send("hello").sends
+
+
+def test_the_note_of_a_stop_unseen_is_personal_expires_and_the_wipe_word_erases_it(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """What tells her later sits under her hashed number, holds no number or text, expires
+    when the conversation would have (24 hours after her last text), and goes with the wipe
+    word (and STOP, and forget: every personal kind)."""
+    from helpline.store import PERSONAL_KINDS
+
+    anna, _, _, _ = stopped_unseen(app, raw_store)
+    [note] = [key for key in personal_keys(raw_store, ANNA) if ":handoff-closed:" in key]
+    assert "handoff-closed" in PERSONAL_KINDS
+    assert 24 * 3600 - 40 * 60 - 10 <= raw_store.ttl(note) <= 24 * 3600 - 40 * 60
+    value = str(raw_store.get(note))
+    for secret in ("11112222", "00000001", "passport", "Where"):
+        assert secret not in value
+    assert anna.send("WIPE").sends == ()
+    assert [] == personal_keys(raw_store, ANNA)
+    after = anna.send("I am in Tilburg")
+    assert after.sends == () and after.text != CLOSED_TEXT
+
+
+def test_a_stop_within_the_window_tells_the_texter_at_once_and_keeps_no_note(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """Stopped while she may still be told, she is told then: nothing waits for her next text."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    assert ((ANNA, CLOSED_TEXT),) == staff.send(f"{ref} KLAAR").sends
+    assert not raw_store.keys("helpline:handoff-closed:*")
+    assert CLOSED_TEXT != anna.send("thank you").text
+
+
+def test_at_the_cap_the_text_after_a_stop_unseen_waits_whole(content_copy: Path) -> None:
+    """Her notice and the two SMS to staff are all or nothing under the minute's cap: refused,
+    nothing is sent and the note stays, so her next text (the next minute) is told."""
+    clock = FrozenClock()
+    app = app_on(content_copy, HELPLINE_CLOCK=clock)
+    store = app.extensions["helpline.store"].client
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=40)
+    staff.send(f"{ref} KLAAR")
+    app.config["HELPLINE_SMS_REPLIES_PER_MINUTE"] = 3  # the stop's reply took 1 this minute
+    refused = anna.send("are you there?")
+    assert refused.xml.endswith("<Response />")
+    assert store.keys("helpline:handoff-closed:*")
+    clock.advance(minutes=1)
+    told = anna.send("are you there?")
+    assert CLOSED_TEXT == told.text and 2 == len(told.sends)
