@@ -52,7 +52,7 @@ from .simulate import is_simulated
 from .sms_book import HANDOFF_ENDED
 from .store import Store, StoreUnavailable, get_store
 from .transliteration import as_written_for_sms
-from .twiml import sms_reply
+from .twiml import Send, sms_reply
 from .visit import Visit
 
 log = logging.getLogger(__name__)
@@ -76,12 +76,12 @@ class Outcome:
     event: str
     lang: str | None = None
     node: str | None = None
-    sends: tuple[tuple[str, str], ...] = ()  # (number, text): hand-off messages to others
+    sends: tuple[Send, ...] = ()  # hand-off messages to others
 
     @property
     def messages(self) -> int:
         """How many SMS this outcome sends: one ``<Message>`` each (as :func:`sms_reply` writes)."""
-        return (1 if self.text else 0) + sum(1 for _, text in self.sends if text)
+        return (1 if self.text else 0) + sum(1 for send in self.sends if send.text)
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
@@ -168,7 +168,11 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
             sender: Sender, lang: str, screen: engine.Screen, question: str) -> Outcome:
     """A texter asks for a person: hand them to staff in opening hours, else say when."""
     content = catalog.content
-    if desk is None or not desk.staff or not hours.is_open(content.hours, desk.now):
+    if desk is not None and desk.staff and desk.sms_line is None:
+        # Staff could not be told (see handoff's docstring): how to call, and 112, instead.
+        log.warning("sms: a person asked for over a channel other than SMS, and "
+                    "HELPLINE_SMS_NUMBER is not set: no hand-off")
+    if desk is None or not desk.can_open() or not hours.is_open(content.hours, desk.now):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
@@ -180,10 +184,10 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     thread = desk.open(number_key, sender.address, lang)
     new = catalog.sms.staff("staff_new", ref=thread.ref, language=name,
                             close=content.contacts.staff_close_word)
-    sends = [(number, new) for number in desk.staff]
+    sends = [Send(number, new, desk.sms_line) for number in desk.staff]
     if question.strip():
         asked = for_staff(thread.ref, name, question)
-        sends += [(number, part) for number in desk.staff for part in asked]
+        sends += [Send(number, part, desk.sms_line) for number in desk.staff for part in asked]
     opened = catalog.sms.handoff_opened(lang, desk.window // 60)
     return Outcome(opened, "handoff.opened", lang, screen.node, tuple(sends))
 
@@ -202,19 +206,21 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
         closed = catalog.sms.staff("staff_closed", ref=thread.ref)
         return _capped(limits, Outcome(text, "handoff.closed", thread.lang,
-                                       sends=tuple((n, closed) for n in recipients)))
+                                       sends=tuple(Send(n, closed, desk.sms_line)
+                                                   for n in recipients)))
     stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
     if media:
         body = f"{body.strip()} {catalog.sms.staff('staff_no_photo')}"
-    sends = [(n, part) for n in recipients for part in for_staff(thread.ref, name, body)]
+    sends = [Send(n, part, desk.sms_line) for n in recipients
+             for part in for_staff(thread.ref, name, body)]
     if media:
         no_photo = catalog.sms.handoff_no_photo(thread.lang).text
         texter = desk.texter(thread) if notice else None
         if notice is None:
             notice = no_photo
         elif texter is not None:  # the closed notice (and 112) is the reply; this comes too
-            sends.append((texter, no_photo))
+            sends.append(Send(texter, no_photo, desk.line_to(thread, texter)))
     outcome = Outcome(notice, "handoff.message", thread.lang, sends=tuple(sends))
     if not limits.fits(outcome.messages):
         # Not passed on, no notice: the window (and what the texter was told) stay as they were.
@@ -241,7 +247,8 @@ def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Des
     name = catalog.content.language(closed.lang).staff_name
     parts = (sms.staff("staff_after_close", ref=closed.ref), *for_staff(closed.ref, name, body))
     outcome = Outcome(sms.handoff_closed(closed.lang).text, "handoff.after_close", closed.lang,
-                      sends=tuple((n, part) for n in desk.recipients(closed) for part in parts))
+                      sends=tuple(Send(n, part, desk.sms_line) for n in desk.recipients(closed)
+                                  for part in parts))
     if not limits.fits(outcome.messages):
         return _refused(outcome.messages, closed.lang)
     desk.told_closed(number_key)
@@ -275,8 +282,8 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
     if is_close_word(text, catalog.content.contacts.staff_close_word):
         # Told only within the window: never a text the texter did not (recently) ask for.
         # Else they are told with their next message (see _after_close).
-        told = ((texter, sms.handoff_closed(thread.lang).text),) if texter and desk.in_window(
-            thread) else ()
+        told = ((Send(texter, sms.handoff_closed(thread.lang).text, desk.line_to(thread, texter)),)
+                if texter and desk.in_window(thread) else ())
         if told:
             desk.close(thread)
         else:
@@ -292,16 +299,17 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
     desk.claim(thread, staff_key)
     # In the texter's SMS alphabet, as the prepared texts are, where that keeps what was written.
     reply = as_written_for_sms(passable(text), catalog.content.language(thread.lang))
+    line = desk.line_to(thread, texter)
     return Outcome(None, "handoff.reply", thread.lang,
-                   sends=tuple((texter, part) for part in for_texter(reply)))
+                   sends=tuple(Send(texter, part, line) for part in for_texter(reply)))
 
 
 def _closed_for_staff(catalog: Catalog, desk: Desk | None,
-                      thread: Thread | None) -> tuple[tuple[str, str], ...]:
+                      thread: Thread | None) -> tuple[Send, ...]:
     if desk is None or thread is None:
         return ()
     closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-    return tuple((number, closed) for number in desk.recipients(thread))
+    return tuple(Send(number, closed, desk.sms_line) for number in desk.recipients(thread))
 
 
 def _event(catalog: Catalog, screen: engine.Screen) -> str:
@@ -395,6 +403,15 @@ def _language(catalog: Catalog, arrival: _Arrival | None) -> str | None:
     return lang if lang in catalog.content.languages else None
 
 
+def _sms_line(line: str) -> str | None:
+    """Return the helpline's SMS number for this message: the address it came to if that is
+    one (an SMS), else ``HELPLINE_SMS_NUMBER`` (None if not set, or not a plain number)."""
+    if line and identity.channel(line) == "":
+        return line
+    configured = str(current_app.config.get("HELPLINE_SMS_NUMBER") or "").strip()
+    return configured if configured and identity.channel(configured) == "" else None
+
+
 @bp.post("/sms")
 @twilio_signed
 def incoming_sms() -> ResponseReturnValue:
@@ -413,10 +430,11 @@ def incoming_sms() -> ResponseReturnValue:
     try:
         now = clock.now()
         arrival = _arrive(store, now)
+        line = request.form.get("To", "").strip()
         desk = Desk(store, sealer_for(config["HELPLINE_ENCRYPTION_KEY"]),
                     config["HELPLINE_HASH_KEY"].encode(), catalog.content.contacts.staff,
                     int(config["HELPLINE_HANDOFF_WINDOW"]), int(config["HELPLINE_HANDOFF_TTL"]),
-                    now, rehearsal=simulated)
+                    now, rehearsal=simulated, sms_line=_sms_line(line), line=line)
         outcome = answer(catalog, arrival.sessions, arrival.limits, arrival.number_key,
                          request.form.get("Body", ""), desk, arrival.sender,
                          sms_input.media_count(request.form.get("NumMedia", "")))
@@ -439,4 +457,8 @@ def incoming_sms() -> ResponseReturnValue:
         # What happened, never to whom or what was written.
         log.info("sms: %s (%s), %d message(s) passed on", outcome.event, outcome.lang,
                  len(outcome.sends))
+    if any(send.via is None for send in outcome.sends):
+        log.warning("sms: %d hand-off message(s) with no helpline address on their channel to "
+                    "go from (HELPLINE_SMS_NUMBER not set?): Twilio will refuse them",
+                    sum(1 for send in outcome.sends if send.via is None))
     return sms_reply(outcome.text, outcome.sends)

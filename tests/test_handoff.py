@@ -4,6 +4,7 @@ other's number; only staff numbers can use a reference; replies only within the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -14,7 +15,7 @@ import pytest
 import redis
 from flask import Flask
 
-from helpline import hours, simulate
+from helpline import engine, hours, simulate
 from helpline.catalog import build_catalog
 from helpline.handoff import ALPHABET, REF_LENGTH, for_staff, for_texter
 from helpline.segments import measure
@@ -23,7 +24,7 @@ from helpline.stats import AMSTERDAM, read_day
 from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
 from .test_metrics import scrape, value
 from .test_store import everything_kept
-from .twilio_client import Reply, Texter, parse_sms_sends, sms_params
+from .twilio_client import HELPLINE_NUMBER, Reply, Texter, parse_sms_sends, sms_params
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
@@ -811,3 +812,78 @@ def test_at_the_cap_the_text_after_a_stop_unseen_waits_whole(content_copy: Path)
     clock.advance(minutes=1)
     told = anna.send("are you there?")
     assert CLOSED_TEXT == told.text and 2 == len(told.sends)
+
+
+# --- a texter on WhatsApp, staff on SMS ---------------------------------------------------------
+# Twilio sends a <Message> only from an address on the channel of its "to" (error 30016), and
+# without "from" it uses the address the incoming message came to. The test client checks
+# every <Message to> of every test for a "from" on the right channel (twilio_client.sent_from).
+
+ANNA_WA = f"whatsapp:{ANNA}"
+HELPLINE_WA = f"whatsapp:{HELPLINE_NUMBER}"
+SMS_NUMBER = "+3197010000099"  # the helpline's SMS number, as HELPLINE_SMS_NUMBER says
+
+
+def test_a_whatsapp_texter_reaches_staff_by_sms_and_staff_reach_her_on_whatsapp() -> None:
+    """From a WhatsApp webhook, staff's messages go from the helpline's SMS number (the
+    setting); from staff's SMS webhook, the texter's go from the helpline's WhatsApp address
+    she wrote to. Both sides get every message, as over SMS."""
+    app = make_app(HELPLINE_SMS_NUMBER=SMS_NUMBER)
+    anna, staff = Texter(app.test_client(), ANNA_WA), Texter(app.test_client(), STAFF)
+    anna.send("HELPLINE")
+    opened = anna.send("0")
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
+    ref = ref_of(opened)
+    assert (STAFF,) == tuple(to for to, _ in opened.sends) and (SMS_NUMBER,) == opened.sent_from
+    asked = anna.send("My boss keeps my passport")
+    assert ((STAFF, f"{ref} Engels: My boss keeps my passport"),) == asked.sends
+    assert (SMS_NUMBER,) == asked.sent_from
+    answer = staff.send(f"{ref} Are you safe now?")
+    assert ((ANNA_WA, "Are you safe now?"),) == answer.sends and (HELPLINE_WA,) == answer.sent_from
+    closed = staff.send(f"{ref} KLAAR")
+    assert ((ANNA_WA, CLOSED_TEXT),) == closed.sends and (HELPLINE_WA,) == closed.sent_from
+
+
+def test_a_whatsapp_texter_told_late_of_a_stop_reaches_staff_from_the_sms_number() -> None:
+    """The text after a stop staff made unseen goes to staff from the SMS number too."""
+    clock = FrozenClock()
+    app = make_app(HELPLINE_SMS_NUMBER=SMS_NUMBER, HELPLINE_CLOCK=clock)
+    anna, staff = Texter(app.test_client(), ANNA_WA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=40)
+    assert staff.send(f"{ref} KLAAR").sends == ()
+    late = anna.send("I am at the farm")
+    assert CLOSED_TEXT == late.text and (SMS_NUMBER, SMS_NUMBER) == late.sent_from
+
+
+def test_without_the_sms_number_a_whatsapp_texter_asking_for_a_person_gets_how_to_call(
+        app: Flask, raw_store: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """Without HELPLINE_SMS_NUMBER staff cannot be told of a WhatsApp texter (a message from
+    the WhatsApp address to a staff phone is refused), so no hand-off opens that nobody would
+    answer: she reads how to call the helpline, and 112. The log says what to set, and no
+    number."""
+    anna = Texter(app.test_client(), ANNA_WA)
+    anna.send("HELPLINE")
+    reply = anna.send("0")
+    assert reply.sends == () and not raw_store.keys("helpline:thread:*")
+    assert reply.text == CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text
+    assert reply.text is not None and "112" in reply.text
+    assert any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
+    assert not any("11112222" in r.getMessage() for r in caplog.records)
+    # Over SMS the same number still reaches staff: the SMS number is the one she wrote to.
+    sms = Texter(app.test_client(), ANNA).send("0")
+    assert (STAFF,) == tuple(to for to, _ in sms.sends) and (HELPLINE_NUMBER,) == sms.sent_from
+
+
+def test_a_thread_kept_before_its_address_was_recorded_still_replies_over_sms(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """A hand-off open when this version starts (no address kept) goes on: replies to an SMS
+    texter go from the helpline's SMS number."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    [key] = raw_store.keys("helpline:thread:*")
+    record = json.loads(str(raw_store.get(key)))
+    del record["line"]
+    raw_store.set(key, json.dumps(record), keepttl=True)
+    answer = staff.send(f"{ref} hello")
+    assert ((ANNA, "hello"),) == answer.sends and (HELPLINE_NUMBER,) == answer.sent_from
