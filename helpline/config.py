@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "HELPLINE_CALLBACK_TTL": 7 * 24 * 3600,
     "HELPLINE_HANDOFF_WINDOW": 30 * 60,
     "HELPLINE_HANDOFF_TTL": 24 * 3600,
+    # The helpline's own SMS number (E.164), which SMS hand-off messages to staff are sent from
+    # when the texter writes over another channel (WhatsApp); None: no hand-off over those.
+    "HELPLINE_SMS_NUMBER": None,
     # How often (seconds) a serving worker writes the anonymous figures it counted in memory;
     # 0 writes each figure at once.
     "HELPLINE_FIGURES_SECONDS": 2,

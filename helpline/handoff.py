@@ -8,8 +8,14 @@ How it goes (PRODUCT.md §3, "Reaching a person")::
     staff:  K7QX4 Go to ...      -> texter: "Go to ..."  (from the helpline number)
     texter: 9  (or staff: K7QX4 KLAAR)  -> closed, both sides are told
 
-Every message goes out as TwiML ``<Message to=...>`` in the reply to the incoming one: no
-REST calls. The first staff member to answer takes the conversation; until then the texter's
+Every message goes out as TwiML ``<Message to=... from=...>`` in the reply to the incoming
+one: no REST calls. ``from`` is the helpline's own address on the channel of ``to`` (Twilio
+refuses a message from an address of another channel, error 30016): to the texter, the address
+they opened the hand-off on (a WhatsApp texter's is ``whatsapp:+31...``), kept in the thread;
+to staff (plain numbers, SMS), the helpline's SMS number, which is the ``To`` of an SMS and
+``HELPLINE_SMS_NUMBER`` for a message over another channel. Without that setting a WhatsApp
+texter who asks for a person gets the person screen (how to call, 112), never a hand-off that
+staff would not hear of. The first staff member to answer takes the conversation; until then the texter's
 messages go to every staff number. Only numbers on the staff list (``content/contacts.yaml``)
 can use a reference; anyone else who sends one is treated like any other texter. A staff reply
 is delivered only within ``HELPLINE_HANDOFF_WINDOW`` seconds of the texter's last message
@@ -27,12 +33,18 @@ all or nothing under the cap, like everything a texter sends.
 
 What is kept (Redis), with ``HELPLINE_HANDOFF_TTL`` from the texter's last message:
 
-- ``helpline:thread:<REF>``: the texter's number, sealed (:mod:`helpline.sealed`); their
-  language; the hashed number key of the texter and of the staff member who answers; when the
-  texter last wrote; the closed stretch they were last told of. No message text is ever kept.
+- ``helpline:thread:<REF>``: the texter's number, sealed (:mod:`helpline.sealed`); the
+  helpline's address they wrote to (its own number, on their channel); their language; the
+  hashed number key of the texter and of the staff member who answers; when the texter last
+  wrote; the closed stretch they were last told of. No message text is ever kept.
 - ``helpline:handoff:<hmac of the texter's number>``: the reference of their open hand-off.
   It is a personal kind (:data:`helpline.store.PERSONAL_KINDS`) linked to the thread, so the
   wipe keyword, STOP and ``helpline forget`` erase both.
+- ``helpline:handoff-closed:<hmac of the texter's number>``: a hand-off staff stopped when the
+  texter could not be told (their last message older than the window): its reference, the
+  language and who stopped it, kept for what was left of the thread's life (the texter may
+  write until then, believing it open), so that their next message tells them it stopped and
+  how to reach a person again (:class:`Closed`). A personal kind, erased like the others.
 """
 
 from __future__ import annotations
@@ -46,11 +58,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from .identity import key_of, normalize, number_key
+from .identity import channel, key_of, normalize, number_key
 from .sealed import Sealer
 from .store import Store
 
-THREAD, POINTER = "thread", "handoff"
+THREAD, POINTER, CLOSED = "thread", "handoff", "handoff-closed"
 # Capitals and digits nobody confuses on a small screen (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G):
 # 23^5, about 6.4 million references, and only staff numbers can use one anyway.
 ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
@@ -156,11 +168,14 @@ class Thread:
     staff_key: str | None = None  # who answers, once someone has
     # The closed stretch (:func:`helpline.hours.next_opening`) the texter was last told of.
     told_closed: str | None = None
+    # The helpline's address the texter opened it on (the incoming To): messages to them go
+    # from it, on their channel. None in a thread kept before it was recorded.
+    line: str | None = None
 
     def record(self) -> dict[str, Any]:
         return {"texter": self.texter, "lang": self.lang, "texter_key": self.texter_key,
                 "last": self.last_texter_at, "staff": self.staff_key,
-                "told_closed": self.told_closed}
+                "told_closed": self.told_closed, "line": self.line}
 
 
 def _thread(ref: str, raw: Any) -> Thread | None:
@@ -169,13 +184,35 @@ def _thread(ref: str, raw: Any) -> Thread | None:
     try:
         return Thread(ref, str(raw["texter"]), str(raw["lang"]), str(raw["texter_key"]),
                       float(raw["last"]), _text_or_none(raw.get("staff")),
-                      _text_or_none(raw.get("told_closed")))
+                      _text_or_none(raw.get("told_closed")), _text_or_none(raw.get("line")))
     except (KeyError, TypeError, ValueError):
         return None
 
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A hand-off staff stopped without the texter being told, as kept under the texter's
+    number key until their next message (see the module's docstring)."""
+
+    ref: str
+    lang: str
+    staff_key: str  # who stopped it: they get what the texter writes next
+
+    def record(self) -> dict[str, Any]:
+        return {"ref": self.ref, "lang": self.lang, "staff": self.staff_key}
+
+
+def _closed(raw: Any) -> Closed | None:
+    if not isinstance(raw, dict):
+        return None
+    ref, lang, staff = raw.get("ref"), raw.get("lang"), raw.get("staff")
+    if not (isinstance(ref, str) and isinstance(lang, str) and isinstance(staff, str)):
+        return None
+    return Closed(ref, lang, staff)
 
 
 @lru_cache(maxsize=8)
@@ -199,6 +236,11 @@ class Desk:
     # open, but none is kept (no staff member can answer a texter who does not exist), and
     # real hand-offs are out of its reach (a simulated number is never in one).
     rehearsal: bool = False
+    # The helpline's SMS number, which messages to staff go from (see the module's docstring);
+    # None: not known for this message (a WhatsApp message without HELPLINE_SMS_NUMBER).
+    sms_line: str | None = None
+    # The helpline's address this message came to (Twilio's To): a hand-off opened now keeps it.
+    line: str = ""
 
     def staff_key(self, normal: str) -> str | None:
         """Return the number key of a sender (its number normalised) if it is staff, else None."""
@@ -210,13 +252,20 @@ class Desk:
         """Return the staff number with number key ``key`` (None if no longer on the list)."""
         return next((n for n in self.staff if number_key(n, self.hash_secret) == key), None)
 
+    def can_open(self) -> bool:
+        """Say whether a hand-off can be opened from this message: staff must be told of it,
+        and they can be only by SMS from the helpline's SMS number."""
+        return bool(self.staff) and self.sms_line is not None
+
     def open(self, texter_key: str, texter: str, lang: str) -> Thread:
-        """Open a hand-off for this texter under a fresh reference (kept unless a rehearsal)."""
+        """Open a hand-off for this texter under a fresh reference (kept unless a rehearsal),
+        replies to go from the address they wrote to."""
+        line = self.line or None
         if self.rehearsal:
-            return Thread(new_ref(), "", lang, texter_key, self.now.timestamp())
+            return Thread(new_ref(), "", lang, texter_key, self.now.timestamp(), line=line)
         for _ in range(20):
             thread = Thread(new_ref(), self.sealer.seal(texter), lang, texter_key,
-                            self.now.timestamp())
+                            self.now.timestamp(), line=line)
             if self.store.create_json(THREAD, thread.ref, thread.record(), self.ttl):
                 self.store.set_json(POINTER, texter_key, thread.ref, self.ttl)
                 return thread
@@ -256,6 +305,23 @@ class Desk:
         self.store.delete(THREAD, thread.ref)
         self.store.delete(POINTER, thread.texter_key)
 
+    def close_unseen(self, thread: Thread, staff_key: str) -> None:
+        """Close a hand-off the texter cannot be told of now, keeping a note under their
+        number key for what was left of the thread's life: their next message tells them."""
+        self.close(thread)
+        left = int(thread.last_texter_at + self.ttl - self.now.timestamp())
+        if left > 0:
+            self.store.set_json(CLOSED, thread.texter_key,
+                                Closed(thread.ref, thread.lang, staff_key).record(), left)
+
+    def closed_of(self, raw: Any) -> Closed | None:
+        """Return the note of a hand-off closed unseen (already read), if there is one."""
+        return None if self.rehearsal else _closed(raw)
+
+    def told_closed(self, texter_key: str) -> None:
+        """Drop the note of a hand-off closed unseen: the texter now knows."""
+        self.store.delete(CLOSED, texter_key)
+
     def in_window(self, thread: Thread) -> bool:
         return self.now.timestamp() - thread.last_texter_at <= self.window
 
@@ -263,8 +329,17 @@ class Desk:
         """Return the texter's number, opened only to address a message to it."""
         return self.sealer.open(thread.texter)
 
-    def recipients(self, thread: Thread) -> tuple[str, ...]:
-        """Return who gets the texter's messages: the staff member who answers, else all."""
+    def line_to(self, thread: Thread, texter: str) -> str | None:
+        """Return the helpline's address a message to the texter (at ``texter``) goes from:
+        the one they opened the hand-off on (for a thread kept before that was recorded, the
+        SMS number if they text by SMS; else None, which Twilio would refuse anyway)."""
+        if thread.line is not None:
+            return thread.line
+        return self.sms_line if channel(texter) == "" else None
+
+    def recipients(self, thread: Thread | Closed) -> tuple[str, ...]:
+        """Return who gets the texter's messages: the staff member who answers (or who closed
+        it), else all (also when that number is no longer on the list)."""
         if thread.staff_key is not None:
             number = self.staff_number(thread.staff_key)
             if number is not None:

@@ -33,6 +33,20 @@ def normalize(address: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def channel(address: str) -> str:
+    """Name the channel of a Twilio address: ``whatsapp`` for ``whatsapp:+31...`` (any other
+    prefix likewise), ``""`` for a plain number (SMS and MMS, also written ``sms:+31...``).
+
+    Twilio sends a message only from an address on the channel of the one it goes to (error
+    30016: 'To' and 'From' channel types are incompatible).
+    """
+    lowered = address.strip().lower()
+    for prefix in _CHANNEL_PREFIXES:
+        if lowered.startswith(prefix):
+            return "" if prefix == "sms:" else prefix[:-1]
+    return ""
+
+
 def number_key(address: str, secret: bytes) -> str:
     """Return the keyed HMAC of a number: stable for one secret, useless without it."""
     return key_of(normalize(address), secret)

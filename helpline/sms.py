@@ -32,7 +32,17 @@ from . import catalog as catalog_module
 from . import clock, engine, hours, identity, metrics, sms_input, stats
 from .catalog import Catalog
 from .content import ROOT
-from .handoff import REF_LENGTH, Desk, Thread, for_staff, for_texter, is_close_word, looks_like_ref, passable
+from .handoff import (
+    REF_LENGTH,
+    Closed,
+    Desk,
+    Thread,
+    for_staff,
+    for_texter,
+    is_close_word,
+    looks_like_ref,
+    passable,
+)
 from .identity import Sender
 from .limits import Limits
 from .sealed import sealer_for
@@ -42,7 +52,7 @@ from .simulate import is_simulated
 from .sms_book import HANDOFF_ENDED
 from .store import Store, StoreUnavailable, get_store
 from .transliteration import as_written_for_sms
-from .twiml import sms_reply
+from .twiml import Send, sms_reply
 from .visit import Visit
 
 log = logging.getLogger(__name__)
@@ -66,12 +76,12 @@ class Outcome:
     event: str
     lang: str | None = None
     node: str | None = None
-    sends: tuple[tuple[str, str], ...] = ()  # (number, text): hand-off messages to others
+    sends: tuple[Send, ...] = ()  # hand-off messages to others
 
     @property
     def messages(self) -> int:
         """How many SMS this outcome sends: one ``<Message>`` each (as :func:`sms_reply` writes)."""
-        return (1 if self.text else 0) + sum(1 for _, text in self.sends if text)
+        return (1 if self.text else 0) + sum(1 for send in self.sends if send.text)
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
@@ -93,6 +103,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         thread = desk.of_pointer(sessions.visit.pointer) if desk is not None else None
     except StoreUnavailable:
         desk, thread = None, None
+    # A hand-off staff stopped when this texter could not be told (see handoff.Closed).
+    closed = desk.closed_of(sessions.visit.closed) if desk is not None and thread is None else None
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
         told = _closed_for_staff(catalog, desk, thread)
@@ -105,9 +117,9 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             return _capped(limits, Outcome(None, "opt_out", sends=told))
         wiped = catalog.sms.wiped(request_.lang).text
         return _capped(limits, Outcome(wiped, "wipe", request_.lang, sends=told))
-    if isinstance(request_, sms_input.TwilioHandled) and thread is None:
-        # In a hand-off a "yes" is an answer to staff: it is passed on (Twilio still
-        # handles its opt-in; we send the texter nothing either way).
+    if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
+        # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
+        # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).
         return Outcome(None, "twilio_keyword")
     if desk is not None:
         staff_key = desk.staff_key(sender.normal)
@@ -119,6 +131,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         # cut off from staff mid-conversation (the minute's cap still bounds what is sent,
         # and staff can stop a conversation).
         return _to_staff(catalog, sessions, limits, desk, thread, body, media)
+    if desk is not None and closed is not None:
+        if request_ is not engine.Nav.PERSON:
+            return _after_close(catalog, sessions, limits, desk, closed, number_key, body, media)
+        # 0 asks for a person: a new hand-off opens as for anyone (or, out of hours, the person
+        # screen says when we are there), which tells them what they need to know.
+        desk.told_closed(number_key)
     if not limits.allow_message():
         return _over_limit(catalog, limits, current_lang)
     if not sessions.visit.reachable and not isinstance(request_, engine.Start):
@@ -150,7 +168,11 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
             sender: Sender, lang: str, screen: engine.Screen, question: str) -> Outcome:
     """A texter asks for a person: hand them to staff in opening hours, else say when."""
     content = catalog.content
-    if desk is None or not desk.staff or not hours.is_open(content.hours, desk.now):
+    if desk is not None and desk.staff and desk.sms_line is None:
+        # Staff could not be told (see handoff's docstring): how to call, and 112, instead.
+        log.warning("sms: a person asked for over a channel other than SMS, and "
+                    "HELPLINE_SMS_NUMBER is not set: no hand-off")
+    if desk is None or not desk.can_open() or not hours.is_open(content.hours, desk.now):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
@@ -162,10 +184,10 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     thread = desk.open(number_key, sender.address, lang)
     new = catalog.sms.staff("staff_new", ref=thread.ref, language=name,
                             close=content.contacts.staff_close_word)
-    sends = [(number, new) for number in desk.staff]
+    sends = [Send(number, new, desk.sms_line) for number in desk.staff]
     if question.strip():
         asked = for_staff(thread.ref, name, question)
-        sends += [(number, part) for number in desk.staff for part in asked]
+        sends += [Send(number, part, desk.sms_line) for number in desk.staff for part in asked]
     opened = catalog.sms.handoff_opened(lang, desk.window // 60)
     return Outcome(opened, "handoff.opened", lang, screen.node, tuple(sends))
 
@@ -184,24 +206,53 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
         closed = catalog.sms.staff("staff_closed", ref=thread.ref)
         return _capped(limits, Outcome(text, "handoff.closed", thread.lang,
-                                       sends=tuple((n, closed) for n in recipients)))
+                                       sends=tuple(Send(n, closed, desk.sms_line)
+                                                   for n in recipients)))
     stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
     if media:
         body = f"{body.strip()} {catalog.sms.staff('staff_no_photo')}"
-    sends = [(n, part) for n in recipients for part in for_staff(thread.ref, name, body)]
+    sends = [Send(n, part, desk.sms_line) for n in recipients
+             for part in for_staff(thread.ref, name, body)]
     if media:
         no_photo = catalog.sms.handoff_no_photo(thread.lang).text
         texter = desk.texter(thread) if notice else None
         if notice is None:
             notice = no_photo
         elif texter is not None:  # the closed notice (and 112) is the reply; this comes too
-            sends.append((texter, no_photo))
+            sends.append(Send(texter, no_photo, desk.line_to(thread, texter)))
     outcome = Outcome(notice, "handoff.message", thread.lang, sends=tuple(sends))
     if not limits.fits(outcome.messages):
         # Not passed on, no notice: the window (and what the texter was told) stay as they were.
         return _refused(outcome.messages, thread.lang)
     desk.texter_wrote(thread, told_closed=stretch)
+    return outcome
+
+
+def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk,
+                 closed: Closed, number_key: str, body: str, media: int = 0) -> Outcome:
+    """The texter writes after staff stopped their conversation when they could not be told.
+
+    They believe it open (a message to a person, perhaps an answer to staff's last question),
+    so they are told it stopped, with 0 for a person and 9 for the main menu. What they wrote
+    still goes to the staff member who stopped it, after a note saying it came too late to
+    answer under that reference and what the texter was told: a message to a person is never
+    dropped unread (someone may need to act on it), and staff cannot reply to it, so nothing
+    reaches the texter that they did not ask for. All or nothing under the minute's cap, like
+    any texter's message: refused, the note stays and their next message is told.
+    """
+    sms = catalog.sms
+    if media:
+        body = f"{body.strip()} {sms.staff('staff_no_photo')}"
+    name = catalog.content.language(closed.lang).staff_name
+    parts = (sms.staff("staff_after_close", ref=closed.ref), *for_staff(closed.ref, name, body))
+    outcome = Outcome(sms.handoff_closed(closed.lang).text, "handoff.after_close", closed.lang,
+                      sends=tuple(Send(n, part, desk.sms_line) for n in desk.recipients(closed)
+                                  for part in parts))
+    if not limits.fits(outcome.messages):
+        return _refused(outcome.messages, closed.lang)
+    desk.told_closed(number_key)
+    sessions.save(engine.State(closed.lang, ROOT))  # 0 and 9, as the text says, work next
     return outcome
 
 
@@ -229,10 +280,14 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
         return Outcome(sms.staff("staff_taken", ref=ref), "handoff.taken", thread.lang)
     texter = desk.texter(thread)
     if is_close_word(text, catalog.content.contacts.staff_close_word):
-        desk.close(thread)
         # Told only within the window: never a text the texter did not (recently) ask for.
-        told = ((texter, sms.handoff_closed(thread.lang).text),) if texter and desk.in_window(
-            thread) else ()
+        # Else they are told with their next message (see _after_close).
+        told = ((Send(texter, sms.handoff_closed(thread.lang).text, desk.line_to(thread, texter)),)
+                if texter and desk.in_window(thread) else ())
+        if told:
+            desk.close(thread)
+        else:
+            desk.close_unseen(thread, staff_key)
         return Outcome(sms.staff("staff_closed", ref=ref), "handoff.closed", thread.lang,
                        sends=told)
     if not text.strip():
@@ -244,16 +299,17 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
     desk.claim(thread, staff_key)
     # In the texter's SMS alphabet, as the prepared texts are, where that keeps what was written.
     reply = as_written_for_sms(passable(text), catalog.content.language(thread.lang))
+    line = desk.line_to(thread, texter)
     return Outcome(None, "handoff.reply", thread.lang,
-                   sends=tuple((texter, part) for part in for_texter(reply)))
+                   sends=tuple(Send(texter, part, line) for part in for_texter(reply)))
 
 
 def _closed_for_staff(catalog: Catalog, desk: Desk | None,
-                      thread: Thread | None) -> tuple[tuple[str, str], ...]:
+                      thread: Thread | None) -> tuple[Send, ...]:
     if desk is None or thread is None:
         return ()
     closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-    return tuple((number, closed) for number in desk.recipients(thread))
+    return tuple(Send(number, closed, desk.sms_line) for number in desk.recipients(thread))
 
 
 def _event(catalog: Catalog, screen: engine.Screen) -> str:
@@ -348,6 +404,15 @@ def _language(catalog: Catalog, arrival: _Arrival | None) -> str | None:
     return lang if lang in catalog.content.languages else None
 
 
+def _sms_line(line: str) -> str | None:
+    """Return the helpline's SMS number for this message: the address it came to if that is
+    one (an SMS), else ``HELPLINE_SMS_NUMBER`` (None if not set, or not a plain number)."""
+    if line and identity.channel(line) == "":
+        return line
+    configured = str(current_app.config.get("HELPLINE_SMS_NUMBER") or "").strip()
+    return configured if configured and identity.channel(configured) == "" else None
+
+
 @bp.post("/sms")
 @twilio_signed
 def incoming_sms() -> ResponseReturnValue:
@@ -366,10 +431,11 @@ def incoming_sms() -> ResponseReturnValue:
     try:
         now = clock.now()
         arrival = _arrive(store, now)
+        line = request.form.get("To", "").strip()
         desk = Desk(store, sealer_for(config["HELPLINE_ENCRYPTION_KEY"]),
                     config["HELPLINE_HASH_KEY"].encode(), catalog.content.contacts.staff,
                     int(config["HELPLINE_HANDOFF_WINDOW"]), int(config["HELPLINE_HANDOFF_TTL"]),
-                    now, rehearsal=simulated)
+                    now, rehearsal=simulated, sms_line=_sms_line(line), line=line)
         outcome = answer(catalog, arrival.sessions, arrival.limits, arrival.number_key,
                          request.form.get("Body", ""), desk, arrival.sender,
                          sms_input.media_count(request.form.get("NumMedia", "")))
@@ -392,4 +458,8 @@ def incoming_sms() -> ResponseReturnValue:
         # What happened, never to whom or what was written.
         log.info("sms: %s (%s), %d message(s) passed on", outcome.event, outcome.lang,
                  len(outcome.sends))
+    if any(send.via is None for send in outcome.sends):
+        log.warning("sms: %d hand-off message(s) with no helpline address on their channel to "
+                    "go from (HELPLINE_SMS_NUMBER not set?): Twilio will refuse them",
+                    sum(1 for send in outcome.sends if send.via is None))
     return sms_reply(outcome.text, outcome.sends)

@@ -32,7 +32,7 @@ HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
 HANDOFF_NO_PHOTO = "@handoff-no-photo"  # a texter in a hand-off sent a photo: write instead
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
-               "staff_closed", "staff_no_photo")
+               "staff_closed", "staff_no_photo", "staff_after_close")
 
 WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a hand-off window of a day
 

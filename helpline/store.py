@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 PREFIX = "helpline"
 
 # Every kind of key that holds something about one number; ``forget`` erases them all.
-PERSONAL_KINDS: list[str] = ["session", "lang", "rate", "callback", "handoff"]
+PERSONAL_KINDS: list[str] = ["session", "lang", "rate", "callback", "handoff", "handoff-closed"]
 # Per-number kinds whose value names a key of another kind that is about the same person:
 # ``forget`` erases that one too (an SMS hand-off's thread is kept under its reference).
 LINKED_KINDS: dict[str, str] = {"handoff": "thread"}

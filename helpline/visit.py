@@ -1,11 +1,11 @@
 """One incoming message's work with the store, in two round trips.
 
 When a message arrives, one script (see :mod:`helpline.store`) reads the texter's state,
-language and hand-off pointer, counts the message against the number's limit and reads how
-many SMS went out this minute. When the reply is ready, one script writes the new state and
-language and counts the SMS sent, the reply and any hand-off messages, with one INCRBY (the
-day's figures are counted in memory: see :mod:`helpline.stats`). Only the few messages that
-need more (a hand-off, a wipe) do more.
+language, hand-off pointer and note of a hand-off closed unseen, counts the message against
+the number's limit and reads how many SMS went out this minute. When the reply is ready, one
+script writes the new state and language and counts the SMS sent, the reply and any hand-off
+messages, with one INCRBY (the day's figures are counted in memory: see :mod:`helpline.stats`).
+Only the few messages that need more (a hand-off, a wipe) do more.
 A store outage makes an empty visit: the texter is answered without state, nothing is written.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import stats
-from .handoff import POINTER
+from .handoff import CLOSED, POINTER
 from .store import PREFIX, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class Visit:
     session: Any = None
     lang: Any = None
     pointer: Any = None
+    closed: Any = None  # the note of a hand-off staff closed unseen (see handoff.Closed)
     messages: int = 0  # this number's messages in its rate window, this one included
     replies: int = 0  # SMS already sent this minute (under ``minute``), by every instance
     reachable: bool = True
@@ -53,12 +54,13 @@ class Visit:
               now: float | None = None) -> Visit:
         minute = replies_key(now)
         try:
-            (session, lang, pointer), messages, replies = store.begin_visit(
-                number_key, ("session", "lang", POINTER), rate_window, minute)
+            (session, lang, pointer, closed), messages, replies = store.begin_visit(
+                number_key, ("session", "lang", POINTER, CLOSED), rate_window, minute)
         except StoreUnavailable as error:
             log.warning("store unavailable (%s): answering without conversation state", error)
             return cls(store, number_key, reachable=False, minute=minute)
-        return cls(store, number_key, session, lang, pointer, messages, replies, minute=minute)
+        return cls(store, number_key, session, lang, pointer, closed, messages, replies,
+                   minute=minute)
 
     def keep(self, kind: str, value: Any, ttl: int) -> None:
         """Write ``value`` under this number's ``kind`` key when the visit ends."""

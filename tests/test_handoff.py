@@ -4,6 +4,7 @@ other's number; only staff numbers can use a reference; replies only within the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -14,7 +15,7 @@ import pytest
 import redis
 from flask import Flask
 
-from helpline import hours, simulate
+from helpline import engine, hours, simulate
 from helpline.catalog import build_catalog
 from helpline.handoff import ALPHABET, REF_LENGTH, for_staff, for_texter
 from helpline.segments import measure
@@ -23,7 +24,7 @@ from helpline.stats import AMSTERDAM, read_day
 from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
 from .test_metrics import scrape, value
 from .test_store import everything_kept
-from .twilio_client import Reply, Texter, parse_sms_sends, sms_params
+from .twilio_client import HELPLINE_NUMBER, Reply, Texter, parse_sms_sends, sms_params
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
@@ -713,3 +714,176 @@ def test_a_strange_num_media_is_no_photo(app: Flask, num_media: str) -> None:
     anna = Texter(app.test_client(), ANNA)
     ref = open_handoff(anna)
     assert ((STAFF, f"{ref} Engels: hello"),) == anna.send("hello", NumMedia=num_media).sends
+
+
+# --- staff stop a conversation the texter cannot be told of ------------------------------------
+
+CLOSED_TEXT = f"{EN['handoff_closed']}\n0 {EN['person']}\n9 {EN['main_menu']}"
+
+
+def stopped_unseen(app: Flask, raw_store: redis.Redis) -> tuple[Texter, Texter, str, FrozenClock]:
+    """Anna asks for a person and writes; staff ask where she is; 40 minutes later (past the
+    window, and past her menu session) staff stop the conversation. She is not told."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    anna.send("my boss took my passport")
+    assert ((ANNA, "Where are you now?"),) == staff.send(f"{ref} Where are you now?").sends
+    clock.advance(minutes=40)
+    stopped = staff.send(f"{ref} KLAAR")
+    assert NL["staff_closed"].format(ref=ref) == stopped.text and stopped.sends == ()
+    for key in raw_store.keys("helpline:session:*"):  # her session's 30 minutes have run out
+        raw_store.delete(key)
+    return anna, staff, ref, clock
+
+
+def test_a_texter_who_writes_after_staff_stopped_unseen_learns_it_and_staff_get_the_text(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """Her answer to staff's question is not lost in a welcome menu: she reads that the
+    conversation stopped (0 a person, 9 the main menu), and the staff member who stopped it
+    gets her text after a note that it came too late to answer. Only once: her next texts
+    are the menu's again."""
+    anna, staff, ref, _ = stopped_unseen(app, raw_store)
+    late = anna.send("I am in Tilburg, at the farm. Please come")
+    assert CLOSED_TEXT == late.text and late.measure.segments <= 2
+    assert ((STAFF, NL["staff_after_close"].format(ref=ref)),
+            (STAFF, f"{ref} Engels: I am in Tilburg, at the farm. Please come")) == late.sends
+    assert NL["staff_not_open"].format(ref=ref) == staff.send(f"{ref} We are coming").text
+    again = anna.send("9")
+    assert again.sends == () and again.text is not None and again.text.startswith("Main menu")
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.handoff.after_close|lang=en"]
+
+
+def test_after_a_stop_unseen_0_opens_a_new_handoff(app: Flask, raw_store: redis.Redis) -> None:
+    """0 as her first text after the stop asks for a person: a new hand-off opens at once (its
+    text says someone will answer here), under a new reference; nothing goes to the old one."""
+    anna, _, ref, _ = stopped_unseen(app, raw_store)
+    opened = anna.send("0")
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
+    assert ref != ref_of(opened)
+    assert ((STAFF, f"{ref_of(opened)} Engels: hello"),) == anna.send("hello").sends
+
+
+def test_the_note_of_a_stop_unseen_is_personal_expires_and_the_wipe_word_erases_it(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """What tells her later sits under her hashed number, holds no number or text, expires
+    when the conversation would have (24 hours after her last text), and goes with the wipe
+    word (and STOP, and forget: every personal kind)."""
+    from helpline.store import PERSONAL_KINDS
+
+    anna, _, _, _ = stopped_unseen(app, raw_store)
+    [note] = [key for key in personal_keys(raw_store, ANNA) if ":handoff-closed:" in key]
+    assert "handoff-closed" in PERSONAL_KINDS
+    assert 24 * 3600 - 40 * 60 - 10 <= raw_store.ttl(note) <= 24 * 3600 - 40 * 60
+    value = str(raw_store.get(note))
+    for secret in ("11112222", "00000001", "passport", "Where"):
+        assert secret not in value
+    assert anna.send("WIPE").sends == ()
+    assert [] == personal_keys(raw_store, ANNA)
+    after = anna.send("I am in Tilburg")
+    assert after.sends == () and after.text != CLOSED_TEXT
+
+
+def test_a_stop_within_the_window_tells_the_texter_at_once_and_keeps_no_note(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """Stopped while she may still be told, she is told then: nothing waits for her next text."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    assert ((ANNA, CLOSED_TEXT),) == staff.send(f"{ref} KLAAR").sends
+    assert not raw_store.keys("helpline:handoff-closed:*")
+    assert CLOSED_TEXT != anna.send("thank you").text
+
+
+def test_at_the_cap_the_text_after_a_stop_unseen_waits_whole(content_copy: Path) -> None:
+    """Her notice and the two SMS to staff are all or nothing under the minute's cap: refused,
+    nothing is sent and the note stays, so her next text (the next minute) is told."""
+    clock = FrozenClock()
+    app = app_on(content_copy, HELPLINE_CLOCK=clock)
+    store = app.extensions["helpline.store"].client
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=40)
+    staff.send(f"{ref} KLAAR")
+    app.config["HELPLINE_SMS_REPLIES_PER_MINUTE"] = 3  # the stop's reply took 1 this minute
+    refused = anna.send("are you there?")
+    assert refused.xml.endswith("<Response />")
+    assert store.keys("helpline:handoff-closed:*")
+    clock.advance(minutes=1)
+    told = anna.send("are you there?")
+    assert CLOSED_TEXT == told.text and 2 == len(told.sends)
+
+
+# --- a texter on WhatsApp, staff on SMS ---------------------------------------------------------
+# Twilio sends a <Message> only from an address on the channel of its "to" (error 30016), and
+# without "from" it uses the address the incoming message came to. The test client checks
+# every <Message to> of every test for a "from" on the right channel (twilio_client.sent_from).
+
+ANNA_WA = f"whatsapp:{ANNA}"
+HELPLINE_WA = f"whatsapp:{HELPLINE_NUMBER}"
+SMS_NUMBER = "+3197010000099"  # the helpline's SMS number, as HELPLINE_SMS_NUMBER says
+
+
+def test_a_whatsapp_texter_reaches_staff_by_sms_and_staff_reach_her_on_whatsapp() -> None:
+    """From a WhatsApp webhook, staff's messages go from the helpline's SMS number (the
+    setting); from staff's SMS webhook, the texter's go from the helpline's WhatsApp address
+    she wrote to. Both sides get every message, as over SMS."""
+    app = make_app(HELPLINE_SMS_NUMBER=SMS_NUMBER)
+    anna, staff = Texter(app.test_client(), ANNA_WA), Texter(app.test_client(), STAFF)
+    anna.send("HELPLINE")
+    opened = anna.send("0")
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
+    ref = ref_of(opened)
+    assert (STAFF,) == tuple(to for to, _ in opened.sends) and (SMS_NUMBER,) == opened.sent_from
+    asked = anna.send("My boss keeps my passport")
+    assert ((STAFF, f"{ref} Engels: My boss keeps my passport"),) == asked.sends
+    assert (SMS_NUMBER,) == asked.sent_from
+    answer = staff.send(f"{ref} Are you safe now?")
+    assert ((ANNA_WA, "Are you safe now?"),) == answer.sends and (HELPLINE_WA,) == answer.sent_from
+    closed = staff.send(f"{ref} KLAAR")
+    assert ((ANNA_WA, CLOSED_TEXT),) == closed.sends and (HELPLINE_WA,) == closed.sent_from
+
+
+def test_a_whatsapp_texter_told_late_of_a_stop_reaches_staff_from_the_sms_number() -> None:
+    """The text after a stop staff made unseen goes to staff from the SMS number too."""
+    clock = FrozenClock()
+    app = make_app(HELPLINE_SMS_NUMBER=SMS_NUMBER, HELPLINE_CLOCK=clock)
+    anna, staff = Texter(app.test_client(), ANNA_WA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=40)
+    assert staff.send(f"{ref} KLAAR").sends == ()
+    late = anna.send("I am at the farm")
+    assert CLOSED_TEXT == late.text and (SMS_NUMBER, SMS_NUMBER) == late.sent_from
+
+
+def test_without_the_sms_number_a_whatsapp_texter_asking_for_a_person_gets_how_to_call(
+        app: Flask, raw_store: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """Without HELPLINE_SMS_NUMBER staff cannot be told of a WhatsApp texter (a message from
+    the WhatsApp address to a staff phone is refused), so no hand-off opens that nobody would
+    answer: she reads how to call the helpline, and 112. The log says what to set, and no
+    number."""
+    anna = Texter(app.test_client(), ANNA_WA)
+    anna.send("HELPLINE")
+    reply = anna.send("0")
+    assert reply.sends == () and not raw_store.keys("helpline:thread:*")
+    assert reply.text == CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text
+    assert reply.text is not None and "112" in reply.text
+    assert any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
+    assert not any("11112222" in r.getMessage() for r in caplog.records)
+    # Over SMS the same number still reaches staff: the SMS number is the one she wrote to.
+    sms = Texter(app.test_client(), ANNA).send("0")
+    assert (STAFF,) == tuple(to for to, _ in sms.sends) and (HELPLINE_NUMBER,) == sms.sent_from
+
+
+def test_a_thread_kept_before_its_address_was_recorded_still_replies_over_sms(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """A hand-off open when this version starts (no address kept) goes on: replies to an SMS
+    texter go from the helpline's SMS number."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    [key] = raw_store.keys("helpline:thread:*")
+    record = json.loads(str(raw_store.get(key)))
+    del record["line"]
+    raw_store.set(key, json.dumps(record), keepttl=True)
+    answer = staff.send(f"{ref} hello")
+    assert ((ANNA, "hello"),) == answer.sends and (HELPLINE_NUMBER,) == answer.sent_from

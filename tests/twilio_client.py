@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from helpline.identity import channel
 from helpline.segments import Measure, measure
 
 TOKEN = "12345678901234567890123456789012"
@@ -31,12 +32,15 @@ def post_signed(client: FlaskClient, path: str, params: dict[str, str]) -> Any:
 
 
 def sms_params(number: str, body: str, **extra: str) -> dict[str, str]:
+    """What Twilio posts for a message from ``number``: to the helpline's address on the
+    sender's channel (``whatsapp:+31...`` from a WhatsApp sender), unless ``To`` is given."""
+    prefix = f"{channel(number)}:" if channel(number) else ""
     params = {
         "MessageSid": f"SM{next(_sids):032d}",
         "SmsSid": "",
         "AccountSid": ACCOUNT,
         "From": number,
-        "To": HELPLINE_NUMBER,
+        "To": prefix + HELPLINE_NUMBER,
         "Body": body,
         "NumSegments": "1",
         "NumMedia": "0",
@@ -56,6 +60,7 @@ class Reply:
     xml: str
     text: str | None
     sends: tuple[tuple[str, str], ...] = ()  # (to, text): messages to others (a hand-off)
+    sent_from: tuple[str, ...] = ()  # each send's ``from``: the helpline address it goes from
 
     @property
     def measure(self) -> Measure:
@@ -91,7 +96,22 @@ class Texter:
         assert response.status_code == 200, xml
         assert response.mimetype == "text/xml"
         text, sends = parse_sms_sends(xml)
-        return Reply(response.status_code, xml, text, sends)
+        return Reply(response.status_code, xml, text, sends, sent_from(xml))
+
+
+def sent_from(xml: str) -> tuple[str, ...]:
+    """Return the ``from`` of each ``<Message to=...>``, checking what Twilio requires of it:
+    an address on the channel of ``to`` (else it refuses the message, error 30016)."""
+    found = []
+    for message in ET.fromstring(xml).iter("Message"):
+        to = message.get("to")
+        if to is None:
+            continue  # a reply: from the address the message came to, on the sender's channel
+        via = message.get("from")
+        assert via, f"<Message to> without from (Twilio would use the incoming To): {xml}"
+        assert channel(via) == channel(to), f"{to} from {via}: Twilio refuses (30016): {xml}"
+        found.append(via)
+    return tuple(found)
 
 
 # Voice: what Twilio posts during a call, and a caller that follows the TwiML like Twilio.

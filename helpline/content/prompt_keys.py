@@ -67,6 +67,11 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "staff_closed": _key("to staff: the conversation with this reference has stopped", "ref"),
     "staff_no_photo": _key("to staff, after the texter's words (if any): they sent a photo, which "
                            "was not passed on (short, in brackets)"),
+    "staff_after_close": _key("to staff who stopped a conversation the texter was not told of: "
+                              "the texter wrote after it stopped (their message follows); "
+                              "answering with the reference no longer works; the texter read "
+                              "that the conversation stopped and can ask for a person again "
+                              "with 0", "ref"),
     # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
     "voice_welcome": _key("first words of a call: who we are, and the emergency number",
                           "emergency"),
