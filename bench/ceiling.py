@@ -28,7 +28,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from helpline.forms import WebhookRequest
-from helpline.handoff import POINTER
+from helpline.handoff import CLOSED, POINTER
 from helpline.identity import key_of
 from helpline.store import connect
 from helpline.visit import Visit, replies_key
@@ -104,16 +104,16 @@ _secret = os.environ.get("HELPLINE_HASH_KEY", "").encode()
 _STATE = {"lang": "nl", "node": "main", "page": 0}  # a texter's state, as the helpline keeps it
 
 
-# The one-trip floor's single script: read the texter's state, language and hand-off pointer,
+# The one-trip floor's single script: read the texter's state, language and hand-off keys,
 # count the message and the reply, and keep the new state and language (as the helpline's
-# two scripts do between them). KEYS: session, lang, pointer, rate, replies.
+# two scripts do between them). KEYS: session, lang, pointer, closed, rate, replies.
 # ARGV: rate window, then the state and language, each with its TTL.
 _ONE_TRIP = """
-local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
-table.insert(found, redis.call('INCR', KEYS[4]))
-redis.call('EXPIRE', KEYS[4], ARGV[1], 'NX')
-table.insert(found, redis.call('INCRBY', KEYS[5], 1))
-redis.call('EXPIRE', KEYS[5], 120, 'NX')
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+table.insert(found, redis.call('INCR', KEYS[5]))
+redis.call('EXPIRE', KEYS[5], ARGV[1], 'NX')
+table.insert(found, redis.call('INCRBY', KEYS[6], 1))
+redis.call('EXPIRE', KEYS[6], 120, 'NX')
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
 return found
@@ -122,7 +122,7 @@ _one_trip_script = _store.client.register_script(_ONE_TRIP)
 
 
 def _visit_in_one_trip(number_key: str) -> None:
-    keys = [_store.key(kind, number_key) for kind in ("session", "lang", POINTER, "rate")]
+    keys = [_store.key(kind, number_key) for kind in ("session", "lang", POINTER, CLOSED, "rate")]
     _one_trip_script(keys=[*keys, replies_key()], client=_store.client,
                      args=[600, json.dumps(_STATE), 1800, json.dumps("nl"), 30 * 86400])
 
