@@ -605,6 +605,22 @@ def test_a_reply_that_only_starts_with_the_close_word_is_passed_on(app: Flask) -
     assert ((ANNA, "Klaar. Bye."),) == staff.send(f"{ref} Klaar. Bye.").sends
 
 
+def test_after_staff_stop_a_thank_you_opens_no_new_handoff(app: Flask,
+                                                           raw_store: redis.Redis) -> None:
+    """Staff stop the conversation and the texter is told; their "thank you" then gets the main
+    menu, not a new hand-off with "thank you" as its question (ringing staff again). 0 still
+    asks for a person."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    assert staff.send(f"{ref} KLAAR").sends
+    thanks = anna.send("thank you")
+    assert () == thanks.sends
+    assert thanks.text is not None and thanks.text.startswith(EN["welcome"])
+    assert not raw_store.keys("helpline:thread:*")
+    again = anna.send("0")
+    assert again.sends and again.text is not None
+
+
 @pytest.mark.parametrize(("keyword", "written", "received"), [
     ("HELPLINE", "It’s ok – you’re safe now…", "It's ok - you're safe now..."),
     ("POMOC", "Gdzie jesteś? Możemy pomóc.", "Gdzie jestes? Mozemy pomoc."),
