@@ -28,8 +28,9 @@ def _valid_catalog() -> Catalog:
         for problem in exc.problems:
             click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
         errors = sum(1 for p in exc.problems if not p.warning)
-        raise click.ClickException(f"{errors} problem(s) found: nothing was changed; the "
-                                   "helpline keeps serving the last good version") from None
+        # Only what is true wherever this runs: by hand, at start (start.sh), in the image build.
+        raise click.ClickException(f"{errors} problem(s) found (above): this content cannot go "
+                                   "live until they are fixed") from None
 
 
 @helpline.command()
