@@ -29,7 +29,7 @@ def test_numbers_preset_a_language(content_copy: Path) -> None:
 @pytest.mark.parametrize(("additions", "expected"), [
     # One dialled number cannot preset two languages: the second file is named.
     ({"nl": 'numbers: ["+3197010000002"]', "en": 'numbers: ["+3197010000002"]'},
-     "content/languages/nl.yaml:18: numbers: '+3197010000002' is already used by "
+     "content/languages/nl.yaml:21: numbers: '+3197010000002' is already used by "
      "content/languages/en.yaml: a dialled number can start one language only; remove it from "
      "one file"),
     # A number is + country code and digits, no spaces.
