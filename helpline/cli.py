@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from . import engine
 from .catalog import Catalog, build_catalog
+from .config import is_development
 from .content import ROOT, ContentError
 
 helpline = AppGroup("helpline", help="Check and manage the helpline's content and data.")
@@ -220,6 +221,27 @@ def translated(lang: str, answer_ids: tuple[str, ...]) -> None:
     _stamp(lang, answer_ids, reviewed=False)
 
 
+def _helpline_store(command: str) -> None:
+    """Stop a command that reads or erases kept data unless it sees the helpline's own.
+
+    Without REDIS_URL a command gets an empty in-process store of its own, and without
+    HELPLINE_HASH_KEY a key of its own that matches no number kept: `forget` would report an
+    erasure that erased nothing and `stats` an empty month. Development (the embedded store of
+    one process) is exempt.
+    """
+    config = current_app.config
+    if is_development(config):
+        return
+    missing = [name for name in ("REDIS_URL", "HELPLINE_HASH_KEY")
+               if not config.get(name) or name in config.get("HELPLINE_MADE_UP_KEYS", ())]
+    if missing:
+        raise click.ClickException(
+            f"{' and '.join(missing)} not set: `{command}` would see a store made up for this "
+            "command alone, not the helpline's, and nothing was read or erased. Run it with the "
+            "helpline's settings (docker compose exec app flask --app app helpline "
+            f"{command} ...), or set HELPLINE_ENV=development for the embedded store.")
+
+
 @helpline.command()
 @click.argument("number")
 def forget(number: str) -> None:
@@ -227,6 +249,7 @@ def forget(number: str) -> None:
     from .identity import number_key
     from .store import StoreUnavailable, get_store
 
+    _helpline_store("forget")
     try:
         get_store().forget(number_key(number, current_app.config["HELPLINE_HASH_KEY"].encode()))
     except StoreUnavailable:
@@ -242,6 +265,7 @@ def stats(days: int) -> None:
     from .stats import most_read, per_event, read_days
     from .store import StoreUnavailable, get_store
 
+    _helpline_store("stats")
     try:
         found = read_days(get_store(), days)
     except StoreUnavailable:

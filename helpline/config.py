@@ -111,10 +111,13 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
                 f"refusing to start in production without {' and '.join(missing)}; set "
                 "them (see README), or set HELPLINE_ENV=development on a development machine"
             )
+    made_up = []
     for name in ("HELPLINE_HASH_KEY", "HELPLINE_ENCRYPTION_KEY"):
         if not config.get(name):
             # Fine for development: the embedded store forgets everything at restart anyway.
             config[name] = secrets.token_hex(32)
+            made_up.append(name)
+    config["HELPLINE_MADE_UP_KEYS"] = tuple(made_up)  # what no other process shares
     if env == "development" and not config.get("TWILIO_AUTH_TOKEN"):
         log.warning("DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set, so webhook signatures "
                     "are NOT checked. Never expose this server to the internet.")
