@@ -188,13 +188,13 @@ def test_fallback_twiml_says_the_line_is_down_and_112(embedded_app: Flask) -> No
     assert (helpline_voice.UNAVAILABLE, helpline_sms.UNAVAILABLE) == (voice.output.strip(), text)
 
 
-def flask_cli(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
+def flask_cli(*args: str, input: str = "", **environ: str) -> subprocess.CompletedProcess[str]:
     """Run ``flask --app app helpline ARGS`` as an operator would, with only ``environ`` set."""
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp",
            "HELPLINE_AUDIO_DIR": str(ROOT / "tests" / "no-audio"), **environ}
     return subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "app",
                            "helpline", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+                          input=input, timeout=60, check=False)
 
 
 @pytest.mark.parametrize("args", [["forget", "+31612345678"], ["stats"]])
@@ -236,3 +236,15 @@ def test_data_commands_work_on_the_embedded_store_in_development() -> None:
     """In development the embedded store is the helpline's: the commands run."""
     result = flask_cli("forget", "+31612345678", HELPLINE_ENV="development")
     assert (0, "Erased everything kept about that number.\n") == (result.returncode, result.stdout)
+
+
+def test_simulate_works_on_a_fresh_clone() -> None:
+    """The README's `flask --app app helpline simulate sms|call`, with no settings at all (no
+    token, production by default), answers instead of 403 on every line."""
+    sms = flask_cli("simulate", "sms", input="HULP\n")
+    assert 0 == sms.returncode, sms.stderr
+    assert "  | Hulplijn mensenhandel. Informatie en hulp." in sms.stdout
+    assert "403" not in sms.stdout
+    call = flask_cli("simulate", "call", input="2\n")
+    assert 0 == call.returncode, call.stderr
+    assert "  [en-GB] At any time, press 0 to talk to a person" in call.stdout
