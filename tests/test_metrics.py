@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpline import metrics
 
-from .conftest import make_app
+from .conftest import ROOT, make_app
 from .twilio_client import Texter, sms_params
 
 NUMBER = "+31612345678"
@@ -134,3 +138,18 @@ def test_the_answers_an_alert_watches_start_at_zero() -> None:
         for status in ("200", "403", "500"):
             assert ("helpline_requests_total",
                     frozenset({("channel", channel), ("status", status)})) in samples
+
+
+def test_a_metrics_directory_not_made_yet_does_not_stop_the_container(tmp_path: Path) -> None:
+    """PROMETHEUS_MULTIPROC_DIR may name a directory that does not exist yet: start.sh's check
+    makes it instead of failing (FileNotFoundError), and leaves no figures of its own in it."""
+    directory = tmp_path / "not" / "made"
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run([str(flask), "--app", "app", "helpline", "check"], cwd=ROOT,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                                 "PROMETHEUS_MULTIPROC_DIR": str(directory),
+                                 "HELPLINE_AUDIO_DIR": str(tmp_path / "audio")},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert 0 == result.returncode, result.stderr
+    assert directory.is_dir()
+    assert [] == list(directory.iterdir())
