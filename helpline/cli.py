@@ -143,19 +143,23 @@ def build_audio(langs: tuple[str, ...], engine_name: str, force: bool) -> None:
                                  f"{', '.join(content.languages)})", param_hint="--lang")
     folder = Path(current_app.config["HELPLINE_AUDIO_DIR"])
     engine = tts.engine(engine_name)
-    job = audio_build.prepare(content, folder, engine_name, langs or None, force)
     failures: list[str] = []
-    # Moved on by hand (the recordings finish in any order): the range only sets the length.
-    with click.progressbar(range(len(job.make)), label=f"speaking with {engine_name}",
-                           show_pos=True) as bar:
+    try:
+        with audio_build.exclusive(folder):
+            job = audio_build.prepare(content, folder, engine_name, langs or None, force)
+            # Moved on by hand (the recordings finish in any order): the range sets the length.
+            with click.progressbar(range(len(job.make)), label=f"speaking with {engine_name}",
+                                   show_pos=True) as bar:
 
-        def done(key: audio_build.Key, error: str | None) -> None:
-            bar.update(1)
-            if error is not None:
-                slow = " (slow)" if key.slow else ""
-                failures.append(f"failed: {key.lang} {key.unit}{slow}: {error}")
+                def done(key: audio_build.Key, error: str | None) -> None:
+                    bar.update(1)
+                    if error is not None:
+                        slow = " (slow)" if key.slow else ""
+                        failures.append(f"failed: {key.lang} {key.unit}{slow}: {error}")
 
-        summary = audio_build.run(job, engine, done)
+                summary = audio_build.run(job, engine, done)
+    except audio_build.BuildRunning as exc:
+        raise click.ClickException(str(exc)) from None
     for line in failures:
         click.echo(line, err=True)
     click.echo(f"audio in {folder}: {len(summary.generated)} generated, {summary.unchanged} "

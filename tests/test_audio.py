@@ -184,6 +184,23 @@ def test_an_interrupted_build_keeps_what_it_made(tmp_path: Path) -> None:
     assert (NL - len(kept), len(kept), []) == (len(again.generated), again.unchanged, again.failed)
 
 
+def test_a_second_build_at_the_same_time_is_refused_and_undoes_nothing(audio_copy: Path) -> None:
+    """While a build runs (start.sh's long gTTS one, say), an operator's `build-audio --engine
+    espeak` refuses at once and says why, instead of rewriting the manifest and pruning the
+    files the running build is making."""
+    theirs = audio_copy / "nl-prompt-welcome-0123456789abcdef.mp3"  # named by the other's plan
+    theirs.write_bytes(b"")
+    before = mtimes(audio_copy)
+    with audio_build.exclusive(audio_copy):
+        code, output = build(audio_copy, "--force")
+    assert 1 == code
+    assert f"another audio build is running in {audio_copy}" in output
+    assert "nothing was changed; run this again when it has ended" in output
+    assert before == mtimes(audio_copy)
+    assert 0 == build(audio_copy)[0]  # once the other has ended, a build runs (and prunes)
+    assert not theirs.exists()
+
+
 def test_a_failing_engine_is_reported_and_keeps_the_old_recording(audio_copy: Path) -> None:
     """espeak-ng without the voice: every text fails, exit 1, and the old files are kept."""
     manifest = audio_build.read_manifest(audio_copy)
