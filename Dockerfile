@@ -23,6 +23,14 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY . .
 
+# Check the content while building: a staff typo then stops the build with every problem listed,
+# and `docker compose up -d --build` keeps the running container (a broken image would stop at
+# start.sh's own check and restart in a loop instead). It reads only the files: no secrets, no
+# Redis. Warnings and the segment counts (stdout) are left for the start's check to print.
+RUN flask --app app helpline check > /dev/null \
+ || { echo "The image was not built: fix the content (above) and build again. A container" \
+           "already running keeps serving its own content." >&2; exit 1; }
+
 # The code and content stay root's (read-only to the app); the app owns only var/ (audio).
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin helpline \
  && mkdir -p /app/var/audio \

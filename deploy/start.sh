@@ -4,8 +4,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Errors in content/ or prompts/ stop the start, with every problem in the log.
-flask --app app helpline check
+# Errors in content/ or prompts/ stop the start, with every problem in the log. (The image
+# build runs the same check, so this fails only on content mounted over the image's.)
+if ! flask --app app helpline check; then
+  echo "start.sh: the content has errors (above): the helpline does not start" >&2
+  exit 1
+fi
 
 # The audio build runs beside the server, never before it: a first gTTS build takes about ten
 # minutes, and callers must not wait for it. It is incremental (only texts whose audio is missing

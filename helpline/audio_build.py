@@ -16,6 +16,7 @@ pruned. The manifest can be lost: the next build finds the files by their names 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -23,7 +24,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from .voice_script import has_slow_variant, spoken_units
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+LOCK = ".build.lock"  # held by the build under way (never pruned: not an .mp3)
 MANIFEST_FORMAT = 1
 # What a recording's file name may look like: the /audio route serves nothing else.
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,150}-[0-9a-f]{16}\.mp3")
@@ -219,6 +221,30 @@ class Summary:
     failed: list[tuple[Key, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+class BuildRunning(Exception):
+    """Another build holds the folder: running beside it would undo its work."""
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` for one whole build (plan, make, manifest, prune), or refuse at once.
+
+    A build rewrites the manifest from its own plan and prunes every file that plan does not
+    name: two at once (start.sh's long gTTS build and an operator's espeak one) would undo
+    each other. The lock goes with the process, even one that was killed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildRunning(
+                f"another audio build is running in {folder} (deploy/start.sh starts one at "
+                "every container start; a first gTTS build takes about ten minutes): nothing was "
+                "changed; run this again when it has ended") from None
+        yield
 
 
 def prepare(content: Content, folder: Path, engine: str, langs: Iterable[str] | None = None,

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from . import engine
 from .catalog import Catalog, build_catalog
+from .config import is_development
 from .content import ROOT, ContentError
 
 helpline = AppGroup("helpline", help="Check and manage the helpline's content and data.")
@@ -28,8 +29,9 @@ def _valid_catalog() -> Catalog:
         for problem in exc.problems:
             click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
         errors = sum(1 for p in exc.problems if not p.warning)
-        raise click.ClickException(f"{errors} problem(s) found: nothing was changed; the "
-                                   "helpline keeps serving the last good version") from None
+        # Only what is true wherever this runs: by hand, at start (start.sh), in the image build.
+        raise click.ClickException(f"{errors} problem(s) found (above): this content cannot go "
+                                   "live until they are fixed") from None
 
 
 @helpline.command()
@@ -141,19 +143,23 @@ def build_audio(langs: tuple[str, ...], engine_name: str, force: bool) -> None:
                                  f"{', '.join(content.languages)})", param_hint="--lang")
     folder = Path(current_app.config["HELPLINE_AUDIO_DIR"])
     engine = tts.engine(engine_name)
-    job = audio_build.prepare(content, folder, engine_name, langs or None, force)
     failures: list[str] = []
-    # Moved on by hand (the recordings finish in any order): the range only sets the length.
-    with click.progressbar(range(len(job.make)), label=f"speaking with {engine_name}",
-                           show_pos=True) as bar:
+    try:
+        with audio_build.exclusive(folder):
+            job = audio_build.prepare(content, folder, engine_name, langs or None, force)
+            # Moved on by hand (the recordings finish in any order): the range sets the length.
+            with click.progressbar(range(len(job.make)), label=f"speaking with {engine_name}",
+                                   show_pos=True) as bar:
 
-        def done(key: audio_build.Key, error: str | None) -> None:
-            bar.update(1)
-            if error is not None:
-                slow = " (slow)" if key.slow else ""
-                failures.append(f"failed: {key.lang} {key.unit}{slow}: {error}")
+                def done(key: audio_build.Key, error: str | None) -> None:
+                    bar.update(1)
+                    if error is not None:
+                        slow = " (slow)" if key.slow else ""
+                        failures.append(f"failed: {key.lang} {key.unit}{slow}: {error}")
 
-        summary = audio_build.run(job, engine, done)
+                summary = audio_build.run(job, engine, done)
+    except audio_build.BuildRunning as exc:
+        raise click.ClickException(str(exc)) from None
     for line in failures:
         click.echo(line, err=True)
     click.echo(f"audio in {folder}: {len(summary.generated)} generated, {summary.unchanged} "
@@ -219,6 +225,27 @@ def translated(lang: str, answer_ids: tuple[str, ...]) -> None:
     _stamp(lang, answer_ids, reviewed=False)
 
 
+def _helpline_store(command: str) -> None:
+    """Stop a command that reads or erases kept data unless it sees the helpline's own.
+
+    Without REDIS_URL a command gets an empty in-process store of its own, and without
+    HELPLINE_HASH_KEY a key of its own that matches no number kept: `forget` would report an
+    erasure that erased nothing and `stats` an empty month. Development (the embedded store of
+    one process) is exempt.
+    """
+    config = current_app.config
+    if is_development(config):
+        return
+    missing = [name for name in ("REDIS_URL", "HELPLINE_HASH_KEY")
+               if not config.get(name) or name in config.get("HELPLINE_MADE_UP_KEYS", ())]
+    if missing:
+        raise click.ClickException(
+            f"{' and '.join(missing)} not set: `{command}` would see a store made up for this "
+            "command alone, not the helpline's, and nothing was read or erased. Run it with the "
+            "helpline's settings (docker compose exec app flask --app app helpline "
+            f"{command} ...), or set HELPLINE_ENV=development for the embedded store.")
+
+
 @helpline.command()
 @click.argument("number")
 def forget(number: str) -> None:
@@ -226,6 +253,7 @@ def forget(number: str) -> None:
     from .identity import number_key
     from .store import StoreUnavailable, get_store
 
+    _helpline_store("forget")
     try:
         get_store().forget(number_key(number, current_app.config["HELPLINE_HASH_KEY"].encode()))
     except StoreUnavailable:
@@ -241,6 +269,7 @@ def stats(days: int) -> None:
     from .stats import most_read, per_event, read_days
     from .store import StoreUnavailable, get_store
 
+    _helpline_store("stats")
     try:
         found = read_days(get_store(), days)
     except StoreUnavailable:

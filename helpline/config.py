@@ -101,7 +101,8 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
     When ``serving`` (a web server, not a CLI command such as ``check``), production refuses
     to start without a Twilio token, a hash key and an encryption key: an unsigned webhook
     would let anyone drive the helpline, numbers must be hashed with a secret that survives
-    restarts, and numbers kept to reply to must be encrypted.
+    restarts, and numbers kept to reply to must be encrypted; and without Redis, which every
+    server process must share.
     """
     env = str(config["HELPLINE_ENV"]).lower()
     if env not in ("production", "development"):
@@ -114,10 +115,21 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
                 f"refusing to start in production without {' and '.join(missing)}; set "
                 "them (see README), or set HELPLINE_ENV=development on a development machine"
             )
+        # The embedded store lives in one process: under gunicorn each worker would keep its
+        # own conversations, limits and wipes. (Tests serve from one process on purpose.)
+        if not config.get("REDIS_URL") and not config.get("TESTING"):
+            raise ConfigError(
+                "refusing to start in production without REDIS_URL: each server process would "
+                "keep its own copy of every conversation (a wipe would erase only one, limits "
+                "would count per process); set it (docker-compose: redis://redis:6379/0), or "
+                "set HELPLINE_ENV=development on a development machine")
+    made_up = []
     for name in ("HELPLINE_HASH_KEY", "HELPLINE_ENCRYPTION_KEY"):
         if not config.get(name):
             # Fine for development: the embedded store forgets everything at restart anyway.
             config[name] = secrets.token_hex(32)
+            made_up.append(name)
+    config["HELPLINE_MADE_UP_KEYS"] = tuple(made_up)  # what no other process shares
     if env == "development" and not config.get("TWILIO_AUTH_TOKEN"):
         log.warning("DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set, so webhook signatures "
                     "are NOT checked. Never expose this server to the internet.")

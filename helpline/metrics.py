@@ -26,9 +26,11 @@ then adds up every worker's figures, so any worker answers for the whole server.
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response
@@ -49,6 +51,12 @@ if TYPE_CHECKING:
 
 # Decided once, like prometheus_client itself decides where values live, at import.
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+if MULTIPROCESS_DIR:
+    # A directory named but not made yet (a new volume, /tmp/x): the first value below would
+    # fail to open its file there, and stop the container at start.sh's check.
+    os.makedirs(MULTIPROCESS_DIR, exist_ok=True)
+_FILES_BEFORE = (set(Path(MULTIPROCESS_DIR).glob(f"*_{os.getpid()}.db")) if MULTIPROCESS_DIR
+                 else set())
 
 CHANNELS = ("sms", "voice")
 
@@ -182,3 +190,16 @@ def init_app(app: Flask) -> None:
     """Time and count every request, and serve ``/metrics``."""
     app.wsgi_app = Timed(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(bp)
+    if MULTIPROCESS_DIR and not app.config["HELPLINE_SERVING"]:
+        atexit.register(_remove_own_files)
+
+
+def _remove_own_files() -> None:
+    """Leave no figures of a command (``check`` ...) beside the server's: they count nothing.
+
+    (A file of this process id that was there before is a stopped worker's: it stays.)
+    """
+    if not MULTIPROCESS_DIR:
+        return
+    for path in set(Path(MULTIPROCESS_DIR).glob(f"*_{os.getpid()}.db")) - _FILES_BEFORE:
+        path.unlink(missing_ok=True)

@@ -154,11 +154,15 @@ def _client_key() -> str:
 
 
 def _too_many_logins() -> bool:
-    """Count one login attempt; True when this client, or everyone together, tried too often."""
+    """Count one login attempt; True when this client, or everyone together, tried too often.
+
+    An attempt counts toward everyone's limit only while its client is under its own: the
+    refused attempts of one address must not use up the others' and lock every staff member out.
+    """
     store = get_store()
-    mine = store.hit(f"{PREFIX}:staff-login:{_client_key()}", LOGIN_WINDOW)
-    everyone = store.hit(f"{PREFIX}:staff-login:all", LOGIN_WINDOW)
-    return mine > LOGINS_PER_CLIENT or everyone > LOGINS_OVERALL
+    if store.hit(f"{PREFIX}:staff-login:{_client_key()}", LOGIN_WINDOW) > LOGINS_PER_CLIENT:
+        return True
+    return store.hit(f"{PREFIX}:staff-login:all", LOGIN_WINDOW) > LOGINS_OVERALL
 
 
 @bp.route("/login", methods=["GET", "POST"])

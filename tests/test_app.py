@@ -18,6 +18,25 @@ def test_production_refuses_to_start_without_secrets(missing: str) -> None:
         make_app(**{missing: None})
 
 
+def test_production_refuses_to_serve_without_redis() -> None:
+    """Without REDIS_URL each gunicorn worker would keep its own store (a wipe erasing one
+    worker's copy, limits per worker) while /healthz said healthy: production does not start."""
+    import click
+
+    from helpline import create_app
+
+    settings = {"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t", "HELPLINE_HASH_KEY": "h",
+                "HELPLINE_ENCRYPTION_KEY": "e", "HELPLINE_RELOAD_SECONDS": 0, "REDIS_URL": None}
+    with pytest.raises(ConfigError, match="refusing to start in production without REDIS_URL"):
+        create_app(settings)  # gunicorn
+    with click.Context(click.Command("run"), info_name="run"), \
+            pytest.raises(ConfigError, match="without REDIS_URL"):
+        create_app(settings)
+    with click.Context(click.Command("check"), info_name="check"):
+        assert create_app(settings).config["HELPLINE_SERVING"] is False  # commands still run
+    assert create_app({**settings, "HELPLINE_ENV": "development"})  # ./scripts/run
+
+
 def test_bad_numbers_in_the_environment_are_named() -> None:
     """A typo in a TTL says which variable is wrong."""
     with pytest.raises(ConfigError, match="HELPLINE_SESSION_TTL"):

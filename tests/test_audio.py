@@ -89,7 +89,7 @@ def test_every_unit_is_recorded_as_a_mono_mp3_in_every_language(built: Built) ->
     assert len(CONTENT.languages) * PER_LANGUAGE["en"] + STAFF_UNITS == len(WANTED)
     manifest = built.manifest()
     assert WANTED == set(manifest)
-    assert {e.file for e in manifest.values()} | {"manifest.json"} == {
+    assert {e.file for e in manifest.values()} | {"manifest.json", audio_build.LOCK} == {
         p.name for p in built.folder.iterdir()}
     for key, entry in manifest.items():
         decoded = miniaudio.mp3_read_file_s16(str(built.folder / entry.file))
@@ -133,7 +133,7 @@ def test_changing_one_dutch_answer_rebuilds_only_its_dutch_recordings(
     for key in changed:
         assert not (audio_copy / before[key].file).exists()
         assert (audio_copy / after[key].file).exists()
-    assert len(after) + 1 == len(list(audio_copy.iterdir()))
+    assert len(after) + 2 == len(list(audio_copy.iterdir()))  # and the manifest, the lock
 
 
 def test_one_language_forced_is_spoken_again_the_others_untouched(audio_copy: Path) -> None:
@@ -182,6 +182,23 @@ def test_an_interrupted_build_keeps_what_it_made(tmp_path: Path) -> None:
     assert {e.file for e in kept.values()} | {"manifest.json"} == {p.name for p in folder.iterdir()}
     again = audio_build.run(audio_build.prepare(CONTENT, folder, "espeak", ["nl"]), tts.Espeak())
     assert (NL - len(kept), len(kept), []) == (len(again.generated), again.unchanged, again.failed)
+
+
+def test_a_second_build_at_the_same_time_is_refused_and_undoes_nothing(audio_copy: Path) -> None:
+    """While a build runs (start.sh's long gTTS one, say), an operator's `build-audio --engine
+    espeak` refuses at once and says why, instead of rewriting the manifest and pruning the
+    files the running build is making."""
+    theirs = audio_copy / "nl-prompt-welcome-0123456789abcdef.mp3"  # named by the other's plan
+    theirs.write_bytes(b"")
+    before = mtimes(audio_copy)
+    with audio_build.exclusive(audio_copy):
+        code, output = build(audio_copy, "--force")
+    assert 1 == code
+    assert f"another audio build is running in {audio_copy}" in output
+    assert "nothing was changed; run this again when it has ended" in output
+    assert before == mtimes(audio_copy)
+    assert 0 == build(audio_copy)[0]  # once the other has ended, a build runs (and prunes)
+    assert not theirs.exists()
 
 
 def test_a_failing_engine_is_reported_and_keeps_the_old_recording(audio_copy: Path) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+import redis
 from flask import Flask
 
 from helpline.catalog import build_catalog
 
-from .conftest import ROOT, app_on, make_app
+from .conftest import HASH_KEY, ROOT, RedisServer, app_on, make_app, personal_keys
 from .twilio_client import Texter
 
 CONTENT = build_catalog(ROOT / "content", ROOT / "prompts").content
@@ -32,12 +36,13 @@ def test_simulate_goes_through_the_signature_check() -> None:
     assert "  | Human trafficking helpline. Information and help." in result.output
 
 
-def test_stats_prints_figures_that_moved(embedded_app: Flask) -> None:
+def test_stats_prints_figures_that_moved() -> None:
     """After a conversation, `stats` shows today's answers and the most read answer."""
-    texter = Texter(embedded_app.test_client(), "+31612345678")
+    app = make_app(HELPLINE_ENV="development")  # the embedded store, which the texts used too
+    texter = Texter(app.test_client(), "+31612345678")
     for body in ("HULP", "1", "1", "xyz"):
         texter.send(body)
-    result = embedded_app.test_cli_runner().invoke(args=["helpline", "stats", "--days", "2"])
+    result = app.test_cli_runner().invoke(args=["helpline", "stats", "--days", "2"])
     assert 0 == result.exit_code, result.output
     assert "sms.answer" in result.output
     assert "sms.not_understood" in result.output
@@ -45,9 +50,9 @@ def test_stats_prints_figures_that_moved(embedded_app: Flask) -> None:
     assert "612345678" not in result.output
 
 
-def test_stats_without_figures_says_so(embedded_app: Flask) -> None:
+def test_stats_without_figures_says_so() -> None:
     """An empty store gives a plain sentence, not an empty table."""
-    result = embedded_app.test_cli_runner().invoke(args=["helpline", "stats"])
+    result = make_app(HELPLINE_ENV="development").test_cli_runner().invoke(args=["helpline", "stats"])
     assert "No figures in the last 30 days." in result.output
 
 
@@ -183,3 +188,65 @@ def test_fallback_twiml_says_the_line_is_down_and_112(embedded_app: Flask) -> No
     assert ("GSM-7", 1) == (measure(text).encoding, measure(text).segments)
     # What the app itself answers when its content never loaded (tests/test_voice.py, test_trust.py).
     assert (helpline_voice.UNAVAILABLE, helpline_sms.UNAVAILABLE) == (voice.output.strip(), text)
+
+
+def flask_cli(*args: str, input: str = "", **environ: str) -> subprocess.CompletedProcess[str]:
+    """Run ``flask --app app helpline ARGS`` as an operator would, with only ``environ`` set."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp",
+           "HELPLINE_AUDIO_DIR": str(ROOT / "tests" / "no-audio"), **environ}
+    return subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "app",
+                           "helpline", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          input=input, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("args", [["forget", "+31612345678"], ["stats"]])
+def test_data_commands_refuse_without_the_helplines_store(args: list[str]) -> None:
+    """Without REDIS_URL, `forget` and `stats` would read or erase an empty store of their own:
+    they refuse, rather than report an erasure or an empty month that are not true."""
+    result = make_app().test_cli_runner().invoke(args=["helpline", *args])
+    assert 1 == result.exit_code
+    assert (f"REDIS_URL not set: `{args[0]}` would see a store made up for this command alone, "
+            "not the helpline's, and nothing was read or erased") in result.output
+    assert "Erased" not in result.output and "No figures" not in result.output
+
+
+@pytest.mark.redis_server
+@pytest.mark.parametrize("args", [["forget", "+31612345678"], ["stats"]])
+def test_data_commands_refuse_without_the_hash_key(args: list[str], redis_server: RedisServer) -> None:
+    """With Redis but without HELPLINE_HASH_KEY, the command's own random key matches no number
+    kept: `flask --app app helpline forget` refuses (exit 1) instead of saying it erased."""
+    result = flask_cli(*args, REDIS_URL=redis_server.url)
+    assert 1 == result.returncode
+    assert f"HELPLINE_HASH_KEY not set: `{args[0]}` would see a store made up" in result.stderr
+    assert "Erased" not in result.stdout
+
+
+@pytest.mark.redis_server
+def test_forget_with_the_helplines_settings_erases(redis_server: RedisServer) -> None:
+    """With REDIS_URL and HELPLINE_HASH_KEY, as in the container, `forget` erases and says so."""
+    app = make_app(REDIS_URL=redis_server.url)
+    Texter(app.test_client(), "+31612345678").send("HULP")
+    kept = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    assert personal_keys(kept, "+31612345678")
+    result = flask_cli("forget", "+31612345678", REDIS_URL=redis_server.url,
+                       HELPLINE_HASH_KEY=HASH_KEY)
+    assert (0, "Erased everything kept about that number.\n") == (result.returncode, result.stdout)
+    assert [] == personal_keys(kept, "+31612345678")
+
+
+def test_data_commands_work_on_the_embedded_store_in_development() -> None:
+    """In development the embedded store is the helpline's: the commands run."""
+    result = flask_cli("forget", "+31612345678", HELPLINE_ENV="development")
+    assert (0, "Erased everything kept about that number.\n") == (result.returncode, result.stdout)
+
+
+def test_simulate_works_on_a_fresh_clone() -> None:
+    """The README's `flask --app app helpline simulate sms|call`, with no settings at all (no
+    token, production by default), answers instead of 403 on every line."""
+    sms = flask_cli("simulate", "sms", input="HULP\n")
+    assert 0 == sms.returncode, sms.stderr
+    assert "  | Hulplijn mensenhandel. Informatie en hulp." in sms.stdout
+    assert "403" not in sms.stdout
+    call = flask_cli("simulate", "call", input="2\n")
+    assert 0 == call.returncode, call.stderr
+    assert "  [en-GB] At any time, press 0 to talk to a person" in call.stdout

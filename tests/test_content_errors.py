@@ -174,6 +174,53 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "content/languages/en.yaml:10: keywords.more: must be a list, found 'MORE': write it as "
         "[MORE], or one '- ' line per entry",
     ),
+    (
+        "a '#' in an unquoted text cuts it (YAML reads a note)",
+        replace("prompts/en.yaml", "star to go back, and hash to hear this again.",
+                "star to go back, and # to hear this again."),
+        "prompts/en.yaml:26: text.voice_keys: the text stops before '#': YAML reads ' #' and what "
+        "follows as a note, so this text is only 'At any time, press 0 to talk to a person, 9 for "
+        "the main menu, star to go back, and': put the whole text in quotes (a note of your own "
+        "goes on a line of its own)",
+    ),
+    (
+        "'#1' in an unquoted text",
+        replace("prompts/en.yaml", "choose: Send a number.", "choose: Send a number #1 or #2."),
+        "prompts/en.yaml:9: text.choose: the text stops before '#': YAML reads ' #' and what "
+        "follows as a note, so this text is only 'Send a number': put the whole text in quotes "
+        "(a note of your own goes on a line of its own)",
+    ),
+    (
+        "a note after a list item",
+        replace("content/languages/en.yaml", "more: [MORE]", "more:\n    - MORE  # the paging word"),
+        "content/languages/en.yaml:11: keywords.more[0]: the text stops before '#': YAML reads ' #' "
+        "and what follows as a note, so this text is only 'MORE': put the whole text in quotes "
+        "(a note of your own goes on a line of its own)",
+    ),
+    (
+        "a text starting with & (an anchor)",
+        replace("prompts/en.yaml", "choose: Send a number.", "choose: &Send a number."),
+        "prompts/en.yaml:9: text.choose: starts with '&Send', which YAML does not read as text (a "
+        "name for another value): put the whole text in quotes",
+    ),
+    (
+        "a text that is an alias",
+        replace("prompts/en.yaml", "  main_menu: Main menu\n  back: Back",
+                "  main_menu: &back Back\n  back: *back"),
+        "prompts/en.yaml:13: text.back: starts with '*back', which YAML does not read as "
+        "text (a copy of another value): put the whole text in quotes",
+    ),
+    (
+        "a text that is only a {placeholder}",
+        replace("prompts/en.yaml", "more: Send {more} for the rest.", "more: {more}"),
+        'prompts/en.yaml:14: text.more: a text starting with { must be in quotes, e.g. "{more}"',
+    ),
+    (
+        "a text starting with a {placeholder}",
+        replace("prompts/en.yaml", "more: Send {more} for the rest.", "more: {more} for the rest"),
+        'prompts/en.yaml:14: not valid YAML: a text starting with { must be in quotes, e.g. '
+        '"{more} for the rest"',
+    ),
 ]
 
 
@@ -243,3 +290,29 @@ def test_every_pattern_a_file_must_follow_is_explained_in_words() -> None:
     patterns = set().union(*(_patterns(m.__pydantic_core_schema__) for m in models))
     assert {"^[0-9]{3}$", _schema.PERIOD} <= patterns  # the walk finds them
     assert set() == patterns - set(_schema._PATTERN_HELP)
+
+
+@pytest.mark.parametrize("value", [
+    "'Send a number #1.'  # a note after a quoted text",
+    "Send a number.\n  # a note on a line of its own",
+    ">-\n    Send a number # one\n    or two.",
+])
+def test_notes_and_quoted_texts_stay_allowed(value: str, broken_root: Path) -> None:
+    """Notes on their own line or after a quoted text, and '#' in quoted or block texts, load."""
+    replace("prompts/en.yaml", "choose: Send a number.", f"choose: {value}")(broken_root)
+    catalog = build_catalog(broken_root / "content", broken_root / "prompts")
+    assert catalog.content.prompts["en"].text["choose"].startswith("Send a number")
+
+
+def test_a_quoted_text_may_start_with_a_placeholder(broken_root: Path) -> None:
+    """In quotes, "{more} for the rest" is the text staff wrote."""
+    replace("prompts/en.yaml", "more: Send {more} for the rest.",
+            'more: "{more} for the rest."')(broken_root)
+    catalog = build_catalog(broken_root / "content", broken_root / "prompts")
+    assert "{more} for the rest." == catalog.content.prompts["en"].text["more"]
+
+
+def test_notes_after_numbers_and_yes_no_stay_allowed(broken_root: Path) -> None:
+    """A note after a number or true/false cuts nothing off, and is allowed."""
+    replace("content/languages/en.yaml", "order: 2", "order: 2  # second in the menu")(broken_root)
+    build_catalog(broken_root / "content", broken_root / "prompts")

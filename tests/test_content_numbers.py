@@ -29,7 +29,7 @@ def test_numbers_preset_a_language(content_copy: Path) -> None:
 @pytest.mark.parametrize(("additions", "expected"), [
     # One dialled number cannot preset two languages: the second file is named.
     ({"nl": 'numbers: ["+3197010000002"]', "en": 'numbers: ["+3197010000002"]'},
-     "content/languages/nl.yaml:18: numbers: '+3197010000002' is already used by "
+     "content/languages/nl.yaml:21: numbers: '+3197010000002' is already used by "
      "content/languages/en.yaml: a dialled number can start one language only; remove it from "
      "one file"),
     # A number is + country code and digits, no spaces.
@@ -71,3 +71,49 @@ def test_staff_is_optional(content_copy: Path) -> None:
     content = load_content(content_copy / "content", content_copy / "prompts")
     assert content.contacts.staff == ()
     assert not [w for w in content.warnings if "staff[" in str(w)]
+
+
+@pytest.mark.parametrize("number", ["+3161234567", "+316123456789"])
+def test_a_staff_number_a_digit_short_or_long_is_an_error(content_copy: Path, number: str) -> None:
+    """A mistyped staff number would ring nobody: `check` names it instead of saying OK."""
+    contacts = content_copy / "content/contacts.yaml"
+    text = contacts.read_text(encoding="utf-8")
+    contacts.write_text(text.replace('  - number: "+31000000001"\n    example: true\n',
+                                     f'  - number: "{number}"\n'), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        _load(content_copy)
+    assert [f"content/contacts.yaml:14: staff[0].number: '{number}' is not a phone number that "
+            "exists in country +31: a digit is missing or one too many (a Dutch mobile number is "
+            "+316 and 8 digits, a Dutch landline +31 and 9 digits): check it against the phone"
+            ] == [str(p) for p in caught.value.problems]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "where"), [
+    ("content/contacts.yaml", 'number: "+31000000000"\n  example: true', 'number: "+3120123456"',
+     ("helpline", "number")),
+    ("content/regions.yaml", 'number: "+31000000012"\n      example: true',
+     'number: "+3150123456"', ("regions", 1, "coordinator", "number")),
+    ("content/languages/en.yaml", "order: 2", 'order: 2\nnumbers: ["+319701000000"]',
+     ("numbers", 0)),
+])
+def test_every_real_number_in_content_must_exist(content_copy: Path, file: str, old: str,
+                                                 new: str, where: tuple[object, ...]) -> None:
+    """The helpline's own number, a coordinator's and a language's are checked the same way."""
+    _edit(content_copy / file, old, new)
+    with pytest.raises(ContentError) as caught:
+        _load(content_copy)
+    assert [(file, where)] == [(p.file, p.path) for p in caught.value.problems]
+    assert "is not a phone number that exists in country +31" in str(caught.value)
+
+
+def test_example_numbers_need_only_the_right_form(content_copy: Path) -> None:
+    """The shipped example numbers (+31000000001) are deliberately not real: they load, and
+    stay loud warnings, while ``example: true`` marks them."""
+    content = load_content(content_copy / "content", content_copy / "prompts")
+    assert "+31000000000" == content.contacts.helpline

@@ -7,6 +7,7 @@ import re
 import runpy
 import shlex
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import yaml
 
 from helpline.config import DEFAULTS
 
-from .conftest import ROOT, make_app
+from .conftest import ROOT, app_on, make_app
 from .twilio_client import Texter
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -256,3 +257,85 @@ def test_every_alert_expression_is_promql(rule: dict[str, Any]) -> None:
 
     promql_parser.parse(rule["expr"])
     assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
+
+
+def dockerfile_steps() -> list[tuple[str, str]]:
+    """Every instruction of the Dockerfile in order, as (name, arguments), continuations joined."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    return [(words[0], words[1].strip()) for line in joined.splitlines()
+            if (words := line.split(None, 1))[:1] and not words[0].startswith("#")
+            and len(words) == 2]
+
+
+def build_check() -> str:
+    """The shell command of the Dockerfile's RUN that checks the content."""
+    found = [args for name, args in dockerfile_steps() if name == "RUN" and CHECK in args]
+    assert 1 == len(found), "the image build runs no content check"
+    return found[0]
+
+
+def run_as_the_build_does(command: str, tmp_path: Path,
+                          **environ: str) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` as the image build would: the Dockerfile's ENV so far and nothing else
+    (no secrets, no Redis, no audio: var/ is not in the build context)."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "HELPLINE_AUDIO_DIR": str(tmp_path / "var" / "audio")}
+    for line in dockerfile_instructions("ENV")[:1]:  # the ENV before COPY: Python's switches
+        env.update(word.split("=", 1) for word in line.split())
+    env.update(environ)
+    return subprocess.run(["sh", "-c", command], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_image_build_checks_the_content_it_copied() -> None:
+    """A staff typo fails `docker compose up -d --build` itself, so the running container is
+    kept, instead of an image that builds and then stops at start.sh's check in a restart loop."""
+    steps = dockerfile_steps()
+    copy_all = steps.index(("COPY", ". ."))
+    check = steps.index(("RUN", build_check()))
+    assert copy_all < check < steps.index(("CMD", '["/app/deploy/start.sh"]'))
+
+
+def test_the_build_check_passes_on_the_shipped_content(tmp_path: Path) -> None:
+    """The build's check needs nothing the build lacks: no secrets, no Redis, no audio."""
+    result = run_as_the_build_does(build_check(), tmp_path)
+    assert (0, "") == (result.returncode, result.stderr)
+    assert not (tmp_path / "var").exists()
+
+
+def test_the_build_check_stops_the_build_on_a_content_error(content_copy: Path,
+                                                            tmp_path: Path) -> None:
+    """The build log names the problem and says what is true: no image, the old one serves."""
+    menu = content_copy / "content" / "menu.yaml"
+    menu.write_text(menu.read_text(encoding="utf-8").replace("main:", "main", 1), encoding="utf-8")
+    result = run_as_the_build_does(build_check(), tmp_path,
+                                   HELPLINE_CONTENT_DIR=str(content_copy / "content"))
+    assert 0 != result.returncode
+    assert "error: content/menu.yaml:" in result.stderr
+    assert "The image was not built" in result.stderr
+    assert "keeps serving the last good version" not in result.stderr
+
+
+def test_check_claims_nothing_that_is_false_at_start(content_copy: Path) -> None:
+    """check runs by hand, in the build and in start.sh (where the container then stops): its
+    own message must not promise that the helpline keeps serving."""
+    menu = content_copy / "content" / "menu.yaml"
+    menu.write_text(menu.read_text(encoding="utf-8").replace("main:", "main", 1), encoding="utf-8")
+    result = app_on(content_copy).test_cli_runner().invoke(args=["helpline", "check"])
+    assert 1 == result.exit_code
+    assert "problem(s) found (above): this content cannot go live until they are fixed" \
+        in result.output
+    assert "keeps serving" not in result.output
+
+
+def test_start_says_why_it_stops(tmp_path: Path) -> None:
+    """A container that stops on broken (mounted) content says so in its log."""
+    calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "flask").write_text(f'#!/bin/sh\necho "flask $*" >> "{calls}"\nexit 1\n')
+    (bin_dir / "flask").chmod(0o755)
+    result = subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], capture_output=True,
+                            text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+                            timeout=30, check=False)
+    assert 1 == result.returncode
+    assert "the content has errors (above): the helpline does not start" in result.stderr

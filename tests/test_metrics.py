@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from helpline import metrics
 
-from .conftest import app_on, make_app
+from .conftest import ROOT, app_on, make_app
 from .twilio_client import Caller, Texter, sms_params
 
 NUMBER = "+31612345678"
@@ -185,3 +187,18 @@ def test_line_down_without_content_is_counted_and_a_refused_edit_too(content_cop
     answers.write_text(good.replace("answers:", "answers:\n  - [broken", 1))
     assert not holder.load() and holder.current is not None
     assert 1 == value(scrape(app), "helpline_content_load_failures_total") - failures
+
+
+def test_a_metrics_directory_not_made_yet_does_not_stop_the_container(tmp_path: Path) -> None:
+    """PROMETHEUS_MULTIPROC_DIR may name a directory that does not exist yet: start.sh's check
+    makes it instead of failing (FileNotFoundError), and leaves no figures of its own in it."""
+    directory = tmp_path / "not" / "made"
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run([str(flask), "--app", "app", "helpline", "check"], cwd=ROOT,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                                 "PROMETHEUS_MULTIPROC_DIR": str(directory),
+                                 "HELPLINE_AUDIO_DIR": str(tmp_path / "audio")},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert 0 == result.returncode, result.stderr
+    assert directory.is_dir()
+    assert [] == list(directory.iterdir())

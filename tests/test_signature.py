@@ -111,3 +111,21 @@ def test_only_a_signed_request_can_be_a_rehearsal(app: Flask, raw_store: redis.R
     real = sms_params("+31612345678", "HULP")
     client.post("/sms", data=real, headers={"X-Twilio-Signature": sign("/sms", real)})
     assert 1 == read_day(store, today())["sms.menu|lang=nl|node=main"]
+
+
+def test_without_a_token_only_a_commands_own_simulator_is_served() -> None:
+    """In a command (not a server) without a token, the simulator's in-process requests are
+    answered; a request without the simulator's environ mark is still refused."""
+    import click
+
+    from helpline import create_app
+    from helpline.simulate import SIMULATED
+
+    with click.Context(click.Command("simulate"), info_name="simulate"):
+        app = create_app({"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": None,
+                          "HELPLINE_RELOAD_SECONDS": 0})
+    params = sms_params("+31612345678", "HULP")
+    assert 403 == app.test_client().post("/sms", data=params).status_code
+    simulated = app.test_client().post("/sms", data=params, environ_overrides={SIMULATED: True})
+    assert 200 == simulated.status_code
+    assert b"Hulplijn mensenhandel" in simulated.data

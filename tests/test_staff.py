@@ -133,6 +133,36 @@ def test_logins_are_limited_per_client_address() -> None:
     assert "staff-login" in keys and "192.0.2" not in keys
 
 
+def test_one_address_cannot_lock_every_staff_member_out() -> None:
+    """101 wrong logins from one address (behind the proxy) get 10 x 401, then 429; a colleague
+    at another address still logs in: refused attempts do not use up everyone's limit."""
+    app = staff_app(HELPLINE_TRUSTED_PROXIES=1)
+    guesser = Staff(app, address="127.0.0.1")  # the TLS proxy; the client is X-Forwarded-For
+    guesser.get("/staff/login", headers={"X-Forwarded-For": "203.0.113.66"})
+    statuses = [guesser.post("/staff/login", headers={"X-Forwarded-For": "203.0.113.66"},
+                             data={"csrf": guesser.token, "username": USER, "password": "guess"}
+                             ).status_code for _ in range(101)]
+    assert [401] * 10 + [429] * 91 == statuses
+    colleague = Staff(app, address="127.0.0.1")
+    colleague.get("/staff/login", headers={"X-Forwarded-For": "198.51.100.10"})
+    assert 302 == colleague.post("/staff/login", headers={"X-Forwarded-For": "198.51.100.10"},
+                                 data={"csrf": colleague.token, "username": USER,
+                                       "password": PASSWORD}).status_code
+
+
+def test_logins_are_limited_overall(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guesses spread over many addresses stop at the overall limit (100; 20 here), for everyone."""
+    from helpline import staff
+
+    monkeypatch.setattr(staff, "LOGINS_OVERALL", 20)
+    app = staff_app()
+    for n in range(2):
+        guesser = Staff(app, address=f"192.0.2.{100 + n}")
+        for _ in range(10):
+            assert 401 == guesser.log_in(password="guess").status_code
+    assert 429 == Staff(app, address="192.0.2.10").log_in().status_code
+
+
 def test_a_new_password_ends_every_session(staff: Staff) -> None:
     """When the operator sets a new password hash, staff already logged in must log in again."""
     assert 200 == staff.get("/staff/").status_code

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from ._problems import KeyPath, Problem
 from ._yaml import YamlDoc
@@ -44,7 +55,31 @@ class VoiceSettings(_Strict):
     speech_input: bool = False
 
 
-PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+def dialable(number: str) -> str:
+    """Refuse a number in the right form that no phone has (a digit missing or extra)."""
+    parsed = phonenumbers.parse(number)
+    if not phonenumbers.is_valid_number(parsed):
+        raise PydanticCustomError("phone_number", "not a valid phone number",
+                                  {"country": parsed.country_code})
+    return number
+
+
+# In the right form (+, country code, digits); NumberForm alone only for numbers marked
+# ``example: true``, which are deliberately not real (+31000000001).
+NumberForm = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+PhoneNumber = Annotated[NumberForm, AfterValidator(dialable)]
+
+
+class _MaybeExample(_Strict):
+    """A ``number`` that must be real unless ``example: true`` (declared first: read first)."""
+
+    example: bool = False
+    number: NumberForm
+
+    @field_validator("number")
+    @classmethod
+    def _real_unless_example(cls, number: str, info: ValidationInfo) -> str:
+        return number if info.data.get("example") is True else dialable(number)
 
 
 class LanguageFile(_Strict):
@@ -96,9 +131,8 @@ class MenuFile(_Strict):
     menus: Annotated[dict[Id, Annotated[list[Id], Field(min_length=1, max_length=7)]], Field()]
 
 
-class Number(_Strict):
-    number: PhoneNumber
-    example: bool = False
+class Number(_MaybeExample):
+    pass
 
 
 class ContactsFile(_Strict):
@@ -127,9 +161,7 @@ class HoursFile(_Strict):
 Postcodes = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{3}(-[1-9][0-9]{3})?$")]
 
 
-class Coordinator(_Strict):
-    number: PhoneNumber
-    example: bool = False
+class Coordinator(_MaybeExample):
     languages: Annotated[list[LangCode], Field(min_length=1)]
 
 
@@ -182,6 +214,10 @@ def _message(error: dict[str, Any]) -> str:
                 "remove some, or put them in a submenu of their own")
     if kind == "too_short":
         return f"has too few entries: at least {ctx['min_length']} needed: add one"
+    if kind == "phone_number":
+        return (f"{value!r} is not a phone number that exists in country +{ctx['country']}: a "
+                "digit is missing or one too many (a Dutch mobile number is +316 and 8 digits, "
+                "a Dutch landline +31 and 9 digits): check it against the phone")
     if kind == "string_type":
         return f"must be text, found {value!r}: put it in quotes, e.g. '{value}'"
     if kind == "bool_type":

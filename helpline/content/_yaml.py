@@ -10,6 +10,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ._problems import KeyPath, Problem
 
@@ -59,26 +60,90 @@ def _plain(node: Any, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
     return node
 
 
-def read_yaml(path: Path, name: str) -> YamlDoc | Problem:
-    """Parse ``path``; a syntax error becomes a Problem with the parser's line."""
+QUOTES = "put the whole text in quotes"
+
+
+def _cut_texts(node: Node, lines: list[str], name: str) -> list[Problem]:
+    """Find texts YAML did not read as written: cut at a ``#``, or taken for ``&``/``*``/``{}``.
+
+    Staff write "press #" or "{more} for the rest"; unquoted, YAML reads ``" #..."`` as a
+    comment, ``&word``/``*word`` as an anchor or alias, and ``{word}`` as a mapping, and the
+    text served would silently be another one.
+    """
+    problems: list[Problem] = []
+    seen: set[int] = set()
+
+    def visit(node: Node, path: KeyPath, line: int) -> None:
+        """Check ``node``, the value at ``path`` whose key stands on ``line``."""
+        if node.anchor is not None:
+            sign = "*" if id(node) in seen else "&"
+            problems.append(Problem(name, f"starts with '{sign}{node.anchor}', which YAML does not "
+                                    f"read as text ({'a copy of' if sign == '*' else 'a name for'} "
+                                    f"another value): {QUOTES}", path, line))
+            if id(node) in seen:
+                return
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            if node.flow_style and node.value and all(_empty(value) for _, value in node.value):
+                start = node.start_mark
+                problems.append(Problem(name, "a text starting with { must be in quotes, e.g. "
+                                        f"\"{lines[start.line][start.column:].strip()}\"",
+                                        path, start.line + 1))
+                return
+            for key, value in node.value:
+                visit(value, (*path, str(key.value)), key.start_mark.line + 1)
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                visit(item, (*path, index), item.start_mark.line + 1)
+        elif isinstance(node, ScalarNode) and not node.style and str(node.tag).endswith(":str"):
+            end = node.end_mark
+            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+            if rest[:1] in (" ", "\t") and rest.lstrip().startswith("#"):
+                problems.append(Problem(
+                    name, f"the text stops before '#': YAML reads ' #' and what follows as a "
+                    f"note, so this text is only {node.value!r}: {QUOTES} (a note of your own "
+                    "goes on a line of its own)", path, end.line + 1))
+
+    visit(node, (), 1)
+    return problems
+
+
+def _empty(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and str(node.tag).endswith(":null")
+
+
+def read_yaml(path: Path, name: str) -> YamlDoc | list[Problem]:
+    """Parse ``path``; a syntax error, or a text YAML would not read as written, becomes a
+    Problem with its line."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)  # composed, then constructed: one parse, positions kept
+        raw = None if node is None else yaml.constructor.construct_document(node)
     except UnicodeDecodeError as exc:
-        return Problem(name, f"the file is not UTF-8 text ({exc.reason}); save it as UTF-8")
+        return [Problem(name, f"the file is not UTF-8 text ({exc.reason}); save it as UTF-8")]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
         if isinstance(exc, DuplicateKeyError):
             key = what.split('"')[1] if what.count('"') >= 2 else "?"
-            return Problem(name, f"the key {key!r} appears twice: each key must be unique here",
-                           (), line)
-        return Problem(name, f"not valid YAML: {what}: check the indentation, quotes and "
-                       "brackets on this line and the line before", (), line)
+            return [Problem(name, f"the key {key!r} appears twice: each key must be unique here",
+                            (), line)]
+        source = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
+        value = source.split(": ", 1)[1].lstrip() if ": " in source else source.lstrip("- ")
+        if value.startswith(("{", "*", "&")):
+            return [Problem(name, f"not valid YAML: a text starting with {value[0]} must be in "
+                            f"quotes, e.g. \"{value}\"", (), line)]
+        return [Problem(name, f"not valid YAML: {what}: check the indentation, quotes and "
+                        "brackets on this line and the line before", (), line)]
     except YAMLError as exc:
-        return Problem(name, f"not valid YAML: {exc}: check the indentation, quotes and "
-                       "brackets")
+        return [Problem(name, f"not valid YAML: {exc}: check the indentation, quotes and "
+                        "brackets")]
+    if node is not None:
+        problems = _cut_texts(node, text.splitlines(), name)
+        if problems:
+            return problems
     lines: dict[KeyPath, int] = {}
     return YamlDoc(name, _plain(raw, (), lines), lines)

@@ -76,8 +76,8 @@ class _Reader:
             return None, None
         self.digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
         doc = read_yaml(path, name)
-        if isinstance(doc, Problem):
-            self.problems.append(doc)
+        if isinstance(doc, list):
+            self.problems.extend(doc)
             return None, None
         self.lines[name] = MappingProxyType(doc.lines)
         parsed, problems = schema.validate(doc, model)
