@@ -91,9 +91,27 @@ def csrf_token() -> str:
     return token
 
 
+# A login is also kept in the store, under a digest of a random id the cookie holds: logging
+# out ends it there, so a copy of the cookie (the callback list shows numbers) is worth
+# nothing after. The store holds no id a reader could use as a cookie.
+SESSION_KIND = "staff-session"
+
+
+def _session_key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
 def _logged_in() -> bool:
-    return session.get("staff") == current_app.config["HELPLINE_STAFF_USER"] and hmac.compare_digest(
-        str(session.get("stamp", "")), _password_stamp())
+    if session.get("staff") != current_app.config["HELPLINE_STAFF_USER"] or not hmac.compare_digest(
+            str(session.get("stamp", "")), _password_stamp()):
+        return False
+    session_id = session.get("sid")
+    if not isinstance(session_id, str):
+        return False
+    try:
+        return get_store().get_json(SESSION_KIND, _session_key(session_id)) is not None
+    except StoreUnavailable:
+        return False  # the login form then says the store cannot be reached
 
 
 @bp.context_processor
@@ -188,15 +206,30 @@ def login() -> ResponseReturnValue:
     if not (password_ok and user_ok):
         log.warning("staff: a login failed")
         return render_template("staff/login.html", error="Wrong name or password."), 401
+    session_id = secrets.token_urlsafe(32)
+    try:
+        get_store().set_json(SESSION_KIND, _session_key(session_id), 1, SESSION_HOURS * 3600)
+    except StoreUnavailable:
+        return render_template("staff/login.html", error="The helpline's store cannot be reached, "
+                               "so logins are paused. Try again in a minute."), 503
     session.clear()
     session.permanent = True
-    session.update(staff=user, stamp=_password_stamp(), csrf=secrets.token_urlsafe(32))
+    session.update(staff=user, stamp=_password_stamp(), csrf=secrets.token_urlsafe(32),
+                   sid=session_id)
     log.info("staff: logged in")
     return redirect(url_for("staff.phone"))
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    """End the login here and in the store (a copied cookie no longer opens anything)."""
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        try:
+            get_store().delete(SESSION_KIND, _session_key(session_id))
+        except StoreUnavailable:
+            log.error("staff: the store could not be reached to end a login; it ends by itself "
+                      "within %d hours", SESSION_HOURS)
     session.clear()
     return redirect(url_for("staff.login"))
 

@@ -109,6 +109,27 @@ def test_log_in_sets_a_secure_strict_cookie() -> None:
     assert 200 == member.get("/staff/").status_code
 
 
+def test_logging_out_ends_the_login_for_a_copy_of_the_cookie_too() -> None:
+    """After logging out, the old cookie (copied, or left in another tab) opens nothing: the
+    callback list shows numbers. The store keeps the login under a digest, never the cookie's id."""
+    app = staff_app()
+    member = Staff(app)
+    member.log_in()
+    cookie = member.client.get_cookie("__Host-helpline-staff", domain="helpline.example.org")
+    assert cookie is not None and 200 == member.get("/staff/callbacks").status_code
+    kept = app.extensions["helpline.store"].client.keys("helpline:staff-session:*")
+    assert 1 == len(kept)
+    assert app.extensions["helpline.store"].client.ttl(kept[0]) > 7 * 3600
+    member.get("/staff/")
+    assert 302 == member.post("/staff/logout", data={"csrf": member.token}).status_code
+    thief = Staff(app)
+    thief.client.set_cookie("__Host-helpline-staff", cookie.value, domain="helpline.example.org",
+                            secure=True, path="/")
+    response = thief.get("/staff/callbacks")
+    assert (302, "/staff/login") == (response.status_code, response.location)
+    assert [] == app.extensions["helpline.store"].client.keys("helpline:staff-session:*")
+
+
 @pytest.mark.parametrize(("user", "password"), [(USER, "wrong"), ("admin", PASSWORD), ("", "")])
 def test_a_wrong_name_or_password_is_refused(user: str, password: str) -> None:
     """A wrong password (or name) gets the form again with a plain message, and no way in."""
