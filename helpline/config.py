@@ -101,15 +101,16 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
     When ``serving`` (a web server, not a CLI command such as ``check``), production refuses
     to start without a Twilio token, a hash key and an encryption key: an unsigned webhook
     would let anyone drive the helpline, numbers must be hashed with a secret that survives
-    restarts, and numbers kept to reply to must be encrypted; and without Redis, which every
-    server process must share.
+    restarts, and numbers kept to reply to must be encrypted; without the public URL, which
+    Twilio signs its requests for and fetches the recordings from (``<Play>`` needs an
+    absolute address); and without Redis, which every server process must share.
     """
     env = str(config["HELPLINE_ENV"]).lower()
     if env not in ("production", "development"):
         raise ConfigError(f"HELPLINE_ENV must be 'production' or 'development', not {env!r}")
     if serving and env == "production":
-        missing = [n for n in ("TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY", "HELPLINE_ENCRYPTION_KEY")
-                   if not config.get(n)]
+        missing = [n for n in ("TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY", "HELPLINE_ENCRYPTION_KEY",
+                               "HELPLINE_PUBLIC_URL") if not config.get(n)]
         if missing:
             raise ConfigError(
                 f"refusing to start in production without {' and '.join(missing)}; set "

@@ -11,9 +11,10 @@ from .conftest import make_app
 
 
 @pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY",
-                                     "HELPLINE_ENCRYPTION_KEY"])
+                                     "HELPLINE_ENCRYPTION_KEY", "HELPLINE_PUBLIC_URL"])
 def test_production_refuses_to_start_without_secrets(missing: str) -> None:
-    """A production server without the Twilio token or the hash key does not start."""
+    """A production server without the Twilio token, the hash key, the encryption key or the
+    public URL (what Twilio signs for, and fetches recordings from) does not start."""
     with pytest.raises(ConfigError, match=missing):
         make_app(**{missing: None})
 
@@ -26,7 +27,8 @@ def test_production_refuses_to_serve_without_redis() -> None:
     from helpline import create_app
 
     settings = {"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t", "HELPLINE_HASH_KEY": "h",
-                "HELPLINE_ENCRYPTION_KEY": "e", "HELPLINE_RELOAD_SECONDS": 0, "REDIS_URL": None}
+                "HELPLINE_ENCRYPTION_KEY": "e", "HELPLINE_RELOAD_SECONDS": 0, "REDIS_URL": None,
+                "HELPLINE_PUBLIC_URL": "https://helpline.example.org"}
     with pytest.raises(ConfigError, match="refusing to start in production without REDIS_URL"):
         create_app(settings)  # gunicorn
     with click.Context(click.Command("run"), info_name="run"), \

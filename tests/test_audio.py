@@ -350,7 +350,8 @@ def test_a_recording_of_an_older_text_is_never_played(content_copy: Path, audio_
 
 def test_without_a_public_url_the_recordings_are_root_relative(built: Built) -> None:
     """No HELPLINE_PUBLIC_URL (development): Play URLs are /audio/<name>, resolved by Twilio."""
-    app = make_app(HELPLINE_AUDIO_DIR=str(built.folder), HELPLINE_PUBLIC_URL=None)
+    app = make_app(HELPLINE_AUDIO_DIR=str(built.folder), HELPLINE_PUBLIC_URL=None,
+                   HELPLINE_ENV="development")
     catalog = app.extensions["helpline.catalog"].current
     assert isinstance(catalog.audio, AudioFiles)
     entry = built.manifest()[Key("prompt:voice_welcome", "nl", False)]
