@@ -5,11 +5,14 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Errors in content/ or prompts/ stop the start, with every problem in the log. (The image
-# build runs the same check, so this fails only on content mounted over the image's.)
-if ! flask --app app helpline check; then
+# build runs the same check, so this fails only on content mounted over the image's.) On
+# success only its last line is logged: the log is the app's JSON lines, not check's tables.
+if ! report=$(flask --app app helpline check 2>&1); then
+  printf '%s\n' "$report" >&2
   echo "start.sh: the content has errors (above): the helpline does not start" >&2
   exit 1
 fi
+printf '%s\n' "$report" | tail -n 1
 
 # The audio build runs beside the server, never before it: a first gTTS build takes about ten
 # minutes, and callers must not wait for it. It is incremental (only texts whose audio is missing

@@ -332,10 +332,30 @@ def test_start_says_why_it_stops(tmp_path: Path) -> None:
     """A container that stops on broken (mounted) content says so in its log."""
     calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "flask").write_text(f'#!/bin/sh\necho "flask $*" >> "{calls}"\nexit 1\n')
+    (bin_dir / "flask").write_text(
+        f'#!/bin/sh\necho "flask $*" >> "{calls}"\necho "prompts/en.yaml:4: a problem"\nexit 1\n')
     (bin_dir / "flask").chmod(0o755)
     result = subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], capture_output=True,
                             text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
                             timeout=30, check=False)
     assert 1 == result.returncode
+    assert "prompts/en.yaml:4: a problem" in result.stderr  # every problem, in the log
     assert "the content has errors (above): the helpline does not start" in result.stderr
+
+
+def test_a_good_start_logs_one_line_of_the_check(tmp_path: Path) -> None:
+    """On good content the container's log gets check's last line, not its tables (the log is
+    the app's JSON lines); then the audio build and gunicorn start."""
+    calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "flask").write_text(
+        f'#!/bin/sh\necho "flask $*" >> "{calls}"\n'
+        'case "$*" in *" check") echo "| nl | table |"; echo "OK: content";; esac\n')
+    (bin_dir / "gunicorn").write_text(f'#!/bin/sh\necho "gunicorn $*" >> "{calls}"\n')
+    for tool in ("flask", "gunicorn"):
+        (bin_dir / tool).chmod(0o755)
+    result = subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], capture_output=True,
+                            text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+                            timeout=30, check=False)
+    assert (0, "OK: content\n") == (result.returncode, result.stdout)
+    assert "gunicorn --config gunicorn.conf.py app:app" in calls.read_text()
