@@ -191,13 +191,6 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "(a note of your own goes on a line of its own)",
     ),
     (
-        "a note after a list item",
-        replace("content/languages/en.yaml", "more: [MORE]", "more:\n    - MORE  # the paging word"),
-        "content/languages/en.yaml:11: keywords.more[0]: the text stops before '#': YAML reads ' #' "
-        "and what follows as a note, so this text is only 'MORE': put the whole text in quotes "
-        "(a note of your own goes on a line of its own)",
-    ),
-    (
         "a text starting with & (an anchor)",
         replace("prompts/en.yaml", "choose: Send a number.", "choose: &Send a number."),
         "prompts/en.yaml:9: text.choose: starts with '&Send', which YAML does not read as text (a "
@@ -316,3 +309,29 @@ def test_notes_after_numbers_and_yes_no_stay_allowed(broken_root: Path) -> None:
     """A note after a number or true/false cuts nothing off, and is allowed."""
     replace("content/languages/en.yaml", "order: 2", "order: 2  # second in the menu")(broken_root)
     build_catalog(broken_root / "content", broken_root / "prompts")
+
+
+def test_a_note_after_a_one_word_setting_stays_allowed(broken_root: Path) -> None:
+    """Settings files had notes after one-word settings (``alphabet: gsm7  # or unicode``):
+    an upgrade must not refuse them (the image build and the start run the check)."""
+    replace("content/languages/en.yaml", "alphabet: gsm7", "alphabet: gsm7    # or unicode")(
+        broken_root)
+    replace("content/languages/en.yaml", "more: [MORE]", "more:\n    - MORE  # the paging word")(
+        broken_root)
+    catalog = build_catalog(broken_root / "content", broken_root / "prompts")
+    english = catalog.content.languages["en"]
+    assert ("gsm7", ("MORE",)) == (english.alphabet, tuple(english.keywords.more))
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    # In a file of texts even one word before a note is a text cut short ("Press # to ...").
+    ("prompts/en.yaml", "choose: Send a number.", "choose: Press # and a number."),
+    # Elsewhere several words before a note are a text cut short.
+    ("content/languages/en.yaml", "staff_name: Engels", "staff_name: Engels taal # EN"),
+])
+def test_a_text_cut_by_a_note_is_refused(broken_root: Path, file: str, old: str,
+                                         new: str) -> None:
+    """A text YAML cuts at a note is refused, with the advice to quote it."""
+    replace(file, old, new)(broken_root)
+    with pytest.raises(ContentError, match="the text stops before '#'"):
+        build_catalog(broken_root / "content", broken_root / "prompts")

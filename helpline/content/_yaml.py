@@ -69,9 +69,14 @@ def _cut_texts(node: Node, lines: list[str], name: str) -> list[Problem]:
     Staff write "press #" or "{more} for the rest"; unquoted, YAML reads ``" #..."`` as a
     comment, ``&word``/``*word`` as an anchor or alias, and ``{word}`` as a mapping, and the
     text served would silently be another one.
+
+    In the files of texts (prompts, answers) every value is a text. Elsewhere (languages,
+    contacts, hours, regions) a note may follow a one-word setting (``alphabet: gsm7  # or
+    unicode``); a value of several words before a note is a text cut short.
     """
     problems: list[Problem] = []
     seen: set[int] = set()
+    all_texts = _is_text_file(name)
 
     def visit(node: Node, path: KeyPath, line: int) -> None:
         """Check ``node``, the value at ``path`` whose key stands on ``line``."""
@@ -98,7 +103,8 @@ def _cut_texts(node: Node, lines: list[str], name: str) -> list[Problem]:
         elif isinstance(node, ScalarNode) and not node.style and str(node.tag).endswith(":str"):
             end = node.end_mark
             rest = lines[end.line][end.column:] if end.line < len(lines) else ""
-            if rest[:1] in (" ", "\t") and rest.lstrip().startswith("#"):
+            noted = rest[:1] in (" ", "\t") and rest.lstrip().startswith("#")
+            if noted and (all_texts or len(str(node.value).split()) > 1):
                 problems.append(Problem(
                     name, f"the text stops before '#': YAML reads ' #' and what follows as a "
                     f"note, so this text is only {node.value!r}: {QUOTES} (a note of your own "
@@ -106,6 +112,11 @@ def _cut_texts(node: Node, lines: list[str], name: str) -> list[Problem]:
 
     visit(node, (), 1)
     return problems
+
+
+def _is_text_file(name: str) -> bool:
+    """Say whether every value of the file ``name`` is a text (prompts, answers)."""
+    return name.startswith("prompts/") or "/answers/" in name or name.startswith("answers/")
 
 
 def _empty(node: Node) -> bool:
