@@ -83,6 +83,8 @@ def figure(book: VoiceBook, turn: Turn, came_from: tuple[str, str] | None = None
     """
     lang, node, kind, silences = turn.lang, turn.node, turn.kind, turn.silences
     plain: dict[str, str | None] = {"lang": lang}
+    if turn.withheld and node == CALLBACK and kind is Kind.PLAY:
+        return "voice.postcode", plain  # no callback offered: 1 was the coordinator
     hours: dict[str, str | None] = {"lang": lang, "hours": "closed" if turn.closed else "open"}
     tree = book.rules.tree
     if node in (WHISPER, WHISPER_INTERPRETER):

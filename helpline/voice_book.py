@@ -685,7 +685,9 @@ class _Writer:
         if kind is Kind.TALKED:
             return self.goodbye(lang, [])
         if self.withheld and node == CALLBACK and kind is Kind.PLAY:
-            return self.nobody(lang, 0, [])  # 1 in the closed person menu of an older call
+            # 1 in the closed person menu, which offers such a caller only the coordinator,
+            # on key 1 (options are numbered from 1): their postcode is asked for.
+            return self.postcode(lang) if self.content.regions else self.nobody(lang, 0, [])
         if kind is Kind.ERROR:
             sorry = [self.prompt(lang, "voice_sorry"), self.prompt(lang, "voice_welcome")]
             return self.gather(lang, home, 0, sorry, self.menu(lang, home))

@@ -413,8 +413,8 @@ NO_CALLBACK = ["voice_no_person", "voice_hours"]  # call again later, 112, the o
 def test_a_withheld_number_is_offered_no_callback_out_of_hours(app: Flask, raw_store: redis.Redis,
                                                               withheld: str) -> None:
     """Out of hours, 0 from a number that cannot be called back: nobody is there, call again
-    later, 112 and the opening hours, and only the region's coordinator is offered; never a
-    callback (1 there gives the same news and the main menu)."""
+    later, 112 and the opening hours, and only the region's coordinator is offered, on key 1
+    (options are numbered from 1); never a callback."""
     app.config["HELPLINE_CLOCK"] = FrozenClock(at(2026, 11, 29, 12, 0))
     caller = Caller(app.test_client(), withheld)
     caller.call()
@@ -423,10 +423,11 @@ def test_a_withheld_number_is_offered_no_callback_out_of_hours(app: Flask, raw_s
     assert [*(prompt(key, "en") for key in NO_CALLBACK),
             prompt("voice_coordinator_option", "en")] == menu.said
     assert "1 1 2" in menu.said[0]
+    assert menu.said[-1].endswith("press 1.")
     one = caller.press("1")
-    assert [*(prompt(key, "en") for key in NO_CALLBACK), *main_menu("en")] == one.said
+    assert prompt("voice_postcode", "en") == one.said[0]
     gather = one.first("Gather")
-    assert gather is not None and "/voice/en/main/key" == gather.get("action")
+    assert gather is not None and "/voice/en/_postcode/key" == gather.get("action")
     assert prompt("voice_callback_offer", "en") not in "\n".join(caller.transcript)
     assert not raw_store.keys("helpline:callback:*")
 

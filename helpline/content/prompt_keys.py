@@ -97,8 +97,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "voice_person_menu_closed": _key("outside opening hours, after 0: 1 ask to be called back, 2 "
                                      "the care coordinator of your region"),
     "voice_coordinator_option": _key("outside opening hours, after 0, to a caller who cannot be "
-                                     "called back (number withheld): 2 the care coordinator of "
-                                     "your region (the last sentence of voice_person_menu_closed)"),
+                                     "called back (number withheld), the only option: 1 the care "
+                                     "coordinator of your region"),
     "voice_hours": _key("when the helpline is open, spoken (numbers as words; keep it in step "
                         "with content/hours.yaml)"),
     "voice_callback_offer": _key("asks consent to call back the number the caller calls from: "
