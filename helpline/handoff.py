@@ -127,9 +127,15 @@ def _chunks(text: str, width: int) -> list[str]:
     return [*chunks, text]
 
 
+# Question marks (Latin, Spanish, full-width, Arabic, Greek) are never padding: "Klaar?"
+# asks the texter something ("Ready?", "Done?") and is passed on, it closes nothing.
+_QUESTION_MARKS = frozenset("?\u00bf\uff1f\u061f\u037e")
+
+
 def is_close_word(text: str, close_word: str) -> bool:
     """Say whether staff wrote the close word, whatever its case and the punctuation and
-    spaces around it ("klaar.", "KLAAR!", " Klaar ")."""
+    spaces around it ("klaar.", "KLAAR!", " Klaar "), except a question mark: "Klaar?" is a
+    question to the texter, not a close."""
     return _bare(text).casefold() == _bare(close_word).casefold()
 
 
@@ -143,7 +149,8 @@ def _bare(text: str) -> str:
 
 
 def _is_padding(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char).startswith("P")
+    return char.isspace() or (unicodedata.category(char).startswith("P")
+                              and char not in _QUESTION_MARKS)
 
 
 def looks_like_ref(word: str) -> bool:

@@ -598,6 +598,19 @@ def test_staff_close_with_any_case_punctuation_or_spaces(app: Flask, raw_store: 
     assert not raw_store.keys("helpline:thread:*")
 
 
+@pytest.mark.parametrize("question", ["Klaar?", "klaar ?", "KLAAR?!", "¿klaar?"])
+def test_the_close_word_asked_as_a_question_is_passed_on(app: Flask, raw_store: redis.Redis,
+                                                          question: str) -> None:
+    """"Klaar?" ("Ready?", "Done?") is a question to the texter: she gets it as written, the
+    conversation stays open and staff are not told it stopped."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna, "HULP")
+    asked = staff.send(f"{ref} {question}")
+    assert asked.text is None and ((ANNA, question),) == asked.sends
+    assert raw_store.keys("helpline:thread:*")
+    assert ((STAFF, f"{ref} Nederlands: ja"),) == anna.send("ja").sends
+
+
 def test_a_reply_that_only_starts_with_the_close_word_is_passed_on(app: Flask) -> None:
     """Only the close word alone closes: a reply with more words is a reply."""
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
