@@ -166,14 +166,23 @@ def _over_limit(catalog: Catalog, limits: Limits, lang: str | None) -> Outcome:
 
 def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str,
             sender: Sender, lang: str, screen: engine.Screen, question: str) -> Outcome:
-    """A texter asks for a person: hand them to staff in opening hours, else say when."""
+    """A texter asks for a person: hand them to staff in opening hours, else say when.
+
+    In opening hours with no hand-off to be had (no staff on the list, no store, no SMS
+    number to tell staff from), they read how to call the helpline, and 112: never that we
+    are closed.
+    """
     content = catalog.content
-    if desk is not None and desk.staff and desk.sms_line is None:
-        # Staff could not be told (see handoff's docstring): how to call, and 112, instead.
-        log.warning("sms: a person asked for over a channel other than SMS, and "
-                    "HELPLINE_SMS_NUMBER is not set: no hand-off")
-    if desk is None or not desk.can_open() or not hours.is_open(content.hours, desk.now):
+    now = desk.now if desk is not None else clock.now()
+    if not hours.is_open(content.hours, now):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
+    if desk is None or not desk.can_open():
+        if desk is not None and desk.staff and desk.sms_line is None:
+            # Staff could not be told (see handoff's docstring): how to call, and 112, instead.
+            log.warning("sms: a person asked for over a channel other than SMS, and "
+                        "HELPLINE_SMS_NUMBER is not set: no hand-off")
+        return Outcome(catalog.sms.person_by_phone(lang, screen.notice).text, "person_by_phone",
+                       lang, screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
     name = content.language(lang).staff_name

@@ -293,6 +293,7 @@ EVENTS = {
     "sms.language_menu": "SMS: the language menu",
     "sms.person": "SMS: asked for a person",
     "sms.person_closed": "SMS: asked for a person, outside opening hours",
+    "sms.person_by_phone": "SMS: asked for a person, no hand-off possible; told how to call",
     "sms.handoff.opened": "SMS: put in touch with staff",
     "sms.handoff.message": "SMS: a message passed to staff",
     "sms.handoff.reply": "SMS: a staff reply passed on",
@@ -337,7 +338,8 @@ EVENTS = {
     "voice.goodbye": "Calls: ended after long silence",
     "voice.error": "Calls: an error on our side",
 }
-HANDOFFS = ("sms.person", "sms.person_closed", "sms.handoff.opened", "voice.person",
+HANDOFFS = ("sms.person", "sms.person_closed", "sms.person_by_phone", "sms.handoff.opened",
+            "voice.person",
             "voice.person_after_silence")
 LIMITS = ("sms.rate_limited", "sms.reply_capped")
 

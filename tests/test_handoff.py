@@ -849,6 +849,8 @@ def test_at_the_cap_the_text_after_a_stop_unseen_waits_whole(content_copy: Path)
 # every <Message to> of every test for a "from" on the right channel (twilio_client.sent_from).
 
 ANNA_WA = f"whatsapp:{ANNA}"
+PERSON_BY_PHONE_EN = (f"{EN['person_sms'].format(helpline=CONTENT.contacts.helpline, emergency='112')}"
+                      f"\n9 {EN['main_menu']}")
 HELPLINE_WA = f"whatsapp:{HELPLINE_NUMBER}"
 SMS_NUMBER = "+3197010000099"  # the helpline's SMS number, as HELPLINE_SMS_NUMBER says
 
@@ -889,14 +891,17 @@ def test_without_the_sms_number_a_whatsapp_texter_asking_for_a_person_gets_how_t
         app: Flask, raw_store: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
     """Without HELPLINE_SMS_NUMBER staff cannot be told of a WhatsApp texter (a message from
     the WhatsApp address to a staff phone is refused), so no hand-off opens that nobody would
-    answer: she reads how to call the helpline, and 112. The log says what to set, and no
-    number."""
+    answer: in opening hours she reads how to call the helpline, and 112, never that the
+    helpline is closed. The log says what to set, and no number."""
     anna = Texter(app.test_client(), ANNA_WA)
     anna.send("HELPLINE")
     reply = anna.send("0")
     assert reply.sends == () and not raw_store.keys("helpline:thread:*")
-    assert reply.text == CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text
-    assert reply.text is not None and "112" in reply.text
+    assert PERSON_BY_PHONE_EN == reply.text
+    assert EN["person_closed"] not in reply.text and EN["hours"] not in reply.text
+    assert reply.measure.segments <= 2
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.person_by_phone|lang=en"]
     assert any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
     assert not any("11112222" in r.getMessage() for r in caplog.records)
     # Over SMS the same number still reaches staff: the SMS number is the one she wrote to.
@@ -916,3 +921,46 @@ def test_a_thread_kept_before_its_address_was_recorded_still_replies_over_sms(
     raw_store.set(key, json.dumps(record), keepttl=True)
     answer = staff.send(f"{ref} hello")
     assert ((ANNA, "hello"),) == answer.sends and (HELPLINE_NUMBER,) == answer.sent_from
+
+
+def test_out_of_hours_a_whatsapp_texter_without_the_sms_number_reads_the_hours(
+        app: Flask) -> None:
+    """Out of hours the reason no hand-off opens is the hours: she reads them, as over SMS."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(OPEN_HOUR.replace(day=29))  # a Sunday
+    anna = Texter(app.test_client(), ANNA_WA)
+    anna.send("HELPLINE")
+    reply = anna.send("0")
+    assert CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text == reply.text
+    assert reply.sends == ()
+
+
+def test_in_hours_with_no_staff_on_the_list_a_texter_reads_how_to_call(
+        content_copy: Path) -> None:
+    """No staff number to hand off to, in opening hours: how to call and 112, not "closed";
+    a question written at the person screen gets the same, after "not understood"."""
+    contacts = content_copy / "content" / "contacts.yaml"
+    text = contacts.read_text()
+    contacts.write_text(re.sub(r"\nstaff:\n(  .*\n)+", "\nstaff: []\n", text))
+    app = app_on(content_copy)
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    reply = anna.send("0")
+    assert PERSON_BY_PHONE_EN == reply.text and reply.sends == ()
+    asked = anna.send("where can I sleep tonight")
+    assert f"{EN['not_understood']}\n{PERSON_BY_PHONE_EN}" == asked.text
+    assert asked.measure.segments <= 2
+
+
+@pytest.mark.parametrize("lang", sorted(CONTENT.languages))
+def test_every_language_says_how_to_call_when_no_handoff_can_open(lang: str) -> None:
+    """The text for no hand-off in opening hours is the person screen's how-to-call and 112
+    in the texter's language, without the hours, within 2 segments."""
+    texts = CONTENT.prompts[lang].text
+    for notice in (None, engine.NOT_UNDERSTOOD):
+        sms = CATALOG.sms.person_by_phone(lang, notice)
+        assert "112" in sms.text and CONTENT.contacts.helpline in sms.text
+        assert "{" not in sms.text and sms.segments <= 2
+        closed = CATALOG.sms.reply(lang, engine.Screen(engine.PERSON, notice=notice)).text
+        assert closed.endswith(sms.text.split("\n", 1 if notice else 0)[-1])
+        assert len(sms.text) < len(closed)
+    assert texts["person_sms"] != ""
