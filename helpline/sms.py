@@ -206,23 +206,34 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
     """A texter in a hand-off writes: to the staff member who answers (9 stops it).
 
     Photos (``media``: how many came with the text) are not passed on: staff read that one
-    came, the texter that they cannot be passed on and to write instead.
+    came, the texter that they cannot be passed on and to write instead. With no SMS number
+    to send to staff from (:meth:`Desk.staff_line`), nothing goes to staff: the texter reads
+    how to call the helpline, and 112 (out of hours, with the hours).
     """
     recipients = desk.recipients(thread)
+    line = desk.staff_line(thread)
     if body.strip() == "9":
         desk.close(thread)
         sessions.save(engine.State(thread.lang, ROOT))
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
         closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-        return _capped(limits, Outcome(text, "handoff.closed", thread.lang,
-                                       sends=tuple(Send(n, closed, desk.sms_line)
-                                                   for n in recipients)))
+        if line is None:
+            _no_staff_line("the stop of a hand-off")
+        told = tuple(Send(n, closed, line) for n in recipients) if line is not None else ()
+        return _capped(limits, Outcome(text, "handoff.closed", thread.lang, sends=told))
+    if line is None:
+        # Not passed on, and the window stays as it was: nobody could answer this message.
+        _no_staff_line("a texter's message in a hand-off")
+        if hours.is_open(catalog.content.hours, desk.now):
+            reach = catalog.sms.person_by_phone(thread.lang).text
+        else:
+            reach = catalog.sms.reply(thread.lang, engine.Screen(engine.PERSON)).text
+        return _capped(limits, Outcome(reach, "handoff.unreachable", thread.lang))
     stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
     if media:
         body = f"{body.strip()} {catalog.sms.staff('staff_no_photo')}"
-    sends = [Send(n, part, desk.sms_line) for n in recipients
-             for part in for_staff(thread.ref, name, body)]
+    sends = [Send(n, part, line) for n in recipients for part in for_staff(thread.ref, name, body)]
     if media:
         no_photo = catalog.sms.handoff_no_photo(thread.lang).text
         texter = desk.texter(thread) if notice else None
@@ -248,16 +259,22 @@ def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Des
     answer under that reference and what the texter was told: a message to a person is never
     dropped unread (someone may need to act on it), and staff cannot reply to it, so nothing
     reaches the texter that they did not ask for. All or nothing under the minute's cap, like
-    any texter's message: refused, the note stays and their next message is told.
+    any texter's message: refused, the note stays and their next message is told. With no SMS
+    number to send to staff from (:meth:`Desk.staff_line`) the texter is still told, and
+    nothing goes to staff.
     """
     sms = catalog.sms
+    line = desk.staff_line(closed)
+    if line is None:
+        _no_staff_line("a text after a hand-off stopped")
     if media:
         body = f"{body.strip()} {sms.staff('staff_no_photo')}"
     name = catalog.content.language(closed.lang).staff_name
     parts = (sms.staff("staff_after_close", ref=closed.ref), *for_staff(closed.ref, name, body))
+    sends = (tuple(Send(n, part, line) for n in desk.recipients(closed) for part in parts)
+             if line is not None else ())
     outcome = Outcome(sms.handoff_closed(closed.lang).text, "handoff.after_close", closed.lang,
-                      sends=tuple(Send(n, part, desk.sms_line) for n in desk.recipients(closed)
-                                  for part in parts))
+                      sends=sends)
     if not limits.fits(outcome.messages):
         return _refused(outcome.messages, closed.lang)
     desk.told_closed(number_key)
@@ -317,8 +334,18 @@ def _closed_for_staff(catalog: Catalog, desk: Desk | None,
                       thread: Thread | None) -> tuple[Send, ...]:
     if desk is None or thread is None:
         return ()
+    line = desk.staff_line(thread)
+    if line is None:
+        _no_staff_line("the end of a hand-off")
+        return ()
     closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-    return tuple(Send(number, closed, desk.sms_line) for number in desk.recipients(thread))
+    return tuple(Send(number, closed, line) for number in desk.recipients(thread))
+
+
+def _no_staff_line(what: str) -> None:
+    """Log that ``what`` was not sent to staff: Twilio would refuse it (what, never who)."""
+    log.warning("sms: %s not sent to staff: no SMS number of the helpline to send it from (the "
+                "texter writes over another channel and HELPLINE_SMS_NUMBER is not set)", what)
 
 
 def _event(catalog: Catalog, screen: engine.Screen) -> str:

@@ -964,3 +964,112 @@ def test_every_language_says_how_to_call_when_no_handoff_can_open(lang: str) -> 
         assert closed.endswith(sms.text.split("\n", 1 if notice else 0)[-1])
         assert len(sms.text) < len(closed)
     assert texts["person_sms"] != ""
+
+
+def test_a_texter_who_opened_by_sms_reaches_staff_from_whatsapp_too(
+        app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """She opens a hand-off by SMS, then writes from WhatsApp (same number, same person, same
+    hand-off), with no HELPLINE_SMS_NUMBER: her text reaches staff from the SMS number she
+    opened it on (a message from the WhatsApp address would be refused), staff's answer
+    reaches her where she opened it, and her 9 from WhatsApp reaches staff too."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    anna_wa = Texter(app.test_client(), ANNA_WA)
+    ref = open_handoff(anna)
+    written = anna_wa.send("help me")
+    assert written.text is None
+    assert ((STAFF, f"{ref} Engels: help me"),) == written.sends
+    assert (HELPLINE_NUMBER,) == written.sent_from
+    answer = staff.send(f"{ref} Where are you?")
+    assert ((ANNA, "Where are you?"),) == answer.sends and (HELPLINE_NUMBER,) == answer.sent_from
+    stop = anna_wa.send("9")
+    assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == stop.sends
+    assert (HELPLINE_NUMBER,) == stop.sent_from
+    assert not any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("word", ["WIPE", "STOP"])
+def test_a_texter_who_opened_by_sms_and_ends_it_from_whatsapp_tells_staff(
+        app: Flask, word: str) -> None:
+    """The wipe word or STOP from WhatsApp ends her SMS hand-off: staff are told, from the SMS
+    number she opened it on."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna)
+    ended = Texter(app.test_client(), ANNA_WA).send(word)
+    assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == ended.sends
+    assert (HELPLINE_NUMBER,) == ended.sent_from
+
+
+def test_a_text_from_whatsapp_after_a_stop_unseen_of_an_sms_handoff_reaches_staff(
+        app: Flask) -> None:
+    """Staff stopped her SMS hand-off when she could not be told; her next text, from
+    WhatsApp, tells her it stopped and goes to staff from the SMS number she opened it on."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=40)
+    assert staff.send(f"{ref} KLAAR").sends == ()
+    late = Texter(app.test_client(), ANNA_WA).send("I am at the farm")
+    assert CLOSED_TEXT == late.text
+    assert (STAFF, f"{ref} Engels: I am at the farm") == late.sends[-1]
+    assert (HELPLINE_NUMBER, HELPLINE_NUMBER) == late.sent_from
+
+
+def whatsapp_handoff_without_sms_number(app: Flask) -> tuple[Texter, str]:
+    """A WhatsApp hand-off opened while HELPLINE_SMS_NUMBER was set, then the setting gone:
+    no SMS number is known for messages to staff."""
+    app.config["HELPLINE_SMS_NUMBER"] = SMS_NUMBER
+    anna = Texter(app.test_client(), ANNA_WA)
+    ref = open_handoff(anna)
+    app.config["HELPLINE_SMS_NUMBER"] = None
+    return anna, ref
+
+
+def test_with_no_sms_number_at_all_a_text_to_staff_is_not_sent_and_the_texter_told(
+        app: Flask, raw_store: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """No SMS number to send to staff from: nothing Twilio would refuse is sent; she reads, in
+    her language, how to call the helpline and 112; the log says why, without a number."""
+    anna, _ = whatsapp_handoff_without_sms_number(app)
+    [key] = raw_store.keys("helpline:thread:*")
+    before = json.loads(str(raw_store.get(key)))["last"]
+    written = anna.send("help me")
+    assert written.sends == ()
+    assert PERSON_BY_PHONE_EN == written.text
+    assert before == json.loads(str(raw_store.get(key)))["last"]  # staff's window unchanged
+    assert any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
+    assert not any("11112222" in r.getMessage() or "help me" in r.getMessage()
+                   for r in caplog.records)
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.handoff.unreachable|lang=en"]
+    stop = anna.send("9")
+    assert stop.sends == () and stop.text is not None
+    assert not raw_store.keys("helpline:thread:*")
+
+
+def test_with_no_sms_number_at_all_out_of_hours_the_texter_reads_the_hours(app: Flask) -> None:
+    """Out of hours she reads the out-of-hours text (the hours, how to call, 112) instead."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(FRIDAY_LATE)
+    anna, _ = whatsapp_handoff_without_sms_number(app)
+    clock.advance(hours=1)
+    written = anna.send("help me")
+    assert written.sends == ()
+    assert CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text == written.text
+
+
+def test_with_no_sms_number_at_all_a_wipe_still_erases_and_sends_nothing_refused(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """The wipe word erases the hand-off; staff cannot be told, and no refused message goes."""
+    anna, _ = whatsapp_handoff_without_sms_number(app)
+    wiped = anna.send("WIPE")
+    assert wiped.sends == () and wiped.text is not None
+    assert not raw_store.keys("helpline:thread:*")
+
+
+def test_with_no_sms_number_at_all_a_text_after_a_stop_unseen_tells_the_texter(
+        app: Flask) -> None:
+    """After a stop unseen, her next text tells her it stopped; nothing refused goes to staff."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, ref = whatsapp_handoff_without_sms_number(app)
+    clock.advance(minutes=40)
+    assert Texter(app.test_client(), STAFF).send(f"{ref} KLAAR").sends == ()
+    late = anna.send("I am at the farm")
+    assert CLOSED_TEXT == late.text and late.sends == ()
