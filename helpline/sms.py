@@ -150,7 +150,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     sessions.save(new_state)
     if screen.node == engine.PERSON and new_state.lang is not None:
         return _capped(limits, _person(catalog, limits, desk, number_key, sender, new_state.lang,
-                                       screen, body if isinstance(request_, engine.Unknown) else ""))
+                                       screen, body if isinstance(request_, engine.Unknown) else "",
+                                       media))
     text = catalog.sms.reply(new_state.lang, screen).text
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
 
@@ -165,8 +166,12 @@ def _over_limit(catalog: Catalog, limits: Limits, lang: str | None) -> Outcome:
 
 
 def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str,
-            sender: Sender, lang: str, screen: engine.Screen, question: str) -> Outcome:
+            sender: Sender, lang: str, screen: engine.Screen, question: str,
+            media: int = 0) -> Outcome:
     """A texter asks for a person: hand them to staff in opening hours, else say when.
+
+    A photo that comes with it (``media``) is not passed on, as in a hand-off: staff read
+    that one came (after the question, if any), the texter that photos cannot be passed on.
 
     In opening hours with no hand-off to be had (no staff on the list, no store, no SMS
     number to tell staff from), they read how to call the helpline, and 112: never that we
@@ -186,8 +191,10 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
     name = content.language(lang).staff_name
+    if media:
+        question = " ".join(filter(None, (question.strip(), catalog.sms.staff("staff_no_photo"))))
     parts = len(for_staff("?" * REF_LENGTH, name, question)) if question.strip() else 0
-    messages = 1 + len(desk.staff) * (1 + parts)
+    messages = 1 + len(desk.staff) * (1 + parts) + (1 if media else 0)
     if not limits.fits(messages):
         return _refused(messages, lang, screen.node)  # checked first: nothing is opened
     thread = desk.open(number_key, sender.address, lang)
@@ -197,6 +204,9 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     if question.strip():
         asked = for_staff(thread.ref, name, question)
         sends += [Send(number, part, desk.sms_line) for number in desk.staff for part in asked]
+    if media:  # after the reply that the hand-off opened
+        no_photo = catalog.sms.handoff_no_photo(lang).text
+        sends.append(Send(sender.address, no_photo, desk.line_to(thread, sender.address)))
     opened = catalog.sms.handoff_opened(lang, desk.window // 60)
     return Outcome(opened, "handoff.opened", lang, screen.node, tuple(sends))
 

@@ -737,6 +737,57 @@ def test_a_photo_after_hours_gets_the_closed_notice_and_the_photo_notice(app: Fl
     assert 3 == messages_in(photo)
 
 
+def test_a_photo_that_opens_a_handoff_is_not_lost_silently(app: Flask,
+                                                          raw_store: redis.Redis) -> None:
+    """At the person screen in opening hours, a photo with words opens a hand-off: staff get
+    the news and the words with the note that a photo was not passed on, the texter that
+    someone will answer and, in her language, that photos cannot be passed on; all counted."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(OPEN_HOUR.replace(hour=8))
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("POMOC")
+    anna.send("0")  # before opening: the hours
+    clock.advance(hours=2)
+    before = sent_this_minute(raw_store)
+    photo = anna.send("tu jestem", **PHOTO)
+    assert CATALOG.sms.handoff_opened("pl", 30) == photo.text
+    ref = ref_of(photo)
+    assert ((STAFF, NL["staff_new"].format(ref=ref, language="Pools", close="KLAAR")),
+            (STAFF, f"{ref} Pools: tu jestem [foto niet doorgestuurd]"),
+            (ANNA, "Nie mozemy przekazywac zdjec. Napisz to w wiadomosci.")) == photo.sends
+    assert (HELPLINE_NUMBER,) * 3 == photo.sent_from
+    assert 4 == messages_in(photo) == sent_this_minute(raw_store) - before
+
+
+def test_a_photo_alone_with_0_opens_a_handoff_and_staff_read_it_came(app: Flask) -> None:
+    """0 with a photo: staff read that a photo came, the texter that it cannot be passed on."""
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    photo = anna.send("0", **PHOTO)
+    ref = ref_of(photo)
+    assert ((STAFF, NL["staff_new"].format(ref=ref, language="Engels", close="KLAAR")),
+            (STAFF, f"{ref} Engels: [foto niet doorgestuurd]"),
+            (ANNA, EN["handoff_no_photo"])) == photo.sends
+
+
+def test_a_photo_that_would_open_a_handoff_over_the_cap_opens_nothing(content_copy: Path) -> None:
+    """All or nothing: with room for the hand-off's messages but not the photo notice, no
+    hand-off opens and nothing is sent. The next minute it opens, with all four."""
+    clock = FrozenClock()
+    app = app_on(content_copy, HELPLINE_SMS_REPLIES_PER_MINUTE=4, HELPLINE_CLOCK=clock)
+    store = app.extensions["helpline.store"].client
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")  # 1 of 4
+    photo = anna.send("0", **PHOTO)  # the reply, staff's news, the note, the notice: 4 more
+    assert photo.text is None and photo.sends == ()
+    assert not store.keys("helpline:thread:*")
+    assert 1 == sent_this_minute(store)
+    clock.advance(minutes=1)
+    before = sent_this_minute(store)
+    opened = anna.send("0", **PHOTO)
+    assert opened.text is not None and 3 == len(opened.sends)
+    assert 4 == messages_in(opened) == sent_this_minute(store) - before
+
+
 @pytest.mark.parametrize("num_media", ["", "x", "-1", "9" * 5000, "１"])
 def test_a_strange_num_media_is_no_photo(app: Flask, num_media: str) -> None:
     """Whatever NumMedia holds, the webhook answers; what is not a count is no photo."""
