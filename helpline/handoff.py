@@ -13,9 +13,11 @@ one: no REST calls. ``from`` is the helpline's own address on the channel of ``t
 refuses a message from an address of another channel, error 30016): to the texter, the address
 they opened the hand-off on (a WhatsApp texter's is ``whatsapp:+31...``), kept in the thread;
 to staff (plain numbers, SMS), the helpline's SMS number, which is the ``To`` of an SMS and
-``HELPLINE_SMS_NUMBER`` for a message over another channel. Without that setting a WhatsApp
-texter who asks for a person gets the person screen (how to call, 112), never a hand-off that
-staff would not hear of. The first staff member to answer takes the conversation; until then the texter's
+``HELPLINE_SMS_NUMBER`` for a message over another channel, or without that setting the number
+the hand-off was opened on, if it was opened by SMS (:meth:`Desk.staff_line`). Without any, a
+WhatsApp texter who asks for a person reads how to call and 112, never a hand-off that staff
+would not hear of, and one whose message cannot go to staff reads the same (nothing is sent
+that Twilio would refuse). The first staff member to answer takes the conversation; until then the texter's
 messages go to every staff number. Only numbers on the staff list (``content/contacts.yaml``)
 can use a reference; anyone else who sends one is treated like any other texter. A staff reply
 is delivered only within ``HELPLINE_HANDOFF_WINDOW`` seconds of the texter's last message
@@ -42,9 +44,10 @@ What is kept (Redis), with ``HELPLINE_HANDOFF_TTL`` from the texter's last messa
   wipe keyword, STOP and ``helpline forget`` erase both.
 - ``helpline:handoff-closed:<hmac of the texter's number>``: a hand-off staff stopped when the
   texter could not be told (their last message older than the window): its reference, the
-  language and who stopped it, kept for what was left of the thread's life (the texter may
-  write until then, believing it open), so that their next message tells them it stopped and
-  how to reach a person again (:class:`Closed`). A personal kind, erased like the others.
+  language, who stopped it and the helpline's address it was opened on, kept for what was left
+  of the thread's life (the texter may write until then, believing it open), so that their
+  next message tells them it stopped and how to reach a person again (:class:`Closed`). A
+  personal kind, erased like the others.
 """
 
 from __future__ import annotations
@@ -127,9 +130,15 @@ def _chunks(text: str, width: int) -> list[str]:
     return [*chunks, text]
 
 
+# Question marks (Latin, Spanish, full-width, Arabic, Greek) are never padding: "Klaar?"
+# asks the texter something ("Ready?", "Done?") and is passed on, it closes nothing.
+_QUESTION_MARKS = frozenset("?\u00bf\uff1f\u061f\u037e")
+
+
 def is_close_word(text: str, close_word: str) -> bool:
     """Say whether staff wrote the close word, whatever its case and the punctuation and
-    spaces around it ("klaar.", "KLAAR!", " Klaar ")."""
+    spaces around it ("klaar.", "KLAAR!", " Klaar "), except a question mark: "Klaar?" is a
+    question to the texter, not a close."""
     return _bare(text).casefold() == _bare(close_word).casefold()
 
 
@@ -143,7 +152,8 @@ def _bare(text: str) -> str:
 
 
 def _is_padding(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char).startswith("P")
+    return char.isspace() or (unicodedata.category(char).startswith("P")
+                              and char not in _QUESTION_MARKS)
 
 
 def looks_like_ref(word: str) -> bool:
@@ -201,9 +211,10 @@ class Closed:
     ref: str
     lang: str
     staff_key: str  # who stopped it: they get what the texter writes next
+    line: str | None = None  # the helpline's address the hand-off was opened on (Thread.line)
 
     def record(self) -> dict[str, Any]:
-        return {"ref": self.ref, "lang": self.lang, "staff": self.staff_key}
+        return {"ref": self.ref, "lang": self.lang, "staff": self.staff_key, "line": self.line}
 
 
 def _closed(raw: Any) -> Closed | None:
@@ -212,7 +223,7 @@ def _closed(raw: Any) -> Closed | None:
     ref, lang, staff = raw.get("ref"), raw.get("lang"), raw.get("staff")
     if not (isinstance(ref, str) and isinstance(lang, str) and isinstance(staff, str)):
         return None
-    return Closed(ref, lang, staff)
+    return Closed(ref, lang, staff, _text_or_none(raw.get("line")))
 
 
 @lru_cache(maxsize=8)
@@ -256,6 +267,16 @@ class Desk:
         """Say whether a hand-off can be opened from this message: staff must be told of it,
         and they can be only by SMS from the helpline's SMS number."""
         return bool(self.staff) and self.sms_line is not None
+
+    def staff_line(self, thread: Thread | Closed) -> str | None:
+        """Return the helpline's SMS number a message to staff about ``thread`` goes from: this
+        message's (:attr:`sms_line`), else the address the hand-off was opened on if that is an
+        SMS number (a texter who opened it by SMS writes from WhatsApp now). None: no SMS
+        number is known, and a message to staff would be refused (error 30016)."""
+        if self.sms_line is not None:
+            return self.sms_line
+        line = thread.line
+        return line if line and channel(line) == "" else None
 
     def open(self, texter_key: str, texter: str, lang: str) -> Thread:
         """Open a hand-off for this texter under a fresh reference (kept unless a rehearsal),
@@ -316,7 +337,8 @@ class Desk:
         left = int(thread.last_texter_at + self.ttl - self.now.timestamp())
         if left > 0:
             self.store.set_json(CLOSED, thread.texter_key,
-                                Closed(thread.ref, thread.lang, staff_key).record(), left)
+                                Closed(thread.ref, thread.lang, staff_key, thread.line).record(),
+                                left)
 
     def closed_of(self, raw: Any) -> Closed | None:
         """Return the note of a hand-off closed unseen (already read), if there is one."""

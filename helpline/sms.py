@@ -150,7 +150,8 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     sessions.save(new_state)
     if screen.node == engine.PERSON and new_state.lang is not None:
         return _capped(limits, _person(catalog, limits, desk, number_key, sender, new_state.lang,
-                                       screen, body if isinstance(request_, engine.Unknown) else ""))
+                                       screen, body if isinstance(request_, engine.Unknown) else "",
+                                       media))
     text = catalog.sms.reply(new_state.lang, screen).text
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
 
@@ -165,20 +166,35 @@ def _over_limit(catalog: Catalog, limits: Limits, lang: str | None) -> Outcome:
 
 
 def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str,
-            sender: Sender, lang: str, screen: engine.Screen, question: str) -> Outcome:
-    """A texter asks for a person: hand them to staff in opening hours, else say when."""
+            sender: Sender, lang: str, screen: engine.Screen, question: str,
+            media: int = 0) -> Outcome:
+    """A texter asks for a person: hand them to staff in opening hours, else say when.
+
+    A photo that comes with it (``media``) is not passed on, as in a hand-off: staff read
+    that one came (after the question, if any), the texter that photos cannot be passed on.
+
+    In opening hours with no hand-off to be had (no staff on the list, no store, no SMS
+    number to tell staff from), they read how to call the helpline, and 112: never that we
+    are closed.
+    """
     content = catalog.content
-    if desk is not None and desk.staff and desk.sms_line is None:
-        # Staff could not be told (see handoff's docstring): how to call, and 112, instead.
-        log.warning("sms: a person asked for over a channel other than SMS, and "
-                    "HELPLINE_SMS_NUMBER is not set: no hand-off")
-    if desk is None or not desk.can_open() or not hours.is_open(content.hours, desk.now):
+    now = desk.now if desk is not None else clock.now()
+    if not hours.is_open(content.hours, now):
         return Outcome(catalog.sms.reply(lang, screen).text, "person_closed", lang, screen.node)
+    if desk is None or not desk.can_open():
+        if desk is not None and desk.staff and desk.sms_line is None:
+            # Staff could not be told (see handoff's docstring): how to call, and 112, instead.
+            log.warning("sms: a person asked for over a channel other than SMS, and "
+                        "HELPLINE_SMS_NUMBER is not set: no hand-off")
+        return Outcome(catalog.sms.person_by_phone(lang, screen.notice).text, "person_by_phone",
+                       lang, screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
     name = content.language(lang).staff_name
+    if media:
+        question = " ".join(filter(None, (question.strip(), catalog.sms.staff("staff_no_photo"))))
     parts = len(for_staff("?" * REF_LENGTH, name, question)) if question.strip() else 0
-    messages = 1 + len(desk.staff) * (1 + parts)
+    messages = 1 + len(desk.staff) * (1 + parts) + (1 if media else 0)
     if not limits.fits(messages):
         return _refused(messages, lang, screen.node)  # checked first: nothing is opened
     thread = desk.open(number_key, sender.address, lang)
@@ -188,6 +204,9 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     if question.strip():
         asked = for_staff(thread.ref, name, question)
         sends += [Send(number, part, desk.sms_line) for number in desk.staff for part in asked]
+    if media:  # after the reply that the hand-off opened
+        no_photo = catalog.sms.handoff_no_photo(lang).text
+        sends.append(Send(sender.address, no_photo, desk.line_to(thread, sender.address)))
     opened = catalog.sms.handoff_opened(lang, desk.window // 60)
     return Outcome(opened, "handoff.opened", lang, screen.node, tuple(sends))
 
@@ -197,23 +216,34 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
     """A texter in a hand-off writes: to the staff member who answers (9 stops it).
 
     Photos (``media``: how many came with the text) are not passed on: staff read that one
-    came, the texter that they cannot be passed on and to write instead.
+    came, the texter that they cannot be passed on and to write instead. With no SMS number
+    to send to staff from (:meth:`Desk.staff_line`), nothing goes to staff: the texter reads
+    how to call the helpline, and 112 (out of hours, with the hours).
     """
     recipients = desk.recipients(thread)
+    line = desk.staff_line(thread)
     if body.strip() == "9":
         desk.close(thread)
         sessions.save(engine.State(thread.lang, ROOT))
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
         closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-        return _capped(limits, Outcome(text, "handoff.closed", thread.lang,
-                                       sends=tuple(Send(n, closed, desk.sms_line)
-                                                   for n in recipients)))
+        if line is None:
+            _no_staff_line("the stop of a hand-off")
+        told = tuple(Send(n, closed, line) for n in recipients) if line is not None else ()
+        return _capped(limits, Outcome(text, "handoff.closed", thread.lang, sends=told))
+    if line is None:
+        # Not passed on, and the window stays as it was: nobody could answer this message.
+        _no_staff_line("a texter's message in a hand-off")
+        if hours.is_open(catalog.content.hours, desk.now):
+            reach = catalog.sms.person_by_phone(thread.lang).text
+        else:
+            reach = catalog.sms.reply(thread.lang, engine.Screen(engine.PERSON)).text
+        return _capped(limits, Outcome(reach, "handoff.unreachable", thread.lang))
     stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
     if media:
         body = f"{body.strip()} {catalog.sms.staff('staff_no_photo')}"
-    sends = [Send(n, part, desk.sms_line) for n in recipients
-             for part in for_staff(thread.ref, name, body)]
+    sends = [Send(n, part, line) for n in recipients for part in for_staff(thread.ref, name, body)]
     if media:
         no_photo = catalog.sms.handoff_no_photo(thread.lang).text
         texter = desk.texter(thread) if notice else None
@@ -239,16 +269,22 @@ def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Des
     answer under that reference and what the texter was told: a message to a person is never
     dropped unread (someone may need to act on it), and staff cannot reply to it, so nothing
     reaches the texter that they did not ask for. All or nothing under the minute's cap, like
-    any texter's message: refused, the note stays and their next message is told.
+    any texter's message: refused, the note stays and their next message is told. With no SMS
+    number to send to staff from (:meth:`Desk.staff_line`) the texter is still told, and
+    nothing goes to staff.
     """
     sms = catalog.sms
+    line = desk.staff_line(closed)
+    if line is None:
+        _no_staff_line("a text after a hand-off stopped")
     if media:
         body = f"{body.strip()} {sms.staff('staff_no_photo')}"
     name = catalog.content.language(closed.lang).staff_name
     parts = (sms.staff("staff_after_close", ref=closed.ref), *for_staff(closed.ref, name, body))
+    sends = (tuple(Send(n, part, line) for n in desk.recipients(closed) for part in parts)
+             if line is not None else ())
     outcome = Outcome(sms.handoff_closed(closed.lang).text, "handoff.after_close", closed.lang,
-                      sends=tuple(Send(n, part, desk.sms_line) for n in desk.recipients(closed)
-                                  for part in parts))
+                      sends=sends)
     if not limits.fits(outcome.messages):
         return _refused(outcome.messages, closed.lang)
     desk.told_closed(number_key)
@@ -308,8 +344,18 @@ def _closed_for_staff(catalog: Catalog, desk: Desk | None,
                       thread: Thread | None) -> tuple[Send, ...]:
     if desk is None or thread is None:
         return ()
+    line = desk.staff_line(thread)
+    if line is None:
+        _no_staff_line("the end of a hand-off")
+        return ()
     closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-    return tuple(Send(number, closed, desk.sms_line) for number in desk.recipients(thread))
+    return tuple(Send(number, closed, line) for number in desk.recipients(thread))
+
+
+def _no_staff_line(what: str) -> None:
+    """Log that ``what`` was not sent to staff: Twilio would refuse it (what, never who)."""
+    log.warning("sms: %s not sent to staff: no SMS number of the helpline to send it from (the "
+                "texter writes over another channel and HELPLINE_SMS_NUMBER is not set)", what)
 
 
 def _event(catalog: Catalog, screen: engine.Screen) -> str:

@@ -31,6 +31,9 @@ HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in openi
 HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
 HANDOFF_NO_PHOTO = "@handoff-no-photo"  # a texter in a hand-off sent a photo: write instead
+# How to reach a person (call the helpline, 112) when no SMS hand-off can be opened or written
+# to for a reason other than the hours (no staff, no store, no SMS number to tell staff from).
+PERSON_BY_PHONE = "@person-by-phone"
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
                "staff_closed", "staff_no_photo", "staff_after_close")
 
@@ -97,6 +100,11 @@ class SmsBook:
 
     def handoff_no_photo(self, lang: str) -> Sms:
         return self.messages[(lang, HANDOFF_NO_PHOTO, 0, None, False)]
+
+    def person_by_phone(self, lang: str, notice: str | None = None) -> Sms:
+        """How to reach a person (the helpline's number, 112), for when no hand-off is
+        possible in opening hours: never the out-of-hours text, which would say we are closed."""
+        return self.messages[(lang, PERSON_BY_PHONE, 0, notice, False)]
 
     def staff(self, key: str, **fields: str) -> str:
         """Return the text to staff ``key`` (one of :data:`STAFF_TEXTS`), filled in."""
@@ -370,6 +378,12 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             put((lang.code, engine.PERSON, 0, notice, False),
                 writer.fit(f"{writer.text[notice]}\n{writer.person_closed()}"), OTHER_SEGMENTS,
                 prompts_file, ("text", "person_closed"))
+        # In opening hours when no hand-off can be had (see PERSON_BY_PHONE): no hours in it.
+        for notice in (None, engine.NOT_UNDERSTOOD):
+            lines = [writer.text[notice]] if notice else []
+            put((lang.code, PERSON_BY_PHONE, 0, notice, False),
+                writer.fit("\n".join([*lines, writer.person()])), OTHER_SEGMENTS, prompts_file,
+                ("text", "person_sms"), _variant(notice, False))
         # Kept with {minutes} to fill in (HELPLINE_HANDOFF_WINDOW is configuration, not
         # content); measured, like staff_late, as if the window were a day.
         opened = writer.fit(writer.handoff_opened())

@@ -598,6 +598,19 @@ def test_staff_close_with_any_case_punctuation_or_spaces(app: Flask, raw_store: 
     assert not raw_store.keys("helpline:thread:*")
 
 
+@pytest.mark.parametrize("question", ["Klaar?", "klaar ?", "KLAAR?!", "¿klaar?"])
+def test_the_close_word_asked_as_a_question_is_passed_on(app: Flask, raw_store: redis.Redis,
+                                                          question: str) -> None:
+    """"Klaar?" ("Ready?", "Done?") is a question to the texter: she gets it as written, the
+    conversation stays open and staff are not told it stopped."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna, "HULP")
+    asked = staff.send(f"{ref} {question}")
+    assert asked.text is None and ((ANNA, question),) == asked.sends
+    assert raw_store.keys("helpline:thread:*")
+    assert ((STAFF, f"{ref} Nederlands: ja"),) == anna.send("ja").sends
+
+
 def test_a_reply_that_only_starts_with_the_close_word_is_passed_on(app: Flask) -> None:
     """Only the close word alone closes: a reply with more words is a reply."""
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
@@ -724,6 +737,57 @@ def test_a_photo_after_hours_gets_the_closed_notice_and_the_photo_notice(app: Fl
     assert 3 == messages_in(photo)
 
 
+def test_a_photo_that_opens_a_handoff_is_not_lost_silently(app: Flask,
+                                                          raw_store: redis.Redis) -> None:
+    """At the person screen in opening hours, a photo with words opens a hand-off: staff get
+    the news and the words with the note that a photo was not passed on, the texter that
+    someone will answer and, in her language, that photos cannot be passed on; all counted."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(OPEN_HOUR.replace(hour=8))
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("POMOC")
+    anna.send("0")  # before opening: the hours
+    clock.advance(hours=2)
+    before = sent_this_minute(raw_store)
+    photo = anna.send("tu jestem", **PHOTO)
+    assert CATALOG.sms.handoff_opened("pl", 30) == photo.text
+    ref = ref_of(photo)
+    assert ((STAFF, NL["staff_new"].format(ref=ref, language="Pools", close="KLAAR")),
+            (STAFF, f"{ref} Pools: tu jestem [foto niet doorgestuurd]"),
+            (ANNA, "Nie mozemy przekazywac zdjec. Napisz to w wiadomosci.")) == photo.sends
+    assert (HELPLINE_NUMBER,) * 3 == photo.sent_from
+    assert 4 == messages_in(photo) == sent_this_minute(raw_store) - before
+
+
+def test_a_photo_alone_with_0_opens_a_handoff_and_staff_read_it_came(app: Flask) -> None:
+    """0 with a photo: staff read that a photo came, the texter that it cannot be passed on."""
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    photo = anna.send("0", **PHOTO)
+    ref = ref_of(photo)
+    assert ((STAFF, NL["staff_new"].format(ref=ref, language="Engels", close="KLAAR")),
+            (STAFF, f"{ref} Engels: [foto niet doorgestuurd]"),
+            (ANNA, EN["handoff_no_photo"])) == photo.sends
+
+
+def test_a_photo_that_would_open_a_handoff_over_the_cap_opens_nothing(content_copy: Path) -> None:
+    """All or nothing: with room for the hand-off's messages but not the photo notice, no
+    hand-off opens and nothing is sent. The next minute it opens, with all four."""
+    clock = FrozenClock()
+    app = app_on(content_copy, HELPLINE_SMS_REPLIES_PER_MINUTE=4, HELPLINE_CLOCK=clock)
+    store = app.extensions["helpline.store"].client
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")  # 1 of 4
+    photo = anna.send("0", **PHOTO)  # the reply, staff's news, the note, the notice: 4 more
+    assert photo.text is None and photo.sends == ()
+    assert not store.keys("helpline:thread:*")
+    assert 1 == sent_this_minute(store)
+    clock.advance(minutes=1)
+    before = sent_this_minute(store)
+    opened = anna.send("0", **PHOTO)
+    assert opened.text is not None and 3 == len(opened.sends)
+    assert 4 == messages_in(opened) == sent_this_minute(store) - before
+
+
 @pytest.mark.parametrize("num_media", ["", "x", "-1", "9" * 5000, "１"])
 def test_a_strange_num_media_is_no_photo(app: Flask, num_media: str) -> None:
     """Whatever NumMedia holds, the webhook answers; what is not a count is no photo."""
@@ -836,6 +900,8 @@ def test_at_the_cap_the_text_after_a_stop_unseen_waits_whole(content_copy: Path)
 # every <Message to> of every test for a "from" on the right channel (twilio_client.sent_from).
 
 ANNA_WA = f"whatsapp:{ANNA}"
+PERSON_BY_PHONE_EN = (f"{EN['person_sms'].format(helpline=CONTENT.contacts.helpline, emergency='112')}"
+                      f"\n9 {EN['main_menu']}")
 HELPLINE_WA = f"whatsapp:{HELPLINE_NUMBER}"
 SMS_NUMBER = "+3197010000099"  # the helpline's SMS number, as HELPLINE_SMS_NUMBER says
 
@@ -876,14 +942,17 @@ def test_without_the_sms_number_a_whatsapp_texter_asking_for_a_person_gets_how_t
         app: Flask, raw_store: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
     """Without HELPLINE_SMS_NUMBER staff cannot be told of a WhatsApp texter (a message from
     the WhatsApp address to a staff phone is refused), so no hand-off opens that nobody would
-    answer: she reads how to call the helpline, and 112. The log says what to set, and no
-    number."""
+    answer: in opening hours she reads how to call the helpline, and 112, never that the
+    helpline is closed. The log says what to set, and no number."""
     anna = Texter(app.test_client(), ANNA_WA)
     anna.send("HELPLINE")
     reply = anna.send("0")
     assert reply.sends == () and not raw_store.keys("helpline:thread:*")
-    assert reply.text == CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text
-    assert reply.text is not None and "112" in reply.text
+    assert PERSON_BY_PHONE_EN == reply.text
+    assert EN["person_closed"] not in reply.text and EN["hours"] not in reply.text
+    assert reply.measure.segments <= 2
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.person_by_phone|lang=en"]
     assert any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
     assert not any("11112222" in r.getMessage() for r in caplog.records)
     # Over SMS the same number still reaches staff: the SMS number is the one she wrote to.
@@ -903,3 +972,155 @@ def test_a_thread_kept_before_its_address_was_recorded_still_replies_over_sms(
     raw_store.set(key, json.dumps(record), keepttl=True)
     answer = staff.send(f"{ref} hello")
     assert ((ANNA, "hello"),) == answer.sends and (HELPLINE_NUMBER,) == answer.sent_from
+
+
+def test_out_of_hours_a_whatsapp_texter_without_the_sms_number_reads_the_hours(
+        app: Flask) -> None:
+    """Out of hours the reason no hand-off opens is the hours: she reads them, as over SMS."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(OPEN_HOUR.replace(day=29))  # a Sunday
+    anna = Texter(app.test_client(), ANNA_WA)
+    anna.send("HELPLINE")
+    reply = anna.send("0")
+    assert CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text == reply.text
+    assert reply.sends == ()
+
+
+def test_in_hours_with_no_staff_on_the_list_a_texter_reads_how_to_call(
+        content_copy: Path) -> None:
+    """No staff number to hand off to, in opening hours: how to call and 112, not "closed";
+    a question written at the person screen gets the same, after "not understood"."""
+    contacts = content_copy / "content" / "contacts.yaml"
+    text = contacts.read_text()
+    contacts.write_text(re.sub(r"\nstaff:\n(  .*\n)+", "\nstaff: []\n", text))
+    app = app_on(content_copy)
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    reply = anna.send("0")
+    assert PERSON_BY_PHONE_EN == reply.text and reply.sends == ()
+    asked = anna.send("where can I sleep tonight")
+    assert f"{EN['not_understood']}\n{PERSON_BY_PHONE_EN}" == asked.text
+    assert asked.measure.segments <= 2
+
+
+@pytest.mark.parametrize("lang", sorted(CONTENT.languages))
+def test_every_language_says_how_to_call_when_no_handoff_can_open(lang: str) -> None:
+    """The text for no hand-off in opening hours is the person screen's how-to-call and 112
+    in the texter's language, without the hours, within 2 segments."""
+    texts = CONTENT.prompts[lang].text
+    for notice in (None, engine.NOT_UNDERSTOOD):
+        sms = CATALOG.sms.person_by_phone(lang, notice)
+        assert "112" in sms.text and CONTENT.contacts.helpline in sms.text
+        assert "{" not in sms.text and sms.segments <= 2
+        closed = CATALOG.sms.reply(lang, engine.Screen(engine.PERSON, notice=notice)).text
+        assert closed.endswith(sms.text.split("\n", 1 if notice else 0)[-1])
+        assert len(sms.text) < len(closed)
+    assert texts["person_sms"] != ""
+
+
+def test_a_texter_who_opened_by_sms_reaches_staff_from_whatsapp_too(
+        app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """She opens a hand-off by SMS, then writes from WhatsApp (same number, same person, same
+    hand-off), with no HELPLINE_SMS_NUMBER: her text reaches staff from the SMS number she
+    opened it on (a message from the WhatsApp address would be refused), staff's answer
+    reaches her where she opened it, and her 9 from WhatsApp reaches staff too."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    anna_wa = Texter(app.test_client(), ANNA_WA)
+    ref = open_handoff(anna)
+    written = anna_wa.send("help me")
+    assert written.text is None
+    assert ((STAFF, f"{ref} Engels: help me"),) == written.sends
+    assert (HELPLINE_NUMBER,) == written.sent_from
+    answer = staff.send(f"{ref} Where are you?")
+    assert ((ANNA, "Where are you?"),) == answer.sends and (HELPLINE_NUMBER,) == answer.sent_from
+    stop = anna_wa.send("9")
+    assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == stop.sends
+    assert (HELPLINE_NUMBER,) == stop.sent_from
+    assert not any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("word", ["WIPE", "STOP"])
+def test_a_texter_who_opened_by_sms_and_ends_it_from_whatsapp_tells_staff(
+        app: Flask, word: str) -> None:
+    """The wipe word or STOP from WhatsApp ends her SMS hand-off: staff are told, from the SMS
+    number she opened it on."""
+    anna = Texter(app.test_client(), ANNA)
+    ref = open_handoff(anna)
+    ended = Texter(app.test_client(), ANNA_WA).send(word)
+    assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == ended.sends
+    assert (HELPLINE_NUMBER,) == ended.sent_from
+
+
+def test_a_text_from_whatsapp_after_a_stop_unseen_of_an_sms_handoff_reaches_staff(
+        app: Flask) -> None:
+    """Staff stopped her SMS hand-off when she could not be told; her next text, from
+    WhatsApp, tells her it stopped and goes to staff from the SMS number she opened it on."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=40)
+    assert staff.send(f"{ref} KLAAR").sends == ()
+    late = Texter(app.test_client(), ANNA_WA).send("I am at the farm")
+    assert CLOSED_TEXT == late.text
+    assert (STAFF, f"{ref} Engels: I am at the farm") == late.sends[-1]
+    assert (HELPLINE_NUMBER, HELPLINE_NUMBER) == late.sent_from
+
+
+def whatsapp_handoff_without_sms_number(app: Flask) -> tuple[Texter, str]:
+    """A WhatsApp hand-off opened while HELPLINE_SMS_NUMBER was set, then the setting gone:
+    no SMS number is known for messages to staff."""
+    app.config["HELPLINE_SMS_NUMBER"] = SMS_NUMBER
+    anna = Texter(app.test_client(), ANNA_WA)
+    ref = open_handoff(anna)
+    app.config["HELPLINE_SMS_NUMBER"] = None
+    return anna, ref
+
+
+def test_with_no_sms_number_at_all_a_text_to_staff_is_not_sent_and_the_texter_told(
+        app: Flask, raw_store: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """No SMS number to send to staff from: nothing Twilio would refuse is sent; she reads, in
+    her language, how to call the helpline and 112; the log says why, without a number."""
+    anna, _ = whatsapp_handoff_without_sms_number(app)
+    [key] = raw_store.keys("helpline:thread:*")
+    before = json.loads(str(raw_store.get(key)))["last"]
+    written = anna.send("help me")
+    assert written.sends == ()
+    assert PERSON_BY_PHONE_EN == written.text
+    assert before == json.loads(str(raw_store.get(key)))["last"]  # staff's window unchanged
+    assert any("HELPLINE_SMS_NUMBER" in r.getMessage() for r in caplog.records)
+    assert not any("11112222" in r.getMessage() or "help me" in r.getMessage()
+                   for r in caplog.records)
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures["sms.handoff.unreachable|lang=en"]
+    stop = anna.send("9")
+    assert stop.sends == () and stop.text is not None
+    assert not raw_store.keys("helpline:thread:*")
+
+
+def test_with_no_sms_number_at_all_out_of_hours_the_texter_reads_the_hours(app: Flask) -> None:
+    """Out of hours she reads the out-of-hours text (the hours, how to call, 112) instead."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock(FRIDAY_LATE)
+    anna, _ = whatsapp_handoff_without_sms_number(app)
+    clock.advance(hours=1)
+    written = anna.send("help me")
+    assert written.sends == ()
+    assert CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text == written.text
+
+
+def test_with_no_sms_number_at_all_a_wipe_still_erases_and_sends_nothing_refused(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """The wipe word erases the hand-off; staff cannot be told, and no refused message goes."""
+    anna, _ = whatsapp_handoff_without_sms_number(app)
+    wiped = anna.send("WIPE")
+    assert wiped.sends == () and wiped.text is not None
+    assert not raw_store.keys("helpline:thread:*")
+
+
+def test_with_no_sms_number_at_all_a_text_after_a_stop_unseen_tells_the_texter(
+        app: Flask) -> None:
+    """After a stop unseen, her next text tells her it stopped; nothing refused goes to staff."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, ref = whatsapp_handoff_without_sms_number(app)
+    clock.advance(minutes=40)
+    assert Texter(app.test_client(), STAFF).send(f"{ref} KLAAR").sends == ()
+    late = anna.send("I am at the farm")
+    assert CLOSED_TEXT == late.text and late.sends == ()
