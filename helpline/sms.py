@@ -127,9 +127,10 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         if staff_key is not None and words and looks_like_ref(words[0]):
             return _from_staff(catalog, desk, staff_key, words[0], words[1] if len(words) > 1 else "")
     if desk is not None and thread is not None:
-        # Within a hand-off the number's limit does not apply: a person in trouble is never
-        # cut off from staff mid-conversation (the minute's cap still bounds what is sent,
-        # and staff can stop a conversation).
+        # Within a hand-off the number's limit is the hand-off's own, higher one, counted
+        # apart from the menus' (see limits); over it nothing is passed on, but 9 always stops.
+        if body.strip() != "9" and not limits.allow_message(handoff=True):
+            return _over_limit(catalog, limits, thread.lang, handoff=True)
         return _to_staff(catalog, sessions, limits, desk, thread, body, media)
     if desk is not None and closed is not None:
         if request_ is not engine.Nav.PERSON:
@@ -155,10 +156,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
 
 
-def _over_limit(catalog: Catalog, limits: Limits, lang: str | None) -> Outcome:
-    """Over the number's limit: the first message over it is told to wait (and how to reach a
-    person, and 112), the rest get nothing until the limit's window ends."""
-    if not limits.just_over():
+def _over_limit(catalog: Catalog, limits: Limits, lang: str | None,
+                handoff: bool = False) -> Outcome:
+    """Over the number's limit (in a ``handoff``, its limit there): the first message over it
+    is told to wait (and how to reach a person, and 112), the rest get nothing until the
+    limit's window ends."""
+    if not limits.just_over(handoff):
         return Outcome(None, "rate_limited", lang)
     lang = lang or catalog.content.base
     return _capped(limits, Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang))
@@ -376,7 +379,7 @@ def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) ->
             return sms_reply(text)
         visit, limits = arrival.visit, arrival.limits
         visit.abandon()
-        if not limits.allow_message():
+        if not limits.allow_message(visit.handoff_count):
             event, reply = "rate_limited", None
         elif not limits.fits(1):
             event, reply = _refused(1, None).event, None
