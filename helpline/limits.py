@@ -9,6 +9,10 @@ to staff never uses up what they may send to the menus afterwards (0, as the sto
 At either limit, the first message over it is told to wait; the rest get nothing (and, in a
 hand-off, are not passed on) until the window ends. 9 always stops a hand-off.
 
+The counts are bare counters under the hashed number that expire with the window. The wipe
+word and STOP erase everything else at once but keep them: erasing them would reset the
+limit, and the wipe word could be sent (and answered) without end.
+
 The minute's cap (``HELPLINE_SMS_REPLIES_PER_MINUTE``) counts every message the helpline
 sends: the reply to the sender and each hand-off message (to staff, or to a texter). The
 view counts what it sends (:meth:`helpline.visit.Visit.sent`); :meth:`Limits.fits` only

@@ -105,18 +105,25 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         desk, thread = None, None
     # A hand-off staff stopped when this texter could not be told (see handoff.Closed).
     closed = desk.closed_of(sessions.visit.closed) if desk is not None and thread is None else None
+    in_handoff = desk is not None and thread is not None  # counted and limited as a hand-off's
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
+        # Always erased, even over the limit; the number's counts are kept (see limits).
         told = _closed_for_staff(catalog, desk, thread)
-        if not sessions.forget():  # the store is down: nothing was erased, and we say so
+        erased = sessions.forget()  # False: the store is down, nothing was erased
+        if not erased:
             told = ()
-            if isinstance(request_, sms_input.Wipe):
-                failed = catalog.sms.wipe_failed(request_.lang).text
-                return _capped(limits, Outcome(failed, "wipe_failed", request_.lang))
         if isinstance(request_, sms_input.OptOut):
             return _capped(limits, Outcome(None, "opt_out", sends=told))
-        wiped = catalog.sms.wiped(request_.lang).text
-        return _capped(limits, Outcome(wiped, "wipe", request_.lang, sends=told))
+        if not erased:
+            text, event = catalog.sms.wipe_failed(request_.lang).text, "wipe_failed"
+        else:
+            text, event = catalog.sms.wiped(request_.lang).text, "wipe"
+        if not limits.allow_message(in_handoff) and not limits.just_over(in_handoff):
+            # The reply is within the number's limit like any other (the first over it is
+            # told what happened, instead of being told to wait); staff still hear it ended.
+            return _capped(limits, Outcome(None, "rate_limited", request_.lang, sends=told))
+        return _capped(limits, Outcome(text, event, request_.lang, sends=told))
     if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
         # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
         # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).

@@ -28,6 +28,10 @@ PREFIX = "helpline"
 # Every kind of key that holds something about one number; ``forget`` erases them all.
 PERSONAL_KINDS: list[str] = ["session", "lang", "rate", "handoff-rate", "callback", "handoff",
                              "handoff-closed"]
+# The number's message counts (in the menus, in a hand-off): bare counters with the limit's
+# short window as TTL. A texter's own wipe or STOP keeps them (``forget(keep_counts=True)``):
+# erasing them would reset the number's limit, so the wipe word could be sent without end.
+COUNT_KINDS: tuple[str, ...] = ("rate", "handoff-rate")
 # Per-number kinds whose value names a key of another kind that is about the same person:
 # ``forget`` erases that one too (an SMS hand-off's thread is kept under its reference).
 LINKED_KINDS: dict[str, str] = {"handoff": "thread"}
@@ -163,9 +167,11 @@ class Store:
         with self._guard():
             self.client.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
 
-    def forget(self, number_key: str) -> None:
-        """Erase every key about this number, and the keys they link to, at once."""
-        keys = [self.key(kind, number_key) for kind in PERSONAL_KINDS]
+    def forget(self, number_key: str, keep_counts: bool = False) -> None:
+        """Erase every key about this number, and the keys they link to, at once (with
+        ``keep_counts``, all but its message counts: see :data:`COUNT_KINDS`)."""
+        keys = [self.key(kind, number_key) for kind in PERSONAL_KINDS
+                if not (keep_counts and kind in COUNT_KINDS)]
         with self._guard():
             for kind, target in LINKED_KINDS.items():
                 linked = self.client.get(self.key(kind, number_key))

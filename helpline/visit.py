@@ -98,10 +98,11 @@ class Visit:
         self._counters.clear()
 
     def forget(self) -> bool:
-        """Erase everything about the number now, and write nothing about it later."""
+        """Erase everything about the number now, and write nothing about it later: all but
+        its message counts (short-lived, so that erasing cannot reset the number's limit)."""
         self._values.clear()
         try:
-            self.store.forget(self.number_key)
+            self.store.forget(self.number_key, keep_counts=True)
         except StoreUnavailable:
             log.error("store unreachable: could not erase a number's data")
             return False

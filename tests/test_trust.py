@@ -20,7 +20,14 @@ from helpline.identity import number_key
 from helpline.sealed import Sealer
 from helpline.stats import AMSTERDAM, per_event, read_day
 
-from .conftest import HASH_KEY, RedisServer, _redis_binary, make_app, personal_keys
+from .conftest import (
+    HASH_KEY,
+    RedisServer,
+    _redis_binary,
+    kept_but_counts,
+    make_app,
+    personal_keys,
+)
 from .test_handoff import open_handoff, sent_this_minute
 from .test_metrics import scrape, value
 from .twilio_client import Caller, Texter, post_signed, sms_params
@@ -58,15 +65,51 @@ def test_the_limit_is_per_number() -> None:
     assert Texter(app.test_client(), "+31611111111").send("HULP").text is not None
 
 
-def test_wipe_and_stop_work_even_over_the_limit() -> None:
-    """Someone who is rate limited can still erase their data."""
+def test_wipe_and_stop_erase_even_over_the_limit_but_keep_the_counts() -> None:
+    """Someone over their limit can still erase their data, at once: everything but the
+    bare count of their messages, which expires with the limit's window. Over the limit the
+    wipe's reply is held back like any other."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=1)
+    client = app.extensions["helpline.store"].client
     texter = Texter(app.test_client(), NUMBER)
     texter.send("HULP")
     texter.send("1")  # told to wait
     assert texter.send("1").text is None
-    assert texter.send("WIS").text is not None
-    assert [] == personal_keys(app.extensions["helpline.store"].client, NUMBER)
+    assert texter.send("WIS").text is None
+    key = number_key(NUMBER, HASH_KEY.encode())
+    assert [f"helpline:rate:{key}"] == personal_keys(client, NUMBER)
+    assert "4" == client.get(f"helpline:rate:{key}")
+    assert 0 < client.ttl(f"helpline:rate:{key}") <= 600
+    texter.send("STOP")
+    assert [f"helpline:rate:{key}"] == personal_keys(client, NUMBER)
+
+
+def test_the_wipe_word_is_answered_within_the_limit_and_cannot_reset_it() -> None:
+    """The wipe word erases every time, but is answered like any message: up to the number's
+    limit, then once more (what happened, instead of the wait notice), then never until the
+    window ends. Erasing does not reset the count, so it cannot be sent and answered without
+    end (nor use up the minute's SMS for everyone else)."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    texter = Texter(app.test_client(), NUMBER)
+    replies = [texter.send("WIPE").text for _ in range(10)]
+    assert 4 == sum(1 for text in replies if text is not None)
+    assert all(text.startswith("Everything we kept about your number is erased.")
+               for text in replies[:4] if text is not None)
+    assert [None] * 6 == replies[4:]
+    assert texter.send("HELP").text is None  # still over the limit: not reset by the wipes
+    store = app.extensions["helpline.store"]
+    figures = per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))
+    assert (4, 7) == (figures["sms.wipe"], figures["sms.rate_limited"])
+
+
+def test_a_flood_of_the_wipe_word_does_not_starve_other_texters() -> None:
+    """One number sending the wipe word 320 times gets at most its limit's replies: the
+    minute's SMS cap is left for everyone else."""
+    app = make_app()
+    eve, bob = Texter(app.test_client(), "+31699990000"), Texter(app.test_client(), NUMBER)
+    sent = sum(1 for _ in range(320) if eve.send("WIPE").text is not None)
+    assert 21 == sent  # the default limit, 20, and the one over it
+    assert bob.send("HULP").text is not None
 
 
 def test_global_reply_cap_stops_outgoing_messages() -> None:
@@ -523,7 +566,7 @@ def test_the_wipe_word_during_an_outage_says_nothing_was_erased(own_redis: Redis
     assert personal_keys(admin, NUMBER)
     wiped = texter.send("WIPE")
     assert wiped.text is not None and wiped.text.startswith("Everything we kept about your number")
-    assert [] == personal_keys(admin, NUMBER)
+    assert [] == kept_but_counts(admin, NUMBER)
 
 
 def _cannot_save(admin: redis.Redis, server: RedisServer) -> None:
