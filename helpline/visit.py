@@ -97,12 +97,13 @@ class Visit:
         self._values.clear()
         self._counters.clear()
 
-    def forget(self) -> bool:
+    def forget(self, keep_counts: bool = True) -> bool:
         """Erase everything about the number now, and write nothing about it later: all but
-        its message counts (short-lived, so that erasing cannot reset the number's limit)."""
+        its message counts, with ``keep_counts`` (short-lived, so that erasing cannot reset the
+        number's limit)."""
         self._values.clear()
         try:
-            self.store.forget(self.number_key, keep_counts=True)
+            self.store.forget(self.number_key, keep_counts=keep_counts)
         except StoreUnavailable:
             log.error("store unreachable: could not erase a number's data")
             return False
