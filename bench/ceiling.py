@@ -105,15 +105,18 @@ _STATE = {"lang": "nl", "node": "main", "page": 0}  # a texter's state, as the h
 
 
 # The one-trip floor's single script: read the texter's state, language and hand-off keys,
-# count the message and the reply, and keep the new state and language (as the helpline's
-# two scripts do between them). KEYS: session, lang, pointer, closed, rate, replies.
+# count the message (under the hand-off's count if the number has a hand-off pointer, else
+# the menus') and the reply, and keep the new state and language (as the helpline's two
+# scripts do between them). KEYS: session, lang, pointer, closed, rate, handoff-rate, replies.
 # ARGV: rate window, then the state and language, each with its TTL.
 _ONE_TRIP = """
 local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-table.insert(found, redis.call('INCR', KEYS[5]))
-redis.call('EXPIRE', KEYS[5], ARGV[1], 'NX')
-table.insert(found, redis.call('INCRBY', KEYS[6], 1))
-redis.call('EXPIRE', KEYS[6], 120, 'NX')
+local counter = KEYS[5]
+if found[3] then counter = KEYS[6] end
+table.insert(found, redis.call('INCR', counter))
+redis.call('EXPIRE', counter, ARGV[1], 'NX')
+table.insert(found, redis.call('INCRBY', KEYS[7], 1))
+redis.call('EXPIRE', KEYS[7], 120, 'NX')
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
 return found
@@ -122,7 +125,8 @@ _one_trip_script = _store.client.register_script(_ONE_TRIP)
 
 
 def _visit_in_one_trip(number_key: str) -> None:
-    keys = [_store.key(kind, number_key) for kind in ("session", "lang", POINTER, CLOSED, "rate")]
+    keys = [_store.key(kind, number_key)
+            for kind in ("session", "lang", POINTER, CLOSED, "rate", "handoff-rate")]
     _one_trip_script(keys=[*keys, replies_key()], client=_store.client,
                      args=[600, json.dumps(_STATE), 1800, json.dumps("nl"), 30 * 86400])
 

@@ -29,9 +29,10 @@ class Sessions:
         if state.lang is not None:
             self.visit.keep("lang", state.lang, self.language_ttl)
 
-    def forget(self) -> bool:
-        """Erase everything about the number; False if the store could not be reached."""
-        return self.visit.forget()
+    def forget(self, keep_counts: bool = True) -> bool:
+        """Erase everything about the number (but, with ``keep_counts``, its message counts);
+        False if the store could not be reached."""
+        return self.visit.forget(keep_counts)
 
 
 def _state(raw: Any) -> State | None:

@@ -105,18 +105,26 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         desk, thread = None, None
     # A hand-off staff stopped when this texter could not be told (see handoff.Closed).
     closed = desk.closed_of(sessions.visit.closed) if desk is not None and thread is None else None
+    in_handoff = desk is not None and thread is not None  # counted and limited as a hand-off's
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
+        # Always erased, even over the limit; the number's counts are kept (see limits).
         told = _closed_for_staff(catalog, desk, thread)
-        if not sessions.forget():  # the store is down: nothing was erased, and we say so
+        # A rehearsal (signed: staff, or the smoke test) erases its counts too: it abuses nothing.
+        erased = sessions.forget(keep_counts=not is_simulated())  # False: nothing was erased
+        if not erased:
             told = ()
-            if isinstance(request_, sms_input.Wipe):
-                failed = catalog.sms.wipe_failed(request_.lang).text
-                return _capped(limits, Outcome(failed, "wipe_failed", request_.lang))
         if isinstance(request_, sms_input.OptOut):
             return _capped(limits, Outcome(None, "opt_out", sends=told))
-        wiped = catalog.sms.wiped(request_.lang).text
-        return _capped(limits, Outcome(wiped, "wipe", request_.lang, sends=told))
+        if not erased:
+            text, event = catalog.sms.wipe_failed(request_.lang).text, "wipe_failed"
+        else:
+            text, event = catalog.sms.wiped(request_.lang).text, "wipe"
+        if not limits.allow_message(in_handoff) and not limits.just_over(in_handoff):
+            # The reply is within the number's limit like any other (the first over it is
+            # told what happened, instead of being told to wait); staff still hear it ended.
+            return _capped(limits, Outcome(None, "rate_limited", request_.lang, sends=told))
+        return _capped(limits, Outcome(text, event, request_.lang, sends=told))
     if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
         # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
         # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).
@@ -127,9 +135,10 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         if staff_key is not None and words and looks_like_ref(words[0]):
             return _from_staff(catalog, desk, staff_key, words[0], words[1] if len(words) > 1 else "")
     if desk is not None and thread is not None:
-        # Within a hand-off the number's limit does not apply: a person in trouble is never
-        # cut off from staff mid-conversation (the minute's cap still bounds what is sent,
-        # and staff can stop a conversation).
+        # Within a hand-off the number's limit is the hand-off's own, higher one, counted
+        # apart from the menus' (see limits); over it nothing is passed on, but 9 always stops.
+        if body.strip() != "9" and not limits.allow_message(handoff=True):
+            return _over_limit(catalog, limits, thread.lang, handoff=True)
         return _to_staff(catalog, sessions, limits, desk, thread, body, media)
     if desk is not None and closed is not None:
         if request_ is not engine.Nav.PERSON:
@@ -156,10 +165,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
 
 
-def _over_limit(catalog: Catalog, limits: Limits, lang: str | None) -> Outcome:
-    """Over the number's limit: the first message over it is told to wait (and how to reach a
-    person, and 112), the rest get nothing until the limit's window ends."""
-    if not limits.just_over():
+def _over_limit(catalog: Catalog, limits: Limits, lang: str | None,
+                handoff: bool = False) -> Outcome:
+    """Over the number's limit (in a ``handoff``, its limit there): the first message over it
+    is told to wait (and how to reach a person, and 112), the rest get nothing until the
+    limit's window ends."""
+    if not limits.just_over(handoff):
         return Outcome(None, "rate_limited", lang)
     lang = lang or catalog.content.base
     return _capped(limits, Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang))
@@ -422,7 +433,7 @@ def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) ->
             return sms_reply(text)
         visit, limits = arrival.visit, arrival.limits
         visit.abandon()
-        if not limits.allow_message():
+        if not limits.allow_message(visit.handoff_count):
             event, reply = "rate_limited", None
         elif not limits.fits(1):
             event, reply = _refused(1, None).event, None

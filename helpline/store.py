@@ -26,7 +26,12 @@ log = logging.getLogger(__name__)
 PREFIX = "helpline"
 
 # Every kind of key that holds something about one number; ``forget`` erases them all.
-PERSONAL_KINDS: list[str] = ["session", "lang", "rate", "callback", "handoff", "handoff-closed"]
+PERSONAL_KINDS: list[str] = ["session", "lang", "rate", "handoff-rate", "callback", "handoff",
+                             "handoff-closed"]
+# The number's message counts (in the menus, in a hand-off): bare counters with the limit's
+# short window as TTL. A texter's own wipe or STOP keeps them (``forget(keep_counts=True)``):
+# erasing them would reset the number's limit, so the wipe word could be sent without end.
+COUNT_KINDS: tuple[str, ...] = ("rate", "handoff-rate")
 # Per-number kinds whose value names a key of another kind that is about the same person:
 # ``forget`` erases that one too (an SMS hand-off's thread is kept under its reference).
 LINKED_KINDS: dict[str, str] = {"handoff": "thread"}
@@ -36,13 +41,20 @@ LINKED_KINDS: dict[str, str] = {"handoff": "thread"}
 PAUSE_AFTER_FAILURE = 2.0
 
 
-# KEYS: the number's keys to read, then its rate key and the minute's replies key.
-# ARGV: the rate window. Returns the values read, the rate count, the replies count.
+# KEYS: the number's keys to read, then its two count keys (menus, hand-off) and the minute's
+# replies key. ARGV: the rate window, then the place (in KEYS) of the key that says the number
+# is in a hand-off. The message is counted under the hand-off's count if that key is there,
+# else under the menus' (each INCR gives every message a count of its own: no count is skipped
+# or repeated, so "the first over the limit" is exactly one message).
+# Returns the values read, the count, 1 if it is the hand-off's (else 0), the replies count.
 _BEGIN_VISIT = """
-local rate, replies = KEYS[#KEYS - 1], KEYS[#KEYS]
-local found = redis.call('MGET', unpack(KEYS, 1, #KEYS - 2))
-table.insert(found, redis.call('INCR', rate))
-redis.call('EXPIRE', rate, ARGV[1], 'NX')
+local menus, handoff, replies = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
+local found = redis.call('MGET', unpack(KEYS, 1, #KEYS - 3))
+local counter, which = menus, 0
+if found[tonumber(ARGV[2])] then counter, which = handoff, 1 end
+table.insert(found, redis.call('INCR', counter))
+redis.call('EXPIRE', counter, ARGV[1], 'NX')
+table.insert(found, which)
 table.insert(found, redis.call('GET', replies))
 return found
 """
@@ -155,9 +167,11 @@ class Store:
         with self._guard():
             self.client.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
 
-    def forget(self, number_key: str) -> None:
-        """Erase every key about this number, and the keys they link to, at once."""
-        keys = [self.key(kind, number_key) for kind in PERSONAL_KINDS]
+    def forget(self, number_key: str, keep_counts: bool = False) -> None:
+        """Erase every key about this number, and the keys they link to, at once (with
+        ``keep_counts``, all but its message counts: see :data:`COUNT_KINDS`)."""
+        keys = [self.key(kind, number_key) for kind in PERSONAL_KINDS
+                if not (keep_counts and kind in COUNT_KINDS)]
         with self._guard():
             for kind, target in LINKED_KINDS.items():
                 linked = self.client.get(self.key(kind, number_key))
@@ -201,6 +215,18 @@ class Store:
             count, _ = pipe.execute()
         return int(count)
 
+    def move_count(self, number_key: str, source: str, target: str, window: int) -> int:
+        """Move one message of this number from its ``source`` count to its ``target`` count
+        (a fixed window that starts at the first event); return the ``target`` count."""
+        with self._guard():
+            pipe = self.client.pipeline()
+            for key, step in ((self.key(source, number_key), -1),
+                              (self.key(target, number_key), 1)):
+                pipe.incrby(key, step)
+                pipe.expire(key, window, nx=True)  # never a count without a TTL
+            _, _, count, _ = pipe.execute()
+        return int(count)
+
     def add_to_hash(self, key: str, field: str, ttl: int) -> None:
         """Add one to ``field`` of the hash ``key``, which expires ``ttl`` seconds from now."""
         with self._guard():
@@ -234,17 +260,21 @@ class Store:
         return [{str(k): int(v) for k, v in raw.items()} for raw in raws]
 
     def begin_visit(self, number_key: str, kinds: tuple[str, ...], rate_window: int,
-                    replies_key: str) -> tuple[list[Any], int, int]:
+                    replies_key: str, handoff_kind: str) -> tuple[list[Any], int, bool, int]:
         """Read what an incoming message needs and count it, in one round trip.
 
-        Returns the values of ``kinds`` for the number, its message count in the current
-        rate window (this message included) and the replies already sent under ``replies_key``.
+        Returns the values of ``kinds`` for the number; its message count in the current rate
+        window (this message included), under the hand-off's count if the number has a key of
+        ``handoff_kind`` (one of ``kinds``), else under the menus'; whether it was the
+        hand-off's; and the replies already sent under ``replies_key``.
         """
         keys = [self.key(kind, number_key) for kind in kinds]
         with self._guard():
-            *values, messages, replies = self._begin_visit(
-                keys=[*keys, self.key("rate", number_key), replies_key], args=[rate_window])
-        return [_loads(v) for v in values], int(messages), int(replies or 0)
+            *values, messages, which, replies = self._begin_visit(
+                keys=[*keys, self.key("rate", number_key), self.key("handoff-rate", number_key),
+                      replies_key],
+                args=[rate_window, kinds.index(handoff_kind) + 1])
+        return [_loads(v) for v in values], int(messages), bool(which), int(replies or 0)
 
     def finish_visit(self, number_key: str, values: dict[str, tuple[Any, int]],
                      counters: list[tuple[str, int, int]]) -> None:

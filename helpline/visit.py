@@ -2,7 +2,8 @@
 
 When a message arrives, one script (see :mod:`helpline.store`) reads the texter's state,
 language, hand-off pointer and note of a hand-off closed unseen, counts the message against
-the number's limit and reads how many SMS went out this minute. When the reply is ready, one
+the number's limit (in a hand-off, against the hand-off's own count: see
+:mod:`helpline.limits`) and reads how many SMS went out this minute. When the reply is ready, one
 script writes the new state and language and counts the SMS sent, the reply and any hand-off
 messages, with one INCRBY (the day's figures are counted in memory: see :mod:`helpline.stats`).
 Only the few messages that need more (a hand-off, a wipe) do more.
@@ -43,9 +44,11 @@ class Visit:
     pointer: Any = None
     closed: Any = None  # the note of a hand-off staff closed unseen (see handoff.Closed)
     messages: int = 0  # this number's messages in its rate window, this one included
+    handoff_count: bool = False  # ``messages`` is the hand-off's count (the number had a pointer)
     replies: int = 0  # SMS already sent this minute (under ``minute``), by every instance
     reachable: bool = True
     minute: str = field(default_factory=replies_key)  # the counter ``replies`` was read from
+    rate_window: int = 0
     _values: dict[str, tuple[Any, int]] = field(default_factory=dict)
     _counters: list[tuple[str, int, int]] = field(default_factory=list)
 
@@ -54,13 +57,27 @@ class Visit:
               now: float | None = None) -> Visit:
         minute = replies_key(now)
         try:
-            (session, lang, pointer, closed), messages, replies = store.begin_visit(
-                number_key, ("session", "lang", POINTER, CLOSED), rate_window, minute)
+            (session, lang, pointer, closed), messages, in_handoff, replies = store.begin_visit(
+                number_key, ("session", "lang", POINTER, CLOSED), rate_window, minute, POINTER)
         except StoreUnavailable as error:
             log.warning("store unavailable (%s): answering without conversation state", error)
-            return cls(store, number_key, reachable=False, minute=minute)
-        return cls(store, number_key, session, lang, pointer, closed, messages, replies,
-                   minute=minute)
+            return cls(store, number_key, reachable=False, minute=minute, rate_window=rate_window)
+        return cls(store, number_key, session, lang, pointer, closed, messages, in_handoff,
+                   replies, minute=minute, rate_window=rate_window)
+
+    def count_in_menus(self) -> None:
+        """Count this message under the menus' count after all: it was counted under the
+        hand-off's, but the hand-off its pointer named is gone (rare: a pointer outlived its
+        thread). One more round trip, atomic like the first: the hand-off's count is given
+        back and the menus' count is one INCR, so neither skips the count one over a limit."""
+        if not self.handoff_count or not self.reachable:
+            return
+        try:
+            self.messages = self.store.move_count(self.number_key, "handoff-rate", "rate",
+                                                  self.rate_window)
+        except StoreUnavailable:
+            self.messages = 0  # fail open, as the limits do without the store
+        self.handoff_count = False
 
     def keep(self, kind: str, value: Any, ttl: int) -> None:
         """Write ``value`` under this number's ``kind`` key when the visit ends."""
@@ -80,11 +97,13 @@ class Visit:
         self._values.clear()
         self._counters.clear()
 
-    def forget(self) -> bool:
-        """Erase everything about the number now, and write nothing about it later."""
+    def forget(self, keep_counts: bool = True) -> bool:
+        """Erase everything about the number now, and write nothing about it later: all but
+        its message counts, with ``keep_counts`` (short-lived, so that erasing cannot reset the
+        number's limit)."""
         self._values.clear()
         try:
-            self.store.forget(self.number_key)
+            self.store.forget(self.number_key, keep_counts=keep_counts)
         except StoreUnavailable:
             log.error("store unreachable: could not erase a number's data")
             return False

@@ -181,6 +181,14 @@ def personal_keys(client: redis.Redis, number: str) -> list[str]:
     return sorted(k for k in client.keys("*") if digest in k)
 
 
+def kept_but_counts(client: redis.Redis, number: str) -> list[str]:
+    """Return what a texter's wipe word or STOP leaves about ``number`` besides its bare
+    message counts (kept, with the limit's short TTL, so erasing cannot reset the limit)."""
+    from helpline.store import COUNT_KINDS
+
+    return [k for k in personal_keys(client, number) if k.split(":")[1] not in COUNT_KINDS]
+
+
 @pytest.fixture
 def caller(app: Flask) -> Caller:
     """Someone calling the helpline number, on the app as deployed (either store)."""

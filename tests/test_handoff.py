@@ -21,7 +21,7 @@ from helpline.handoff import ALPHABET, REF_LENGTH, for_staff, for_texter
 from helpline.segments import measure
 from helpline.stats import AMSTERDAM, read_day
 
-from .conftest import OPEN_HOUR, FrozenClock, app_on, make_app, personal_keys
+from .conftest import OPEN_HOUR, FrozenClock, app_on, kept_but_counts, make_app, personal_keys
 from .test_metrics import scrape, value
 from .test_store import everything_kept
 from .twilio_client import HELPLINE_NUMBER, Reply, Texter, parse_sms_sends, sms_params
@@ -212,12 +212,12 @@ def test_wipe_and_stop_erase_the_handoff_and_tell_staff(app: Flask, raw_store: r
     wiped = anna.send("WIPE")
     assert wiped.text is not None and wiped.text.startswith("Everything we kept")
     assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == wiped.sends
-    assert [] == personal_keys(raw_store, ANNA)
+    assert [] == kept_but_counts(raw_store, ANNA)
     assert not raw_store.keys("helpline:thread:*")
     ref = open_handoff(anna)
     stop = anna.send("STOP")
     assert stop.text is None and ((STAFF, NL["staff_closed"].format(ref=ref)),) == stop.sends
-    assert not raw_store.keys("helpline:*handoff*") and not raw_store.keys("helpline:thread:*")
+    assert [] == kept_but_counts(raw_store, ANNA) and not raw_store.keys("helpline:thread:*")
 
 
 def test_everything_kept_has_a_ttl_and_no_number(app: Flask, raw_store: redis.Redis) -> None:
@@ -395,7 +395,7 @@ def test_at_the_cap_stop_and_9_still_end_the_handoff() -> None:
     open_handoff(anna)
     stop = anna.send("STOP")
     assert stop.xml.endswith("<Response />")
-    assert not store.keys("helpline:thread:*") and [] == personal_keys(store, ANNA)
+    assert not store.keys("helpline:thread:*") and [] == kept_but_counts(store, ANNA)
     app.config["HELPLINE_SMS_REPLIES_PER_MINUTE"] = 6
     open_handoff(ben, "HULP")
     assert ben.send("9").xml.endswith("<Response />")
@@ -860,7 +860,7 @@ def test_the_note_of_a_stop_unseen_is_personal_expires_and_the_wipe_word_erases_
     for secret in ("11112222", "00000001", "passport", "Where"):
         assert secret not in value
     assert anna.send("WIPE").sends == ()
-    assert [] == personal_keys(raw_store, ANNA)
+    assert [] == kept_but_counts(raw_store, ANNA)
     after = anna.send("I am in Tilburg")
     assert after.sends == () and after.text != CLOSED_TEXT
 

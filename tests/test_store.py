@@ -8,7 +8,7 @@ from flask import Flask
 
 from helpline.identity import normalize, number_key
 
-from .conftest import HASH_KEY, personal_keys
+from .conftest import HASH_KEY, kept_but_counts, personal_keys
 from .twilio_client import Texter
 
 NUMBER = "+31612345678"
@@ -67,13 +67,17 @@ def test_every_personal_key_has_a_ttl(texter: Texter, raw_store: redis.Redis) ->
         assert raw_store.ttl(key) > 0, key
 
 
-def test_wipe_leaves_nothing_behind(texter: Texter, raw_store: redis.Redis) -> None:
-    """After the wipe word, not one key about the number remains."""
+def test_wipe_leaves_nothing_behind_but_the_count_for_the_limit(
+        texter: Texter, raw_store: redis.Redis) -> None:
+    """After the wipe word, not one key about the number remains but the bare count of its
+    messages, which expires with the limit's window (10 minutes)."""
     for body in ("HULP", "1", "1", "MEER"):
         texter.send(body)
     assert personal_keys(raw_store, NUMBER)
     texter.send("WIS")
-    assert [] == personal_keys(raw_store, NUMBER)
+    rate = f"helpline:rate:{number_key(NUMBER, HASH_KEY.encode())}"
+    assert [rate] == personal_keys(raw_store, NUMBER)
+    assert "5" == raw_store.get(rate) and 0 < raw_store.ttl(rate) <= 600
 
 
 def test_wipe_leaves_other_texters_alone(app: Flask, raw_store: redis.Redis) -> None:
@@ -82,7 +86,7 @@ def test_wipe_leaves_other_texters_alone(app: Flask, raw_store: redis.Redis) -> 
     Texter(app.test_client(), "+31622222222").send("HULP")
     Texter(app.test_client(), "+31622222222").send("WIS")
     assert 3 == len(personal_keys(raw_store, "+31611111111"))
-    assert [] == personal_keys(raw_store, "+31622222222")
+    assert [] == kept_but_counts(raw_store, "+31622222222")
 
 
 @pytest.mark.parametrize(

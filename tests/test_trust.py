@@ -16,10 +16,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpline import engine, logs
+from helpline.identity import number_key
 from helpline.sealed import Sealer
 from helpline.stats import AMSTERDAM, per_event, read_day
 
-from .conftest import RedisServer, _redis_binary, make_app, personal_keys
+from .conftest import (
+    HASH_KEY,
+    RedisServer,
+    _redis_binary,
+    kept_but_counts,
+    make_app,
+    personal_keys,
+)
 from .test_handoff import open_handoff, sent_this_minute
 from .test_metrics import scrape, value
 from .twilio_client import Caller, Texter, post_signed, sms_params
@@ -57,15 +65,51 @@ def test_the_limit_is_per_number() -> None:
     assert Texter(app.test_client(), "+31611111111").send("HULP").text is not None
 
 
-def test_wipe_and_stop_work_even_over_the_limit() -> None:
-    """Someone who is rate limited can still erase their data."""
+def test_wipe_and_stop_erase_even_over_the_limit_but_keep_the_counts() -> None:
+    """Someone over their limit can still erase their data, at once: everything but the
+    bare count of their messages, which expires with the limit's window. Over the limit the
+    wipe's reply is held back like any other."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=1)
+    client = app.extensions["helpline.store"].client
     texter = Texter(app.test_client(), NUMBER)
     texter.send("HULP")
     texter.send("1")  # told to wait
     assert texter.send("1").text is None
-    assert texter.send("WIS").text is not None
-    assert [] == personal_keys(app.extensions["helpline.store"].client, NUMBER)
+    assert texter.send("WIS").text is None
+    key = number_key(NUMBER, HASH_KEY.encode())
+    assert [f"helpline:rate:{key}"] == personal_keys(client, NUMBER)
+    assert "4" == client.get(f"helpline:rate:{key}")
+    assert 0 < client.ttl(f"helpline:rate:{key}") <= 600
+    texter.send("STOP")
+    assert [f"helpline:rate:{key}"] == personal_keys(client, NUMBER)
+
+
+def test_the_wipe_word_is_answered_within_the_limit_and_cannot_reset_it() -> None:
+    """The wipe word erases every time, but is answered like any message: up to the number's
+    limit, then once more (what happened, instead of the wait notice), then never until the
+    window ends. Erasing does not reset the count, so it cannot be sent and answered without
+    end (nor use up the minute's SMS for everyone else)."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    texter = Texter(app.test_client(), NUMBER)
+    replies = [texter.send("WIPE").text for _ in range(10)]
+    assert 4 == sum(1 for text in replies if text is not None)
+    assert all(text.startswith("Everything we kept about your number is erased.")
+               for text in replies[:4] if text is not None)
+    assert [None] * 6 == replies[4:]
+    assert texter.send("HELP").text is None  # still over the limit: not reset by the wipes
+    store = app.extensions["helpline.store"]
+    figures = per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))
+    assert (4, 7) == (figures["sms.wipe"], figures["sms.rate_limited"])
+
+
+def test_a_flood_of_the_wipe_word_does_not_starve_other_texters() -> None:
+    """One number sending the wipe word 320 times gets at most its limit's replies: the
+    minute's SMS cap is left for everyone else."""
+    app = make_app()
+    eve, bob = Texter(app.test_client(), "+31699990000"), Texter(app.test_client(), NUMBER)
+    sent = sum(1 for _ in range(320) if eve.send("WIPE").text is not None)
+    assert 21 == sent  # the default limit, 20, and the one over it
+    assert bob.send("HULP").text is not None
 
 
 def test_global_reply_cap_stops_outgoing_messages() -> None:
@@ -75,11 +119,90 @@ def test_global_reply_cap_stops_outgoing_messages() -> None:
     assert [True, True, False, False] == [r is not None for r in replies]
 
 
-def test_in_a_hand_off_the_number_limit_never_cuts_a_texter_off_but_the_cap_bounds_a_flood(
-        ) -> None:
-    """A texter writing to staff is never cut off by their number's limit (staff can stop a
-    conversation), and 9 still stops it; what is passed on counts against the minute's cap,
-    which stops a flood: past it nothing is passed on."""
+def test_in_a_hand_off_the_limit_is_higher_told_once_and_9_always_stops() -> None:
+    """A texter writing to staff has a limit of their own there, three times the menus':
+    up to it every text is passed on; the first over it is told to wait, in their language,
+    and nothing is passed on; the rest get nothing; 9 still stops the conversation."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)  # two messages to the menus
+    passed = [texter.send(f"message {i}") for i in range(9)]
+    assert [1] * 9 == [len(reply.sends) for reply in passed]
+    told = texter.send("message 9")
+    assert told.sends == () and told.text is not None
+    assert told.text.startswith("You sent many messages.")
+    later = texter.send("message 10")
+    assert (None, ()) == (later.text, later.sends)
+    stopped = texter.send("9")
+    assert stopped.text is not None and len(stopped.sends) == 1  # the texter and staff told
+    figures = per_event(read_day(app.extensions["helpline.store"],
+                                 dt.datetime.now(AMSTERDAM).date()))
+    assert 2 == figures["sms.rate_limited"]
+
+
+def test_a_hand_off_flood_does_not_starve_other_texters() -> None:
+    """One texter in a hand-off sending 320 texts a minute makes the helpline pass on only
+    their hand-off limit's worth: others are still answered."""
+    app = make_app()
+    eve, bob = Texter(app.test_client(), "+31699990000"), Texter(app.test_client(), NUMBER)
+    open_handoff(eve)
+    passed = sum(len(eve.send(f"spam {i}").sends) for i in range(320))
+    assert 60 == passed
+    assert bob.send("HULP").text is not None
+
+
+def test_after_a_long_hand_off_the_menus_answer_and_a_person_can_be_asked_for() -> None:
+    """What a texter wrote to staff does not count against the menus: after 25 texts and 9
+    (whose text says 0 reaches a person), 0, a keyword and a digit are all answered."""
+    app = make_app()
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)
+    for i in range(25):
+        assert texter.send(f"message {i}").sends
+    assert texter.send("9").text is not None
+    again = texter.send("0")
+    assert again.text is not None and again.sends  # a new hand-off: staff are told
+    assert texter.send("9").text is not None
+    assert texter.send("HELPLINE").text is not None
+    assert texter.send("1").text is not None
+
+
+def test_after_a_hand_off_the_menus_limit_is_still_told_once() -> None:
+    """The menus' limit counts only menu messages, so the first menu message over it is
+    still told to wait after a hand-off, however much was written in it."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)  # two messages to the menus
+    for i in range(5):
+        texter.send(f"message {i}")
+    texter.send("9")
+    assert texter.send("1").text is not None  # the third
+    told = texter.send("1")
+    assert told.text is not None and told.text.startswith("You sent many messages.")
+    assert texter.send("1").text is None
+
+
+def test_a_pointer_left_without_its_hand_off_counts_against_the_menus() -> None:
+    """When a hand-off is gone but the number's pointer to it is not (it outlived its
+    thread), the message counts against the menus, which tell the first one over."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    client = app.extensions["helpline.store"].client
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)  # two messages to the menus
+    [thread] = client.keys("helpline:thread:*")
+    client.delete(thread)
+    assert texter.send("HELPLINE").text is not None  # the third
+    told = texter.send("1")
+    assert told.text is not None and told.text.startswith("You sent many messages.")
+    key = number_key(NUMBER, HASH_KEY.encode())
+    assert ("4", 0) == (client.get(f"helpline:rate:{key}"),
+                        int(client.get(f"helpline:handoff-rate:{key}") or 0))
+    assert all(client.ttl(k) > 0 for k in personal_keys(client, NUMBER))
+
+
+def test_the_minute_cap_still_bounds_a_hand_off() -> None:
+    """What is passed on in a hand-off counts against the minute's cap: past it nothing is
+    passed on, and 9 still stops the conversation once the cap allows."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=2, HELPLINE_SMS_REPLIES_PER_MINUTE=7)
     store = app.extensions["helpline.store"].client
     texter = Texter(app.test_client(), NUMBER)
@@ -443,7 +566,7 @@ def test_the_wipe_word_during_an_outage_says_nothing_was_erased(own_redis: Redis
     assert personal_keys(admin, NUMBER)
     wiped = texter.send("WIPE")
     assert wiped.text is not None and wiped.text.startswith("Everything we kept about your number")
-    assert [] == personal_keys(admin, NUMBER)
+    assert [] == kept_but_counts(admin, NUMBER)
 
 
 def _cannot_save(admin: redis.Redis, server: RedisServer) -> None:
