@@ -29,7 +29,7 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
 from . import catalog as catalog_module
-from . import clock, engine, hours, identity, metrics, sms_input, stats
+from . import clock, engine, hours, identity, metrics, sms_input, stats, words
 from .catalog import Catalog
 from .content import ROOT
 from .handoff import (
@@ -137,7 +137,7 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     if desk is not None and thread is not None:
         # Within a hand-off the number's limit is the hand-off's own, higher one, counted
         # apart from the menus' (see limits); over it nothing is passed on, but 9 always stops.
-        if body.strip() != "9" and not limits.allow_message(handoff=True):
+        if not _stops(body) and not limits.allow_message(handoff=True):
             return _over_limit(catalog, limits, thread.lang, handoff=True)
         return _to_staff(catalog, sessions, limits, desk, thread, body, media)
     if desk is not None and closed is not None:
@@ -163,6 +163,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
                                        media))
     text = catalog.sms.reply(new_state.lang, screen).text
     return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
+
+
+def _stops(body: str) -> bool:
+    """Say whether a texter's message in a hand-off is 9, which stops it ("9.", "９" too, as
+    the menus read them)."""
+    return words.fold(body) == "9"
 
 
 def _over_limit(catalog: Catalog, limits: Limits, lang: str | None,
@@ -233,7 +239,7 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
     """
     recipients = desk.recipients(thread)
     line = desk.staff_line(thread)
-    if body.strip() == "9":
+    if _stops(body):
         desk.close(thread)
         sessions.save(engine.State(thread.lang, ROOT))
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text

@@ -88,11 +88,13 @@ def test_a_whole_conversation(app: Flask, raw_store: redis.Redis) -> None:
     assert 2 == figures["sms.handoff.message|lang=en"]
 
 
-def test_the_texter_stops_with_9(app: Flask) -> None:
-    """9 stops the hand-off: the texter gets the main menu, staff are told."""
+@pytest.mark.parametrize("nine", ["9", " 9. ", "９", "9!"])
+def test_the_texter_stops_with_9(app: Flask, nine: str) -> None:
+    """9 stops the hand-off, also typed "9." or with a full-width digit (as the menus read
+    it): the texter gets the main menu, staff are told."""
     anna = Texter(app.test_client(), ANNA)
     ref = open_handoff(anna, "HULP")
-    stop = anna.send("9")
+    stop = anna.send(nine)
     assert stop.text is not None and stop.text.startswith(NL["handoff_closed"] + "\nHoofdmenu")
     assert ((STAFF, NL["staff_closed"].format(ref=ref)),) == stop.sends
     assert stop.text.startswith(NL["handoff_closed"]) and stop.measure.segments <= 2
