@@ -120,11 +120,17 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             text, event = catalog.sms.wipe_failed(request_.lang).text, "wipe_failed"
         else:
             text, event = catalog.sms.wiped(request_.lang).text, "wipe"
-        if not limits.allow_message(in_handoff) and not limits.just_over(in_handoff):
-            # The reply is within the number's limit like any other (the first over it is
-            # told what happened, instead of being told to wait); staff still hear it ended.
-            return _capped(limits, Outcome(None, "rate_limited", request_.lang, sends=told))
+        if not limits.allow_message(in_handoff):
+            # The reply is within the number's limit like any other; staff still hear it
+            # ended. The first over it is told what happened and, as any first over, to wait.
+            if not limits.just_over(in_handoff):
+                return _capped(limits, Outcome(None, "rate_limited", request_.lang, sends=told))
+            if erased:
+                text = catalog.sms.wiped_wait(request_.lang).text
         return _capped(limits, Outcome(text, event, request_.lang, sends=told))
+    if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None \
+            and not limits.allow_message():
+        return _over_limit(catalog, limits, current_lang)  # the first over is told to wait
     if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
         # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
         # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).

@@ -27,6 +27,7 @@ WIPED = "@wiped"  # the reply to the wipe keyword
 SORRY = "@sorry"  # the reply when something failed on our side
 TOO_MANY = "@too-many"  # the first message over the number's limit
 WIPE_FAILED = "@wipe-failed"  # the wipe word, when the store could not erase
+WIPED_WAIT = "@wiped-wait"  # the wipe word as the first message over the number's limit
 HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in opening hours)
 HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
@@ -88,6 +89,10 @@ class SmsBook:
 
     def wipe_failed(self, lang: str) -> Sms:
         return self.messages[(lang, WIPE_FAILED, 0, None, False)]
+
+    def wiped_wait(self, lang: str) -> Sms:
+        """Everything was erased, and (the first message over the limit) wait a few minutes."""
+        return self.messages[(lang, WIPED_WAIT, 0, None, False)]
 
     def handoff_opened(self, lang: str, minutes: int) -> str:
         """Return the texter's news that a hand-off opened, with the ``minutes`` staff can
@@ -404,6 +409,9 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             OTHER_SEGMENTS, prompts_file, ("text", "too_many"))
         put((lang.code, WIPE_FAILED, 0, None, False), writer.fit(writer.wipe_failed()),
             OTHER_SEGMENTS, prompts_file, ("text", "wipe_failed"))
+        put((lang.code, WIPED_WAIT, 0, None, False),
+            writer.fit(f"{writer.wiped()}\n{writer.text['too_many']}"), OTHER_SEGMENTS,
+            prompts_file, ("text", "too_many"), " after the wipe confirmation")
     put((None, SORRY, 0, None, False), _neutral_block(content, "sorry"), OTHER_SEGMENTS,
         f"prompts/{content.base}.yaml", ("text", "sorry"),
         " for a texter whose language is not known (with English)")

@@ -86,20 +86,35 @@ def test_wipe_and_stop_erase_even_over_the_limit_but_keep_the_counts() -> None:
 
 def test_the_wipe_word_is_answered_within_the_limit_and_cannot_reset_it() -> None:
     """The wipe word erases every time, but is answered like any message: up to the number's
-    limit, then once more (what happened, instead of the wait notice), then never until the
-    window ends. Erasing does not reset the count, so it cannot be sent and answered without
-    end (nor use up the minute's SMS for everyone else)."""
+    limit, then once more (what happened, and, as any first message over the limit, to
+    wait), then never until the window ends. Erasing does not reset the count, so it cannot
+    be sent and answered without end (nor use up the minute's SMS for everyone else)."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=3)
     texter = Texter(app.test_client(), NUMBER)
     replies = [texter.send("WIPE").text for _ in range(10)]
     assert 4 == sum(1 for text in replies if text is not None)
     assert all(text.startswith("Everything we kept about your number is erased.")
                for text in replies[:4] if text is not None)
+    assert "You sent many messages. Wait a few minutes" not in (replies[2] or "")
+    assert (replies[3] or "").endswith("You sent many messages. Wait a few minutes, then write again.")
     assert [None] * 6 == replies[4:]
     assert texter.send("HELP").text is None  # still over the limit: not reset by the wipes
     store = app.extensions["helpline.store"]
     figures = per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))
     assert (4, 7) == (figures["sms.wipe"], figures["sms.rate_limited"])
+
+
+@pytest.mark.parametrize("word", ["YES", "START"])
+def test_a_twilio_word_as_the_first_message_over_the_limit_is_told_to_wait(word: str) -> None:
+    """Twilio answers START and YES itself, but the first message over the limit is told to
+    wait all the same: otherwise the texter is silenced without a word."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    texter = Texter(app.test_client(), NUMBER)
+    for body in ("HELPLINE", "1", "1"):
+        assert texter.send(body).text is not None
+    told = texter.send(word).text
+    assert told is not None and told.startswith("You sent many messages.")
+    assert texter.send("0").text is None
 
 
 def test_a_flood_of_the_wipe_word_does_not_starve_other_texters() -> None:
