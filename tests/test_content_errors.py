@@ -11,7 +11,7 @@ import pytest
 from helpline.catalog import build_catalog
 from helpline.content import ContentError
 
-from .conftest import make_app
+from .conftest import ROOT, make_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
 
@@ -335,3 +335,16 @@ def test_a_text_cut_by_a_note_is_refused(broken_root: Path, file: str, old: str,
     replace(file, old, new)(broken_root)
     with pytest.raises(ContentError, match="the text stops before '#'"):
         build_catalog(broken_root / "content", broken_root / "prompts")
+
+
+def test_prompts_kept_apart_from_the_content_are_still_texts(tmp_path: Path) -> None:
+    """Prompts in a folder of their own (HELPLINE_PROMPTS_DIR anywhere) are texts all the
+    same: one word before a note is a text cut short, and refused."""
+    content, prompts = tmp_path / "site" / "content", tmp_path / "texts" / "prompts"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "prompts", prompts)
+    english = prompts / "en.yaml"
+    english.write_text(english.read_text().replace("choose: Send a number.",
+                                                   "choose: Send  # a number."))
+    with pytest.raises(ContentError, match="the text stops before '#'"):
+        build_catalog(content, prompts)

@@ -63,20 +63,19 @@ def _plain(node: Any, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
 QUOTES = "put the whole text in quotes"
 
 
-def _cut_texts(node: Node, lines: list[str], name: str) -> list[Problem]:
+def _cut_texts(node: Node, lines: list[str], name: str, all_texts: bool) -> list[Problem]:
     """Find texts YAML did not read as written: cut at a ``#``, or taken for ``&``/``*``/``{}``.
 
     Staff write "press #" or "{more} for the rest"; unquoted, YAML reads ``" #..."`` as a
     comment, ``&word``/``*word`` as an anchor or alias, and ``{word}`` as a mapping, and the
     text served would silently be another one.
 
-    In the files of texts (prompts, answers) every value is a text. Elsewhere (languages,
+    With ``all_texts`` (prompts, answers) every value is a text. Elsewhere (languages,
     contacts, hours, regions) a note may follow a one-word setting (``alphabet: gsm7  # or
     unicode``); a value of several words before a note is a text cut short.
     """
     problems: list[Problem] = []
     seen: set[int] = set()
-    all_texts = _is_text_file(name)
 
     def visit(node: Node, path: KeyPath, line: int) -> None:
         """Check ``node``, the value at ``path`` whose key stands on ``line``."""
@@ -114,18 +113,13 @@ def _cut_texts(node: Node, lines: list[str], name: str) -> list[Problem]:
     return problems
 
 
-def _is_text_file(name: str) -> bool:
-    """Say whether every value of the file ``name`` is a text (prompts, answers)."""
-    return name.startswith("prompts/") or "/answers/" in name or name.startswith("answers/")
-
-
 def _empty(node: Node) -> bool:
     return isinstance(node, ScalarNode) and str(node.tag).endswith(":null")
 
 
-def read_yaml(path: Path, name: str) -> YamlDoc | list[Problem]:
+def read_yaml(path: Path, name: str, all_texts: bool = False) -> YamlDoc | list[Problem]:
     """Parse ``path``; a syntax error, or a text YAML would not read as written, becomes a
-    Problem with its line."""
+    Problem with its line (``all_texts``: every value of the file is a text)."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -153,7 +147,7 @@ def read_yaml(path: Path, name: str) -> YamlDoc | list[Problem]:
         return [Problem(name, f"not valid YAML: {exc}: check the indentation, quotes and "
                         "brackets")]
     if node is not None:
-        problems = _cut_texts(node, text.splitlines(), name)
+        problems = _cut_texts(node, text.splitlines(), name, all_texts)
         if problems:
             return problems
     lines: dict[KeyPath, int] = {}

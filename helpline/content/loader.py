@@ -51,6 +51,11 @@ _RESERVED_DIGIT_WORDS = re.compile(r"^[0-9*#]+$")
 MAX_REGIONS = 9  # keys 1 to 9 of the region list
 
 
+# Files whose every value is a text (a note after one on the same line cuts it short).
+TEXT_FILES: tuple[type[schema._Strict], ...] = (
+    schema.PromptsFile, schema.BaseAnswersFile, schema.TranslatedAnswersFile)
+
+
 @dataclass
 class _Reader:
     """Reads files relative to the project root and collects every problem."""
@@ -67,6 +72,7 @@ class _Reader:
             return str(path)
 
     def read(self, path: Path, model: type[schema._Strict]) -> tuple[YamlDoc | None, Any]:
+        """Read ``path`` as ``model``; a problem (with its line) for anything that is wrong."""
         name = self.name(path)
         if not path.is_file():
             fix = ("copy the file of another language and translate it"
@@ -75,7 +81,7 @@ class _Reader:
             self.problems.append(Problem(name, f"missing: this file is required: {fix}"))
             return None, None
         self.digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-        doc = read_yaml(path, name)
+        doc = read_yaml(path, name, all_texts=model in TEXT_FILES)
         if isinstance(doc, list):
             self.problems.extend(doc)
             return None, None
