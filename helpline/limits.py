@@ -63,6 +63,12 @@ class Limits:
         messages, limit = self._count(handoff)
         return self.visit.reachable and messages == limit + 1
 
+    @property
+    def minutes(self) -> int:
+        """Return at most how many minutes a number over its limit waits (the window's
+        length, rounded up: the window started at its first message, which is not read)."""
+        return -(-self.visit.rate_window // 60)
+
     def handoff_over(self) -> bool:
         """Tell whether the number's hand-off count is over its limit, whichever count this
         message was counted under (the first script reads both: no round trip of its own)."""
