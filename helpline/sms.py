@@ -220,7 +220,7 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
                        lang, screen.node)
     if limits.handoff_over():
         # Over the hand-off's limit (a flood, then 9): a new hand-off would pass on nothing
-        # she writes until the window ends. Told to wait, how to call, and 112, instead.
+        # they write until the window ends. Told to wait, how to call, and 112, instead.
         return Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang, screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
