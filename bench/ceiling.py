@@ -106,15 +106,16 @@ _STATE = {"lang": "nl", "node": "main", "page": 0}  # a texter's state, as the h
 
 # The one-trip floor's single script: read the texter's state, language and hand-off keys,
 # count the message (under the hand-off's count if the number has a hand-off pointer, else
-# the menus') and the reply, and keep the new state and language (as the helpline's two
-# scripts do between them). KEYS: session, lang, pointer, closed, rate, handoff-rate, replies.
-# ARGV: rate window, then the state and language, each with its TTL.
+# the menus'), read the other count, count the reply, and keep the new state and language
+# (as the helpline's two scripts do between them). KEYS: session, lang, pointer, closed,
+# rate, handoff-rate, replies. ARGV: rate window, then the state and language, each with its TTL.
 _ONE_TRIP = """
 local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-local counter = KEYS[5]
-if found[3] then counter = KEYS[6] end
+local counter, other = KEYS[5], KEYS[6]
+if found[3] then counter, other = KEYS[6], KEYS[5] end
 table.insert(found, redis.call('INCR', counter))
 redis.call('EXPIRE', counter, ARGV[1], 'NX')
+table.insert(found, redis.call('GET', other))
 table.insert(found, redis.call('INCRBY', KEYS[7], 1))
 redis.call('EXPIRE', KEYS[7], 120, 'NX')
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])

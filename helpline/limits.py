@@ -7,7 +7,11 @@ its messages in a hand-off, limited to :data:`HANDOFF_FACTOR` times that. A pers
 to staff can say a lot, but not make the helpline text staff without end; and what they wrote
 to staff never uses up what they may send to the menus afterwards (0, as the stop text says).
 At either limit, the first message over it is told to wait; the rest get nothing (and, in a
-hand-off, are not passed on) until the window ends. 9 always stops a hand-off.
+hand-off, are not passed on) until the window ends. 9 always stops a hand-off. The first
+message over the hand-off's limit is told to staff too (what they reply still reaches the
+texter within the hand-off's window); and while the hand-off's count is over its limit, 0
+opens no new hand-off (everything written in it would be dropped): the texter is told to
+wait, and how to call.
 
 The counts are bare counters under the hashed number that expire with the window. The wipe
 word and STOP erase everything else at once but keep them: erasing them would reset the
@@ -58,6 +62,18 @@ class Limits:
         window has the count one over the limit."""
         messages, limit = self._count(handoff)
         return self.visit.reachable and messages == limit + 1
+
+    @property
+    def minutes(self) -> int:
+        """Return at most how many minutes a number over its limit waits (the window's
+        length, rounded up: the window started at its first message, which is not read)."""
+        return -(-self.visit.rate_window // 60)
+
+    def handoff_over(self) -> bool:
+        """Tell whether the number's hand-off count is over its limit, whichever count this
+        message was counted under (the first script reads both: no round trip of its own)."""
+        handoff = self.visit.messages if self.visit.handoff_count else self.visit.other_messages
+        return self.visit.reachable and handoff > self.per_number * HANDOFF_FACTOR
 
     def fits(self, messages: int) -> bool:
         """Tell whether ``messages`` more SMS fit in what is left of this minute's cap."""

@@ -144,7 +144,7 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         # Within a hand-off the number's limit is the hand-off's own, higher one, counted
         # apart from the menus' (see limits); over it nothing is passed on, but 9 always stops.
         if not _stops(body) and not limits.allow_message(handoff=True):
-            return _over_limit(catalog, limits, thread.lang, handoff=True)
+            return _over_limit(catalog, limits, thread.lang, desk, thread)
         return _to_staff(catalog, sessions, limits, desk, thread, body, media)
     if desk is not None and closed is not None:
         if request_ is not engine.Nav.PERSON:
@@ -177,15 +177,33 @@ def _stops(body: str) -> bool:
     return words.fold(body) == "9"
 
 
-def _over_limit(catalog: Catalog, limits: Limits, lang: str | None,
-                handoff: bool = False) -> Outcome:
-    """Over the number's limit (in a ``handoff``, its limit there): the first message over it
-    is told to wait (and how to reach a person, and 112), the rest get nothing until the
-    limit's window ends."""
-    if not limits.just_over(handoff):
+def _over_limit(catalog: Catalog, limits: Limits, lang: str | None, desk: Desk | None = None,
+                thread: Thread | None = None) -> Outcome:
+    """Over the number's limit (in a hand-off, ``thread``, its limit there): the first message
+    over it is told to wait (and how to reach a person, and 112), the rest get nothing until
+    the limit's window ends. In a hand-off, its staff are told of that first one too, with
+    the texter's notice, all or nothing: else they would wait for texts that never come."""
+    if not limits.just_over(thread is not None):
         return Outcome(None, "rate_limited", lang)
     lang = lang or catalog.content.base
-    return _capped(limits, Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang))
+    told = _flood_for_staff(catalog, limits, desk, thread) if desk and thread else ()
+    return _capped(limits, Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang,
+                                   sends=told))
+
+
+def _flood_for_staff(catalog: Catalog, limits: Limits, desk: Desk,
+                     thread: Thread) -> tuple[Send, ...]:
+    """Tell a hand-off's staff that its texter went over the hand-off's limit: what they
+    write is not passed on for at most the limit's window (its end is not known here, only
+    its length); staff replies still reach them within the hand-off's window from their
+    last text passed on (texts over the limit do not move it: see :meth:`Desk.in_window`)."""
+    line = desk.staff_line(thread)
+    if line is None:
+        _no_staff_line("the news that a texter went over the hand-off's limit")
+        return ()
+    text = catalog.sms.staff("staff_too_many", ref=thread.ref, minutes=str(limits.minutes),
+                             window=str(desk.window // 60))
+    return tuple(Send(number, text, line) for number in desk.recipients(thread))
 
 
 def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str,
@@ -198,7 +216,8 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
 
     In opening hours with no hand-off to be had (no staff on the list, no store, no SMS
     number to tell staff from), they read how to call the helpline, and 112: never that we
-    are closed.
+    are closed. While the number is over its hand-off limit, no hand-off opens: they read
+    that they should wait, how to call, and 112 (each time: the menus' limit bounds it).
     """
     content = catalog.content
     now = desk.now if desk is not None else clock.now()
@@ -211,6 +230,10 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
                         "HELPLINE_SMS_NUMBER is not set: no hand-off")
         return Outcome(catalog.sms.person_by_phone(lang, screen.notice).text, "person_by_phone",
                        lang, screen.node)
+    if limits.handoff_over():
+        # Over the hand-off's limit (a flood, then 9): a new hand-off would pass on nothing
+        # they write until the window ends. Told to wait, how to call, and 112, instead.
+        return Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang, screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
     name = content.language(lang).staff_name

@@ -36,7 +36,7 @@ HANDOFF_NO_PHOTO = "@handoff-no-photo"  # a texter in a hand-off sent a photo: w
 # to for a reason other than the hours (no staff, no store, no SMS number to tell staff from).
 PERSON_BY_PHONE = "@person-by-phone"
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
-               "staff_closed", "staff_no_photo", "staff_after_close")
+               "staff_closed", "staff_no_photo", "staff_after_close", "staff_too_many")
 
 WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a hand-off window of a day
 
@@ -479,6 +479,7 @@ def _staff_texts(content: Content, problems: list[Problem]) -> dict[str, str]:
     texts = {key: for_sms(content.prompts[base.code].text[key], base) for key in STAFF_TEXTS}
     widest = max((lang.staff_name for lang in content.languages.values()), key=len)
     sample = {"ref": "X" * 5, "language": widest, "minutes": WIDEST_MINUTES,
+              "window": WIDEST_MINUTES,
               "close": content.contacts.staff_close_word}
     for key, text in texts.items():
         measured = segments.measure(text.format(**sample))

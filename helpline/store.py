@@ -45,16 +45,19 @@ PAUSE_AFTER_FAILURE = 2.0
 # replies key. ARGV: the rate window, then the place (in KEYS) of the key that says the number
 # is in a hand-off. The message is counted under the hand-off's count if that key is there,
 # else under the menus' (each INCR gives every message a count of its own: no count is skipped
-# or repeated, so "the first over the limit" is exactly one message).
-# Returns the values read, the count, 1 if it is the hand-off's (else 0), the replies count.
+# or repeated, so "the first over the limit" is exactly one message). The other count is read
+# as it is (a texter in the menus may still be over the hand-off's limit: see sms._person).
+# Returns the values read, the count, 1 if it is the hand-off's (else 0), the other count,
+# the replies count.
 _BEGIN_VISIT = """
 local menus, handoff, replies = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
 local found = redis.call('MGET', unpack(KEYS, 1, #KEYS - 3))
-local counter, which = menus, 0
-if found[tonumber(ARGV[2])] then counter, which = handoff, 1 end
+local counter, other, which = menus, handoff, 0
+if found[tonumber(ARGV[2])] then counter, other, which = handoff, menus, 1 end
 table.insert(found, redis.call('INCR', counter))
 redis.call('EXPIRE', counter, ARGV[1], 'NX')
 table.insert(found, which)
+table.insert(found, redis.call('GET', other))
 table.insert(found, redis.call('GET', replies))
 return found
 """
@@ -260,21 +263,24 @@ class Store:
         return [{str(k): int(v) for k, v in raw.items()} for raw in raws]
 
     def begin_visit(self, number_key: str, kinds: tuple[str, ...], rate_window: int,
-                    replies_key: str, handoff_kind: str) -> tuple[list[Any], int, bool, int]:
+                    replies_key: str,
+                    handoff_kind: str) -> tuple[list[Any], int, bool, int, int]:
         """Read what an incoming message needs and count it, in one round trip.
 
         Returns the values of ``kinds`` for the number; its message count in the current rate
         window (this message included), under the hand-off's count if the number has a key of
         ``handoff_kind`` (one of ``kinds``), else under the menus'; whether it was the
-        hand-off's; and the replies already sent under ``replies_key``.
+        hand-off's; the other count, as it is (not counted); and the replies already sent
+        under ``replies_key``.
         """
         keys = [self.key(kind, number_key) for kind in kinds]
         with self._guard():
-            *values, messages, which, replies = self._begin_visit(
+            *values, messages, which, other, replies = self._begin_visit(
                 keys=[*keys, self.key("rate", number_key), self.key("handoff-rate", number_key),
                       replies_key],
                 args=[rate_window, kinds.index(handoff_kind) + 1])
-        return [_loads(v) for v in values], int(messages), bool(which), int(replies or 0)
+        return ([_loads(v) for v in values], int(messages), bool(which), int(other or 0),
+                int(replies or 0))
 
     def finish_visit(self, number_key: str, values: dict[str, tuple[Any, int]],
                      counters: list[tuple[str, int, int]]) -> None:

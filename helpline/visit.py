@@ -3,7 +3,8 @@
 When a message arrives, one script (see :mod:`helpline.store`) reads the texter's state,
 language, hand-off pointer and note of a hand-off closed unseen, counts the message against
 the number's limit (in a hand-off, against the hand-off's own count: see
-:mod:`helpline.limits`) and reads how many SMS went out this minute. When the reply is ready, one
+:mod:`helpline.limits`), reads its other count (a texter in the menus may still be over the
+hand-off's limit) and how many SMS went out this minute. When the reply is ready, one
 script writes the new state and language and counts the SMS sent, the reply and any hand-off
 messages, with one INCRBY (the day's figures are counted in memory: see :mod:`helpline.stats`).
 Only the few messages that need more (a hand-off, a wipe) do more.
@@ -45,6 +46,7 @@ class Visit:
     closed: Any = None  # the note of a hand-off staff closed unseen (see handoff.Closed)
     messages: int = 0  # this number's messages in its rate window, this one included
     handoff_count: bool = False  # ``messages`` is the hand-off's count (the number had a pointer)
+    other_messages: int = 0  # the other count (not added to): the hand-off's if in the menus
     replies: int = 0  # SMS already sent this minute (under ``minute``), by every instance
     reachable: bool = True
     minute: str = field(default_factory=replies_key)  # the counter ``replies`` was read from
@@ -57,13 +59,14 @@ class Visit:
               now: float | None = None) -> Visit:
         minute = replies_key(now)
         try:
-            (session, lang, pointer, closed), messages, in_handoff, replies = store.begin_visit(
-                number_key, ("session", "lang", POINTER, CLOSED), rate_window, minute, POINTER)
+            (session, lang, pointer, closed), messages, in_handoff, other, replies = (
+                store.begin_visit(number_key, ("session", "lang", POINTER, CLOSED), rate_window,
+                                  minute, POINTER))
         except StoreUnavailable as error:
             log.warning("store unavailable (%s): answering without conversation state", error)
             return cls(store, number_key, reachable=False, minute=minute, rate_window=rate_window)
         return cls(store, number_key, session, lang, pointer, closed, messages, in_handoff,
-                   replies, minute=minute, rate_window=rate_window)
+                   other, replies, minute=minute, rate_window=rate_window)
 
     def count_in_menus(self) -> None:
         """Count this message under the menus' count after all: it was counted under the
@@ -72,6 +75,7 @@ class Visit:
         back and the menus' count is one INCR, so neither skips the count one over a limit."""
         if not self.handoff_count or not self.reachable:
             return
+        self.other_messages = max(self.messages - 1, 0)  # the hand-off's, this one given back
         try:
             self.messages = self.store.move_count(self.number_key, "handoff-rate", "rate",
                                                   self.rate_window)

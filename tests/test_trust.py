@@ -22,13 +22,14 @@ from helpline.stats import AMSTERDAM, per_event, read_day
 
 from .conftest import (
     HASH_KEY,
+    FrozenClock,
     RedisServer,
     _redis_binary,
     kept_but_counts,
     make_app,
     personal_keys,
 )
-from .test_handoff import open_handoff, sent_this_minute
+from .test_handoff import CATALOG, EN, NL, STAFF, open_handoff, ref_of, sent_this_minute
 from .test_metrics import scrape, value
 from .twilio_client import Caller, Texter, post_signed, sms_params
 
@@ -144,8 +145,8 @@ def test_in_a_hand_off_the_limit_is_higher_told_once_and_9_always_stops() -> Non
     passed = [texter.send(f"message {i}") for i in range(9)]
     assert [1] * 9 == [len(reply.sends) for reply in passed]
     told = texter.send("message 9")
-    assert told.sends == () and told.text is not None
-    assert told.text.startswith("You sent many messages.")
+    assert told.text is not None and told.text.startswith("You sent many messages.")
+    assert 1 == len(told.sends) and "message 9" not in told.sends[0][1]  # staff told, no more
     later = texter.send("message 10")
     assert (None, ()) == (later.text, later.sends)
     stopped = texter.send("9")
@@ -155,14 +156,79 @@ def test_in_a_hand_off_the_limit_is_higher_told_once_and_9_always_stops() -> Non
     assert 2 == figures["sms.rate_limited"]
 
 
+def test_staff_are_told_once_when_a_texter_goes_over_the_hand_off_limit() -> None:
+    """The first text over the hand-off's limit is not passed on, but its staff are told, in
+    Dutch, with the texter's wait notice: that what she writes is held back for at most the
+    limit's window (10 minutes), and that their answers still reach her. Nothing more goes to
+    staff after that; a staff reply does reach her, and her answer to it is not passed on."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3)
+    texter, staff = Texter(app.test_client(), NUMBER), Texter(app.test_client(), STAFF)
+    texter.send("HELPLINE")
+    ref = ref_of(texter.send("0"))
+    for i in range(9):
+        assert texter.send(f"message {i}").sends
+    told = texter.send("message 9")
+    assert CATALOG.sms.too_many("en").text == told.text
+    assert ((STAFF, NL["staff_too_many"].format(ref=ref, minutes=10, window=30)),) == (
+        told.sends)
+    assert [(None, ())] * 3 == [(r.text, r.sends) for r in
+                                (texter.send(f"more {i}") for i in range(3))]
+    reply = staff.send(f"{ref} Are you still there?")
+    assert ((NUMBER, "Are you still there?"),) == reply.sends
+    assert (None, ()) == (lambda r: (r.text, r.sends))(texter.send("yes, at the farm"))
+
+
+def test_over_the_hand_off_limit_staff_replies_reach_her_only_within_the_hand_off_window() -> None:
+    """Texts over the limit are not passed on and do not keep the hand-off's window open:
+    staff can answer for the window from her last text passed on (as staff were told), then
+    read that their reply was not sent."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=3, HELPLINE_SMS_PER_NUMBER_WINDOW=3600)
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    texter, staff = Texter(app.test_client(), NUMBER), Texter(app.test_client(), STAFF)
+    texter.send("HELPLINE")
+    ref = ref_of(texter.send("0"))
+    for i in range(9):
+        texter.send(f"message {i}")
+    told = texter.send("message 9")
+    assert ((STAFF, NL["staff_too_many"].format(ref=ref, minutes=60, window=30)),) == (
+        told.sends)
+    clock.advance(minutes=29)
+    assert 1 == len(staff.send(f"{ref} Still there?").sends)
+    assert (None, ()) == (lambda r: (r.text, r.sends))(texter.send("yes"))  # still over
+    clock.advance(minutes=2)
+    late = staff.send(f"{ref} Hello?")
+    assert (NL["staff_late"].format(ref=ref, minutes=30), ()) == (late.text, late.sends)
+
+
+def test_over_the_hand_off_limit_0_opens_no_new_hand_off_until_the_window_ends() -> None:
+    """After a flood in a hand-off and 9, 0 opens no new hand-off (what she then wrote would
+    all be dropped): each 0 reads the wait text with how to call and 112, and staff get
+    nothing. When the count's window ends (its key expires), 0 opens a hand-off again."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=5)
+    client = app.extensions["helpline.store"].client
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)  # two messages to the menus
+    for i in range(16):
+        texter.send(f"message {i}")  # 15 passed on, the 16th told to wait
+    stopped = texter.send("9")
+    assert stopped.text is not None and len(stopped.sends) == 1
+    refused = [texter.send(body) for body in ("0", "help me")]  # the person screen: any text
+    assert [(CATALOG.sms.too_many("en").text, ())] * 2 == [(r.text, r.sends) for r in refused]
+    assert [] == client.keys("helpline:thread:*")
+    client.delete(f"helpline:handoff-rate:{number_key(NUMBER, HASH_KEY.encode())}")
+    reopened = texter.send("0")
+    assert EN["handoff_opened"].format(minutes=30) == reopened.text
+    assert reopened.sends and reopened.sends[0][0] == STAFF
+
+
 def test_a_hand_off_flood_does_not_starve_other_texters() -> None:
     """One texter in a hand-off sending 320 texts a minute makes the helpline pass on only
-    their hand-off limit's worth: others are still answered."""
+    their hand-off limit's worth (and a note to staff): others are still answered."""
     app = make_app()
     eve, bob = Texter(app.test_client(), "+31699990000"), Texter(app.test_client(), NUMBER)
     open_handoff(eve)
-    passed = sum(len(eve.send(f"spam {i}").sends) for i in range(320))
-    assert 60 == passed
+    to_staff = sum(len(eve.send(f"spam {i}").sends) for i in range(320))
+    assert 60 + 1 == to_staff  # her limit's worth passed on, and staff told once
     assert bob.send("HULP").text is not None
 
 

@@ -72,6 +72,10 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                               "answering with the reference no longer works; the texter read "
                               "that the conversation stopped and can ask for a person again "
                               "with 0", "ref"),
+    "staff_too_many": _key("to staff: the texter sent too many messages; what they write now is "
+                           "not passed on for at most {minutes} minutes (the limit's window); "
+                           "staff replies still reach them, up to {window} minutes after their "
+                           "last message passed on", "ref", "minutes", "window"),
     # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
     "voice_welcome": _key("first words of a call: who we are, and the emergency number",
                           "emergency"),
