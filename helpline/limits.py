@@ -70,10 +70,11 @@ class Limits:
         return -(-self.visit.rate_window // 60)
 
     def handoff_over(self) -> bool:
-        """Tell whether the number's hand-off count is over its limit, whichever count this
-        message was counted under (the first script reads both: no round trip of its own)."""
+        """Tell whether the number's hand-off count has reached its limit, whichever count this
+        message was counted under (the first script reads both: no round trip of its own): at
+        the limit, nothing more written in a hand-off could be passed on."""
         handoff = self.visit.messages if self.visit.handoff_count else self.visit.other_messages
-        return self.visit.reachable and handoff > self.per_number * HANDOFF_FACTOR
+        return self.visit.reachable and handoff >= self.per_number * HANDOFF_FACTOR
 
     def fits(self, messages: int) -> bool:
         """Tell whether ``messages`` more SMS fit in what is left of this minute's cap."""

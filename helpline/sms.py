@@ -137,9 +137,9 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         return Outcome(None, "twilio_keyword")
     if desk is not None:
         staff_key = desk.staff_key(sender.normal)
-        words = body.split(maxsplit=1)
-        if staff_key is not None and words and looks_like_ref(words[0]):
-            return _from_staff(catalog, desk, staff_key, words[0], words[1] if len(words) > 1 else "")
+        parts = body.split(maxsplit=1)
+        if staff_key is not None and parts and looks_like_ref(parts[0]):
+            return _from_staff(catalog, desk, staff_key, parts[0], parts[1] if len(parts) > 1 else "")
     if desk is not None and thread is not None:
         # Within a hand-off the number's limit is the hand-off's own, higher one, counted
         # apart from the menus' (see limits); over it nothing is passed on, but 9 always stops.

@@ -221,6 +221,20 @@ def test_over_the_hand_off_limit_0_opens_no_new_hand_off_until_the_window_ends()
     assert reopened.sends and reopened.sends[0][0] == STAFF
 
 
+def test_at_the_hand_off_limit_exactly_0_opens_no_hand_off_that_could_pass_nothing_on() -> None:
+    """A hand-off stopped with its count exactly at the limit (the 9 was the last text it
+    allowed): a new one could pass nothing on, so 0 reads the wait text and staff are not
+    paged for a question that would be dropped."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=5)
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)
+    for i in range(14):
+        assert texter.send(f"message {i}").sends  # 14 passed on; the limit is 15
+    assert texter.send("9").sends  # the 15th: it stops the hand-off
+    zero = texter.send("0")
+    assert (CATALOG.sms.too_many("en").text, ()) == (zero.text, zero.sends)
+
+
 def test_a_hand_off_flood_does_not_starve_other_texters() -> None:
     """One texter in a hand-off sending 320 texts a minute makes the helpline pass on only
     their hand-off limit's worth (and a note to staff): others are still answered."""
