@@ -326,9 +326,8 @@ class Desk:
         """End the hand-off, and the texter's place in the menus with it: their screen was the
         person screen, where any text asks for a person, so a "thank you" would open a new
         hand-off (their next message starts over; 0 still asks for a person)."""
-        self.store.delete(THREAD, thread.ref)
-        self.store.delete(POINTER, thread.texter_key)
-        self.store.delete("session", thread.texter_key)
+        self.store.delete_all((THREAD, thread.ref), (POINTER, thread.texter_key),
+                              ("session", thread.texter_key))
 
     def close_unseen(self, thread: Thread, staff_key: str) -> None:
         """Close a hand-off the texter cannot be told of now, keeping a note under their

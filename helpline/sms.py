@@ -128,12 +128,11 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             if erased:
                 text = catalog.sms.wiped_wait(request_.lang).text
         return _capped(limits, Outcome(text, event, request_.lang, sends=told))
-    if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None \
-            and not limits.allow_message():
-        return _over_limit(catalog, limits, current_lang)  # the first over is told to wait
     if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
         # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
         # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).
+        if not limits.allow_message():
+            return _over_limit(catalog, limits, current_lang)  # the first over is told to wait
         return Outcome(None, "twilio_keyword")
     if desk is not None:
         staff_key = desk.staff_key(sender.normal)
@@ -237,8 +236,7 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
     name = content.language(lang).staff_name
-    if media:
-        question = " ".join(filter(None, (question.strip(), catalog.sms.staff("staff_no_photo"))))
+    question = _with_photo_note(catalog, question, media)
     parts = len(for_staff("?" * REF_LENGTH, name, question)) if question.strip() else 0
     messages = 1 + len(desk.staff) * (1 + parts) + (1 if media else 0)
     if not limits.fits(messages):
@@ -272,10 +270,7 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
         desk.close(thread)
         sessions.save(engine.State(thread.lang, ROOT))
         text = catalog.sms.reply(thread.lang, engine.Screen(ROOT, notice=HANDOFF_ENDED)).text
-        closed = catalog.sms.staff("staff_closed", ref=thread.ref)
-        if line is None:
-            _no_staff_line("the stop of a hand-off")
-        told = tuple(Send(n, closed, line) for n in recipients) if line is not None else ()
+        told = _closed_for_staff(catalog, desk, thread)
         return _capped(limits, Outcome(text, "handoff.closed", thread.lang, sends=told))
     if line is None:
         # Not passed on, and the window stays as it was: nobody could answer this message.
@@ -287,8 +282,7 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
         return _capped(limits, Outcome(reach, "handoff.unreachable", thread.lang))
     stretch, notice = _after_hours(catalog, desk, thread)
     name = catalog.content.language(thread.lang).staff_name
-    if media:
-        body = f"{body.strip()} {catalog.sms.staff('staff_no_photo')}"
+    body = _with_photo_note(catalog, body, media)
     sends = [Send(n, part, line) for n in recipients for part in for_staff(thread.ref, name, body)]
     if media:
         no_photo = catalog.sms.handoff_no_photo(thread.lang).text
@@ -323,8 +317,7 @@ def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Des
     line = desk.staff_line(closed)
     if line is None:
         _no_staff_line("a text after a hand-off stopped")
-    if media:
-        body = f"{body.strip()} {sms.staff('staff_no_photo')}"
+    body = _with_photo_note(catalog, body, media)
     name = catalog.content.language(closed.lang).staff_name
     parts = (sms.staff("staff_after_close", ref=closed.ref), *for_staff(closed.ref, name, body))
     sends = (tuple(Send(n, part, line) for n in desk.recipients(closed) for part in parts)
@@ -384,6 +377,14 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
     line = desk.line_to(thread, texter)
     return Outcome(None, "handoff.reply", thread.lang,
                    sends=tuple(Send(texter, part, line) for part in for_texter(reply)))
+
+
+def _with_photo_note(catalog: Catalog, text: str, media: int) -> str:
+    """Return a texter's ``text`` as staff read it: with a note that a photo came (``media``:
+    how many), which is not passed on."""
+    if not media:
+        return text
+    return f"{text.strip()} {catalog.sms.staff('staff_no_photo')}".strip()
 
 
 def _closed_for_staff(catalog: Catalog, desk: Desk | None,

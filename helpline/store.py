@@ -188,6 +188,11 @@ class Store:
         with self._guard():
             return bool(self.client.delete(self.key(kind, key)))
 
+    def delete_all(self, *keys: tuple[str, str]) -> None:
+        """Erase several keys (each a kind and its key) in one round trip."""
+        with self._guard():
+            self.client.delete(*(self.key(kind, key) for kind, key in keys))
+
     def create_json(self, kind: str, key: str, value: Any, ttl: int) -> bool:
         """Store ``value`` only if the key is free; False if it was taken."""
         with self._guard():
