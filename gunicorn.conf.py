@@ -2,7 +2,8 @@
 
 Every setting comes from an environment variable listed in ``ENVIRONMENT`` (with its
 default); an empty value counts as unset. Options on the command line win over this file.
-This file must not import the app or ``prometheus_client``: see ``on_starting``.
+This file must not import the app or ``prometheus_client``: see ``on_starting``. It imports
+``helpline.logs`` only, which imports neither.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 import shutil
 import tempfile
 from typing import Any
+
+from helpline.logs import server_config
 
 # Every variable this file reads, and its default. The deploy tests check the compose file and
 # the example env file against these and the app's own settings (helpline/config.py).
@@ -38,6 +41,8 @@ keepalive = 5  # behind a TLS proxy that reuses its connections
 preload_app = False
 # No access log: the error log (helpline/logs.py filters it) is all an operator needs.
 accesslog = None
+# gunicorn's own lines (the master's too) in the app's shape, JSON in production, redacted.
+logconfig_dict = server_config()
 # No control socket (gunicorn 25.1+): nothing here manages workers at run time, and its default
 # place ($HOME/.gunicorn) is not writable for the container's user (an error at every start).
 # (Older gunicorn ignores the setting.)

@@ -9,12 +9,15 @@ import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audio, catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
-from .forms import MAX_BODY_BYTES, WebhookRequest
-
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the helpline app: defaults, then environment, then ``test_config``."""
+    # Imported here, not above: gunicorn's master imports ``helpline.logs`` for its own log
+    # lines (gunicorn.conf.py), and must not import prometheus_client (``metrics``) before it
+    # has told the workers where to share their figures.
+    from . import audio, catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
+    from .forms import MAX_BODY_BYTES, WebhookRequest
+
     app = Flask(__name__)
     app.request_class = WebhookRequest  # Twilio's forms, read the short way
     # Twilio does not follow redirects: an odd URL ("/voice//key") must reach a view, not a 308.

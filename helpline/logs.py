@@ -3,6 +3,7 @@
 The code never logs a phone number or a message body; this is the safety net behind that
 rule. Every handler of the root logger gets :class:`RedactNumbers`, which also replaces the
 text of logged exceptions by their type and place (an exception message can quote input).
+Under gunicorn its own lines (the master's too) take the same shape: see :func:`server_config`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import json
 import logging
 import re
 import traceback
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 from flask import Flask
 
-from .config import is_development
+from .config import environ, from_environment, is_development
 
 # Eight or more digits, optionally led by + and split by single spaces, dashes or brackets.
 _PHONE_LIKE = re.compile(r"\+?\d(?:[\s()-]?\d){7,}")
@@ -62,15 +65,41 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def formatter(config: Mapping[str, Any], serving: bool) -> logging.Formatter:
+    """JSON lines for a server in production; text for development and the CLI commands."""
+    if is_development(config) or not serving:
+        return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return JsonLines()
+
+
+def server_config() -> dict[str, Any]:
+    """gunicorn's ``logconfig_dict``: one redacted handler on stderr, in the app's format.
+
+    Without it gunicorn writes its own lines (a worker booted, a worker timed out, a signal)
+    as plain text beside the app's JSON, which a log collector reading JSON cannot parse. Its
+    master applies this before any worker imports the app; a worker's :func:`configure` then
+    finds the root handler in place and keeps it.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": RedactNumbers}},
+        "formatters": {"app": {"()": lambda: formatter(from_environment(environ()), serving=True)}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                                "formatter": "app", "filters": ["redact"]}},
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        # gunicorn's loggers hand their lines to the root's handler instead of their own.
+        "loggers": {name: {"level": "INFO", "handlers": [], "propagate": True}
+                    for name in ("gunicorn.error", "gunicorn.access")},
+    }
+
+
 def configure(app: Flask, serving: bool) -> None:
     """Set up the root logger once: JSON in production, text in development; always redacted."""
     root = logging.getLogger()
     if not root.handlers:
         handler: logging.Handler = logging.StreamHandler()
-        if is_development(app.config) or not serving:
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        else:
-            handler.setFormatter(JsonLines())
+        handler.setFormatter(formatter(app.config, serving))
         root.addHandler(handler)
         root.setLevel(logging.INFO if serving else logging.ERROR)
     for logger in (root, logging.getLogger("gunicorn.error"), logging.getLogger("gunicorn.access")):

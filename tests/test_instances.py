@@ -130,3 +130,16 @@ def test_both_instances_serve_the_same_content(instances: Instances) -> None:
     versions = {json.loads(server.get("/healthz")[1])["content"]["version"]
                 for server in instances.servers}
     assert 1 == len(versions)
+
+
+def test_every_line_an_instance_logs_is_json(instances: Instances, empty_redis: None) -> None:
+    """gunicorn's own lines (its master's and its workers') are JSON like the app's, so that a
+    log collector parses all of them; none holds the texter's number."""
+    server = instances.servers[0]
+    instances.post_sms(server, NUMBER, "HULP")
+    lines = server.log.read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]  # a plain-text line fails here
+    loggers = {entry["logger"] for entry in entries}
+    assert {"gunicorn.error", "helpline.catalog"} <= loggers
+    assert any(entry["message"].startswith("Booting worker") for entry in entries)
+    assert not any(NUMBER[1:] in line for line in lines)
