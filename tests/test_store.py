@@ -103,3 +103,14 @@ def test_the_hash_depends_on_the_secret() -> None:
     """Without the secret key the hash cannot be recomputed from a guessed number."""
     assert number_key(NUMBER, b"one") != number_key(NUMBER, b"two")
     assert NUMBER not in number_key(NUMBER, b"one")
+
+
+def test_redis_replies_are_read_by_hiredis() -> None:
+    """Production's client reads Redis's replies with hiredis (a dependency), the fast parser
+    every SMS round trip uses; without it redis-py falls back to its slower pure-Python one."""
+    from redis._parsers import _HiredisParser
+
+    from helpline.store import connect
+
+    connection = connect("redis://127.0.0.1:1/0").client.connection_pool.make_connection()
+    assert isinstance(connection._parser, _HiredisParser)
