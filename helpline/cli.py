@@ -225,18 +225,20 @@ def translated(lang: str, answer_ids: tuple[str, ...]) -> None:
     _stamp(lang, answer_ids, reviewed=False)
 
 
-def _helpline_store(command: str) -> None:
+def _helpline_store(command: str, *, by_number: bool) -> None:
     """Stop a command that reads or erases kept data unless it sees the helpline's own.
 
-    Without REDIS_URL a command gets an empty in-process store of its own, and without
-    HELPLINE_HASH_KEY a key of its own that matches no number kept: `forget` would report an
-    erasure that erased nothing and `stats` an empty month. Development (the embedded store of
-    one process) is exempt.
+    Without REDIS_URL a command gets an empty in-process store of its own: `stats` would report
+    an empty month. A command that finds a number's data (``by_number``) needs the helpline's
+    HELPLINE_HASH_KEY too: with a key of its own, `forget` would report an erasure that erased
+    nothing. The figures are kept under no number, so `stats` needs no key. Development (the
+    embedded store of one process) is exempt.
     """
     config = current_app.config
     if is_development(config):
         return
-    missing = [name for name in ("REDIS_URL", "HELPLINE_HASH_KEY")
+    needed = ("REDIS_URL", "HELPLINE_HASH_KEY") if by_number else ("REDIS_URL",)
+    missing = [name for name in needed
                if not config.get(name) or name in config.get("HELPLINE_MADE_UP_KEYS", ())]
     if missing:
         raise click.ClickException(
@@ -253,7 +255,7 @@ def forget(number: str) -> None:
     from .identity import number_key
     from .store import StoreUnavailable, get_store
 
-    _helpline_store("forget")
+    _helpline_store("forget", by_number=True)
     try:
         get_store().forget(number_key(number, current_app.config["HELPLINE_HASH_KEY"].encode()))
     except StoreUnavailable:
@@ -269,7 +271,7 @@ def stats(days: int) -> None:
     from .stats import most_read, per_event, read_days
     from .store import StoreUnavailable, get_store
 
-    _helpline_store("stats")
+    _helpline_store("stats", by_number=False)
     try:
         found = read_days(get_store(), days)
     except StoreUnavailable:

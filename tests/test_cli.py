@@ -211,14 +211,24 @@ def test_data_commands_refuse_without_the_helplines_store(args: list[str]) -> No
 
 
 @pytest.mark.redis_server
-@pytest.mark.parametrize("args", [["forget", "+31612345678"], ["stats"]])
-def test_data_commands_refuse_without_the_hash_key(args: list[str], redis_server: RedisServer) -> None:
+def test_forget_refuses_without_the_hash_key(redis_server: RedisServer) -> None:
     """With Redis but without HELPLINE_HASH_KEY, the command's own random key matches no number
     kept: `flask --app app helpline forget` refuses (exit 1) instead of saying it erased."""
-    result = flask_cli(*args, REDIS_URL=redis_server.url)
+    result = flask_cli("forget", "+31612345678", REDIS_URL=redis_server.url)
     assert 1 == result.returncode
-    assert f"HELPLINE_HASH_KEY not set: `{args[0]}` would see a store made up" in result.stderr
+    assert "HELPLINE_HASH_KEY not set: `forget` would see a store made up" in result.stderr
     assert "Erased" not in result.stdout
+
+
+@pytest.mark.redis_server
+def test_stats_needs_redis_but_no_hash_key(redis_server: RedisServer) -> None:
+    """The figures are kept under no number: with REDIS_URL alone `stats` prints the helpline's."""
+    app = make_app(REDIS_URL=redis_server.url)
+    redis.Redis.from_url(redis_server.url).flushdb()
+    Texter(app.test_client(), "+31612345678").send("HULP")
+    result = flask_cli("stats", REDIS_URL=redis_server.url)
+    assert 0 == result.returncode, result.stderr
+    assert "total" in result.stdout
 
 
 @pytest.mark.redis_server
