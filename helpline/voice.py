@@ -101,6 +101,8 @@ def figure(book: VoiceBook, turn: Turn, came_from: tuple[str, str] | None = None
         return "voice.silence", plain
     if kind is Kind.TALKED:
         return "voice.talked", plain
+    if kind is Kind.HUNG_UP:
+        return "voice.hung_up_ringing", plain
     if kind is Kind.NOBODY:
         return ("voice.coordinator_nobody" if node.startswith(REGION) else "voice.nobody"), plain
     if kind in (Kind.SAVED, Kind.NOT_SAVED):

@@ -115,11 +115,12 @@ def test_simulate_call_follows_keys_silences_and_the_call_to_staff(embedded_app:
     assert f"  [en-GB] {answer}" in lines
     assert f"  [en-GB, slowly] {answer}" in lines
     assert f"  [en-GB] {said('prompt:voice_person_menu', 'en')}" in lines
-    assert lines[-4:] == [
+    assert lines[-5:] == [
         "(the call is put through: 1 phone rings)",
         "answered? y = a person answers and the talk ends, Enter = nobody answers> y",
-        f"  [en-GB] {said('prompt:voice_goodbye', 'en')}",
-        "(the helpline ends the call)",
+        f"  [en-GB] {said('prompt:voice_talk_ended', 'en')}",
+        "keys> ",
+        "(you hang up)",
     ]
 
 
