@@ -298,19 +298,39 @@ def stats(days: int) -> None:
 
 @helpline.command()
 @click.argument("channel", type=click.Choice(["voice", "sms"]))
-def fallback(channel: str) -> None:
+@click.option("--dial", is_flag=True,
+              help="voice only: first put the caller through to the staff phones of "
+              "content/contacts.yaml (example numbers are never dialled); a TwiML Bin cannot "
+              "check the opening hours, so they ring at any hour")
+def fallback(channel: str, dial: bool) -> None:
     """Print the TwiML for Twilio's fallback URL: the line is down, call 112 (in Dutch and English).
 
     Paste it into a TwiML Bin (hosted by Twilio) and set the Bin's URL as the number's "primary
     handler fails" URL: when this server cannot answer at all, callers and texters still hear
     where to turn, instead of Twilio's "application error". The same words as when the content
-    never loaded.
+    never loaded. With --dial, a call first rings the staff phones, as 0 then 1 does.
+    What the document holds is said on stderr, so that stdout is only the document.
     """
     from . import sms, voice
     from .twiml import sms_reply
 
-    click.echo(voice.UNAVAILABLE if channel == "voice"
-               else sms_reply(sms.UNAVAILABLE).get_data(as_text=True))
+    if channel == "sms":
+        if dial:
+            raise click.UsageError("--dial is for the voice fallback only")
+        click.echo(sms_reply(sms.UNAVAILABLE).get_data(as_text=True))
+        return
+    if not dial:
+        click.echo(voice.UNAVAILABLE)
+        click.echo("included: \"the line is down, call 112\" (nl, en); no call to staff (with "
+                   "--dial, the staff phones of content/contacts.yaml ring first)", err=True)
+        return
+    try:
+        document, notes = voice.fallback_with_staff(_valid_catalog().content)
+    except voice.NothingToDial as exc:
+        raise click.ClickException(f"--dial: {exc}") from None
+    click.echo(document)
+    for note in notes:
+        click.echo(note, err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -331,6 +331,7 @@ EVENTS = {
     "voice.postcode_unknown": "Calls: a postcode in no region",
     "voice.regions": "Calls: the list of regions",
     "voice.talked": "Calls: talked with a person",
+    "voice.hung_up_ringing": "Calls: hung up while a person's phone rang",
     "voice.nobody": "Calls: nobody could take the call",
     "voice.coordinator_nobody": "Calls: the care coordinator did not answer",
     "voice.callback_offer": "Calls: offered a callback",

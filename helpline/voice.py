@@ -19,12 +19,14 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from . import callbacks, clock, identity, metrics, stats
 from . import catalog as catalog_module
+from .content import Content
 from .sealed import sealer_for
 from .signature import twilio_signed
 from .store import StoreUnavailable, get_store
 from .twiml import twiml_response
 from .voice_book import (
     CALLBACK,
+    DIAL_TIMEOUT,
     GOODBYE_AFTER,
     PERSON,
     PERSON_AFTER,
@@ -39,27 +41,99 @@ from .voice_book import (
     VoiceBook,
     language_page,
 )
+from .voice_script import prompt_unit, spoken_units
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("voice", __name__)
 
 
-def _unavailable() -> str:
-    """Say, in Dutch and English, that the line is down and 112 is there (content never loaded).
+def _say_unavailable(doc: VoiceResponse) -> None:
+    """Say, in Dutch and English, that the line is down and 112 is there.
 
     112 is written digit by digit, so that it is read as the number to dial ("1 1 2"), not as
     "one hundred and twelve" (see :func:`helpline.voice_script.spoken_number`).
     """
-    doc = VoiceResponse()
     doc.say("De hulplijn is tijdelijk niet bereikbaar. Ben je in direct gevaar? Bel 1 1 2.",
             language="nl-NL", voice="Google.nl-NL-Standard-A")
     doc.say("The helpline is temporarily unavailable. Are you in danger right now? Call 1 1 2.",
             language="en-GB", voice="Google.en-GB-Standard-A")
+
+
+def _unavailable() -> str:
+    """Return what a call hears when content never loaded: the line is down, 112."""
+    doc = VoiceResponse()
+    _say_unavailable(doc)
     return str(doc)
 
 
 UNAVAILABLE = _unavailable()
+
+
+class NothingToDial(ValueError):
+    """The fallback cannot put callers through to staff; the message says why."""
+
+
+def fallback_with_staff(content: Content) -> tuple[str, list[str]]:
+    """Return the fallback TwiML (for a TwiML Bin, used while this server is down) that first
+    puts the caller through to the staff phones, and notes for the operator on what it holds.
+
+    The welcome with 112 and "please hold" (base language, then English), a ``<Dial>`` of the
+    real staff numbers as the normal route rings them (20 seconds, together or in turn, showing
+    the helpline number, never the caller's), then the "line down, call 112" of
+    :data:`UNAVAILABLE`: Twilio goes on to it when the Dial ends (nobody answered, or after the
+    talk). Nothing here can be played from this server: every unit is a ``<Say>``.
+
+    A number marked ``example: true`` is never dialled, and the helpline number must be real
+    (it is what staff phones show). Raise :class:`NothingToDial` when no phone may be dialled.
+    """
+    contacts = content.contacts
+    notes: list[str] = []
+    skipped = [number for number in contacts.staff if number in contacts.example_staff]
+    if skipped:
+        notes.append(f"left out: {', '.join(skipped)}: example number{'s' if len(skipped) > 1 else ''}"
+                     " (example: true in content/contacts.yaml), never dialled")
+    if contacts.helpline_is_example:
+        raise NothingToDial(
+            f"the helpline number {contacts.helpline} is an EXAMPLE number (example: true in "
+            "content/contacts.yaml): staff phones must show the real one, so no staff phone is "
+            "dialled; set the real number, or leave out --dial")
+    staff = contacts.real_staff
+    if not staff:
+        why = "all are example numbers" if skipped else "none is listed under staff:"
+        raise NothingToDial(f"no real staff number in content/contacts.yaml ({why}): there is "
+                            "no staff phone to dial; add one, or leave out --dial")
+    units = spoken_units(content)
+    langs = [content.base, *(["en"] if "en" in content.languages and content.base != "en" else [])]
+    doc = VoiceResponse()
+    for key in ("voice_welcome", "voice_connecting"):
+        for lang in langs:
+            voice = content.languages[lang].voice
+            doc.say(units[(prompt_unit(key), lang)], language=voice.locale, voice=voice.say_voice)
+    dial = doc.dial(timeout=DIAL_TIMEOUT, caller_id=contacts.helpline,
+                    sequential=True if contacts.ring_in_turn else None)
+    for number in staff:
+        dial.number(number)
+    _say_unavailable(doc)
+    if len(staff) == 1:
+        ring = f"for {DIAL_TIMEOUT} seconds"
+    elif contacts.ring_in_turn:
+        ring = f"one after the other, {DIAL_TIMEOUT} seconds each"
+    else:
+        ring = f"together for {DIAL_TIMEOUT} seconds"
+    phones = f"{len(staff)} staff phone{'s' if len(staff) > 1 else ''}"
+    notes[:0] = [
+        f"included: the welcome with 112 and \"please hold\" ({', '.join(langs)}); then a call "
+        f"to {phones} ({', '.join(staff)}), ringing {ring}, showing the helpline number "
+        f"{contacts.helpline}; then, when that call ends, \"the line is down, call 112\" "
+        "(nl, en)",
+    ]
+    notes.append("note: a TwiML Bin cannot check the opening hours, nor screen the call (the "
+                 "language and \"press 1 to take the call\" come from this server): these phones "
+                 "ring at any hour, and a voicemail on one of them can take a caller's call: "
+                 "switch voicemail off on them. After a change to content/contacts.yaml, print "
+                 "this again and paste it into the Bin.")
+    return str(doc), notes
 
 
 def _refused() -> str:
@@ -101,6 +175,8 @@ def figure(book: VoiceBook, turn: Turn, came_from: tuple[str, str] | None = None
         return "voice.silence", plain
     if kind is Kind.TALKED:
         return "voice.talked", plain
+    if kind is Kind.HUNG_UP:
+        return "voice.hung_up_ringing", plain
     if kind is Kind.NOBODY:
         return ("voice.coordinator_nobody" if node.startswith(REGION) else "voice.nobody"), plain
     if kind in (Kind.SAVED, Kind.NOT_SAVED):

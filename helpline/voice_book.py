@@ -76,6 +76,11 @@ POSTCODE_TIMEOUT = 5
 # soon (often before its beep: then it keeps nothing at all).
 WHISPER_TIMEOUT = 6
 ACCEPT_KEY = "1"  # what staff press to take a call
+# Twilio's DialCallStatus when the caller was put through: "completed" (and "answered", which
+# its <Dial> reference lists for a call that was answered and connected too).
+TALKED_STATUSES = ("completed", "answered")
+# DialCallStatus when the call to staff was given up before anyone answered: the caller hung up.
+HUNG_UP_STATUS = "canceled"
 DIAL_TIMEOUT = 20  # seconds staff phones ring before the caller hears nobody can come
 PERSON_AFTER = 3  # silences in a row, then the caller is put through to a person
 # Silences in a row after which the call ends with a goodbye. Only reached when the call
@@ -179,7 +184,8 @@ class Kind(Enum):
     SLOW = "slow"  # an answer, read slowly (key 2 after an answer)
     NOT_OPTION = "not-option"  # "that is not an option", and the node's menu again
     SILENCE = "silence"  # the n-th silence in a row at the node
-    TALKED = "talked"  # the call with a person ended
+    TALKED = "talked"  # the call with a person ended, the caller is still there
+    HUNG_UP = "hung-up"  # the caller hung up while a person's phone rang: nobody to talk to
     NOBODY = "nobody"  # nobody could take the call
     DIAL = "dial"  # put through to staff now (or, closed, say nobody is there)
     SAVED = "saved"  # the callback request was kept
@@ -433,17 +439,24 @@ class VoiceBook:
 
     def after_dial(self, lang_segment: str, status: str, count: str, node_segment: str = "_person",
                    at: Moment = OPEN, bridged: str = "") -> Turn:
-        """Decide what follows a call to staff or to a coordinator: goodbye after a talk, else
-        what to do now that nobody answered.
+        """Decide what follows a call to staff or to a coordinator: after a talk, that it has
+        ended (with the main menu, a person again and 112 on offer); else what to do now that
+        nobody answered; nothing when the caller hung up.
 
         ``status`` is Twilio's ``DialCallStatus``, ``bridged`` its ``DialBridged``. A phone that
         answered but where nobody pressed 1 (a voicemail) was never put through. Twilio
         documents ``completed`` as "answered and connected"; should it still report
         ``completed`` for such a phone, ``DialBridged=false`` says there was no talk, and the
-        caller gets the callback offer, not a goodbye.
+        caller gets the callback offer, not the end of a talk. ``canceled``: the caller hung up
+        while the phones rang; what we answer is never heard, so the call is simply ended.
+        Any other status (``busy``, ``no-answer``, ``failed``, one Twilio adds, or none at all)
+        means nobody took the call.
         """
         lang = lang_segment if lang_segment in self.rules.languages else None
-        if status == "completed" and bridged.strip().lower() != "false":
+        status = status.strip().lower()
+        if status == HUNG_UP_STATUS:
+            return Turn(None, PERSON, Kind.HUNG_UP)
+        if status in TALKED_STATUSES and bridged.strip().lower() != "false":
             return Turn(lang, PERSON, Kind.TALKED)
         node = node_of(node_segment)
         if node.startswith(REGION) and node in self._voice_nodes():
@@ -545,8 +558,9 @@ class _Writer:
         return said
 
     def gather(self, lang: str | None, node: str, silences: int, before: list[UnitKey],
-               inside: list[UnitKey], slow: bool = False) -> VoiceResponse:
-        """Say ``before``, then wait for one key while saying ``inside``; silence: redirect."""
+               inside: list[UnitKey], slow: bool = False, redirect: bool = True) -> VoiceResponse:
+        """Say ``before``, then wait for one key while saying ``inside``; silence: redirect
+        (without ``redirect``, the document goes on with whatever the caller adds after it)."""
         doc = VoiceResponse()
         for unit in before:
             self.speak(doc, unit)
@@ -562,8 +576,9 @@ class _Writer:
         )
         for unit in inside:
             self.speak(gather, unit, slow=slow and has_slow_variant(unit[0]))
-        # Twilio falls through a Gather that heard nothing: count that silence.
-        doc.redirect(url(lang, node, "silence", silences + 1), method="POST")
+        if redirect:
+            # Twilio falls through a Gather that heard nothing: count that silence.
+            doc.redirect(url(lang, node, "silence", silences + 1), method="POST")
         return doc
 
     def home_node(self, lang: str | None) -> str:
@@ -666,6 +681,17 @@ class _Writer:
         doc.hangup()
         return doc
 
+    def talk_ended(self, lang: str | None) -> VoiceResponse:
+        """After a talk with a person, the caller still on the line (the person hung up first,
+        or the line dropped): that the conversation has ended, that they can hang up, 9 for
+        the main menu, 0 for a person again, 112. The keys act as in the caller's home menu;
+        silence: the goodbye, and the call ends (no loop through the menus on an open line)."""
+        home = self.home_node(lang)
+        doc = self.gather(lang, home, 0, [], [self.prompt(lang, "voice_talk_ended")],
+                          redirect=False)
+        self.speak(doc, self.prompt(lang, "voice_goodbye"))
+        return doc
+
     def goodbye(self, lang: str | None, before: list[UnitKey]) -> VoiceResponse:
         # The document ends here, so Twilio ends the call: no <Hangup/> needed.
         doc = VoiceResponse()
@@ -683,7 +709,11 @@ class _Writer:
             return self.gather(lang, node, 0, welcome,
                                [*keys, *self.menu(lang, node, keys_said=bool(keys))])
         if kind is Kind.TALKED:
-            return self.goodbye(lang, [])
+            return self.talk_ended(lang)
+        if kind is Kind.HUNG_UP:
+            doc = VoiceResponse()
+            doc.hangup()  # the caller is gone: nothing to say
+            return doc
         if self.withheld and node == CALLBACK and kind is Kind.PLAY:
             # 1 in the closed person menu, which offers such a caller only the coordinator,
             # on key 1 (options are numbered from 1): their postcode is asked for.
@@ -795,6 +825,7 @@ def all_turns(content: Content, lines: int = 1) -> Iterator[Turn]:
         yield Turn(lang, WHISPER_INTERPRETER, Kind.PLAY)
     yield Turn(None, WHISPER, Kind.ACCEPTED)
     yield Turn(None, WHISPER, Kind.DECLINED)
+    yield Turn(None, PERSON, Kind.HUNG_UP)
 
 
 def _may_offer_callback(turn: Turn) -> bool:

@@ -10,7 +10,8 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     a fixed phrase, in every language, placeholders filled in: ``prompt:voice_welcome``,
     ``prompt:voice_keys``, ``prompt:voice_after_answer``, ``prompt:voice_not_option``,
     ``prompt:voice_no_input``, ``prompt:voice_connecting``, ``prompt:voice_no_person``,
-    ``prompt:voice_goodbye``, ``prompt:voice_sorry`` (see :data:`PROMPT_UNITS`).
+    ``prompt:voice_goodbye``, ``prompt:voice_talk_ended``, ``prompt:voice_sorry`` (see
+    :data:`PROMPT_UNITS`).
 ``lang:<code>``
     the language menu line of language ``<code>`` ("For English, press 2"), only in that
     language: the language menu plays every ``lang:`` unit, each in its own language. The key
@@ -35,7 +36,9 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     what staff hear next, in the base language only: press 1 to take the call (any other key,
     or none, and the call is not put through: a voicemail never takes it).
 
-Phone numbers in units (``{emergency}``) are written digit by digit (:func:`spoken_number`).
+Phone numbers in units (``{emergency}``) are written digit by digit (:func:`spoken_number`),
+and references such as "B8/3" as their parts ("B 8 3", :func:`spoken_text`): SMS keep both
+as written.
 
 ``voice_option``, ``voice_choose_language``, ``voice_regions`` and ``voice_whisper*`` are
 building blocks of ``menu:``, ``lang:``, ``regions``, ``more-languages`` and ``whisper`` units,
@@ -44,6 +47,7 @@ not units of their own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -62,6 +66,7 @@ PROMPT_UNITS: tuple[str, ...] = (
     "voice_connecting",
     "voice_no_person",
     "voice_goodbye",
+    "voice_talk_ended",
     "voice_person_menu",
     "voice_person_menu_closed",
     "voice_hours",
@@ -120,6 +125,23 @@ def spoken_number(number: str) -> str:
     return " ".join(number.replace(" ", ""))
 
 
+# A reference made of a letter code, digits, a slash and digits: "B8/3" (the residence scheme
+# for victims of trafficking, chapter B8, section 3 of the Aliens Circular).
+_REFERENCE = re.compile(r"\b([A-Z]{1,3})([0-9]+)/([0-9]+)\b")
+
+
+def spoken_text(text: str) -> str:
+    """Return ``text`` as it is written for a voice: a reference such as "B8/3" as its parts,
+    "B 8 3", the way people say it ("bee acht drie").
+
+    Written whole, espeak-ng reads the slash aloud ("B acht schuine streep drie", "B eight
+    slash three", in Hungarian "B nyolc per három": eight divided by three), and a voice that
+    reads "8/3" as a date or a fraction says "8 March" or "eight thirds". Only the sound
+    changes: SMS show the reference as written.
+    """
+    return _REFERENCE.sub(lambda found: " ".join(found.groups()), text)
+
+
 def _label(text: str) -> str:
     # A title such as "What is coercion?" sits inside "For ..., press 2": a question mark
     # there would make a voice rise in the middle of the sentence.
@@ -168,4 +190,4 @@ def spoken_units(content: Content) -> Mapping[UnitKey, str]:
         units[(whisper_unit(code), content.base)] = said
         units[(whisper_unit(code, True), content.base)] = f"{said} {base['voice_whisper_interpreter']}"
     units[(WHISPER_ACCEPT_UNIT, content.base)] = base["voice_whisper_accept"]
-    return MappingProxyType(units)
+    return MappingProxyType({key: spoken_text(text) for key, text in units.items()})

@@ -115,11 +115,12 @@ def test_simulate_call_follows_keys_silences_and_the_call_to_staff(embedded_app:
     assert f"  [en-GB] {answer}" in lines
     assert f"  [en-GB, slowly] {answer}" in lines
     assert f"  [en-GB] {said('prompt:voice_person_menu', 'en')}" in lines
-    assert lines[-4:] == [
+    assert lines[-5:] == [
         "(the call is put through: 1 phone rings)",
         "answered? y = a person answers and the talk ends, Enter = nobody answers> y",
-        f"  [en-GB] {said('prompt:voice_goodbye', 'en')}",
-        "(the helpline ends the call)",
+        f"  [en-GB] {said('prompt:voice_talk_ended', 'en')}",
+        "keys> ",
+        "(you hang up)",
     ]
 
 
@@ -165,20 +166,24 @@ def test_simulated_conversations_are_not_counted(embedded_app: Flask) -> None:
 
 def test_fallback_twiml_says_the_line_is_down_and_112(embedded_app: Flask) -> None:
     """The documents for Twilio's fallback URL (a TwiML Bin) are the app's own "line down"
-    answers: spoken in Dutch and English, and one SMS of one segment, each with 112."""
+    answers: spoken in Dutch and English, and one SMS of one segment, each with 112. Without
+    --dial no phone is rung, and stderr (never the document) says what it holds."""
     import xml.etree.ElementTree as ET
 
     from helpline import sms as helpline_sms
     from helpline import voice as helpline_voice
     from helpline.segments import measure
 
-    runner = embedded_app.test_cli_runner()
-    voice = runner.invoke(args=["helpline", "fallback", "voice"])
-    assert 0 == voice.exit_code, voice.output
-    said = ET.fromstring(voice.output).findall("Say")
+    voice = flask_cli("fallback", "voice")
+    assert 0 == voice.returncode, voice.stderr
+    said = ET.fromstring(voice.stdout).findall("Say")
     assert ["nl-NL", "en-GB"] == [say.get("language") for say in said]
     # Read digit by digit on the phone (a number to dial, not "one hundred and twelve").
     assert all("1 1 2" in (say.text or "") and "112" not in (say.text or "") for say in said)
+    assert "Dial" not in voice.stdout
+    assert ('included: "the line is down, call 112" (nl, en); no call to staff (with --dial, the '
+            "staff phones of content/contacts.yaml ring first)") in voice.stderr
+    runner = embedded_app.test_cli_runner()
     sms = runner.invoke(args=["helpline", "fallback", "sms"])
     assert 0 == sms.exit_code, sms.output
     messages = ET.fromstring(sms.output).findall("Message")
@@ -187,7 +192,102 @@ def test_fallback_twiml_says_the_line_is_down_and_112(embedded_app: Flask) -> No
     assert "Bel 112" in text and "Call 112" in text
     assert ("GSM-7", 1) == (measure(text).encoding, measure(text).segments)
     # What the app itself answers when its content never loaded (tests/test_voice.py, test_trust.py).
-    assert (helpline_voice.UNAVAILABLE, helpline_sms.UNAVAILABLE) == (voice.output.strip(), text)
+    assert (helpline_voice.UNAVAILABLE, helpline_sms.UNAVAILABLE) == (voice.stdout.strip(), text)
+
+
+REAL_HELPLINE, REAL_STAFF, EXAMPLE_STAFF = "+3197010000000", "+31201234567", "+31000000001"
+
+
+def contacts_with(copy: Path, *, helpline_real: bool = True, staff: str = "",
+                  ring: str = "together") -> dict[str, str]:
+    """Edit the contacts of ``copy`` (a content_copy): the helpline number real or the shipped
+    example, ``staff`` lines added after the shipped example staff number, the ring mode; return
+    the settings that point `flask --app app helpline` at it."""
+    path = copy / "content" / "contacts.yaml"
+    text = path.read_text(encoding="utf-8")
+    if helpline_real:
+        text = text.replace('number: "+31000000000"\n  example: true', f'number: "{REAL_HELPLINE}"')
+    text = text.replace("\nring: together", f"\n{staff}ring: {ring}")
+    path.write_text(text, encoding="utf-8")
+    return {"HELPLINE_CONTENT_DIR": str(copy / "content"),
+            "HELPLINE_PROMPTS_DIR": str(copy / "prompts")}
+
+
+def test_fallback_with_dial_puts_callers_through_to_real_staff_before_112(
+        content_copy: Path) -> None:
+    """With --dial, a call while the server is down hears the welcome with 112 and "please
+    hold" (Dutch, then English), then the real staff phones ring for 20 seconds showing the
+    helpline number (as 0 then 1 does), then, when that call ends (nobody answered, or after
+    the talk), "the line is down, call 112". The example staff number is never dialled; stderr
+    says what is in it and what was left out, and nothing of that is in the document."""
+    import xml.etree.ElementTree as ET
+
+    from helpline import voice as helpline_voice
+
+    from .twiml_checker import check_twiml
+
+    settings = contacts_with(content_copy, staff=f'  - number: "{REAL_STAFF}"\n')
+    result = flask_cli("fallback", "voice", "--dial", **settings)
+    assert 0 == result.returncode, result.stderr
+    root = check_twiml(result.stdout.strip())
+    assert ["Say", "Say", "Say", "Say", "Dial", "Say", "Say"] == [verb.tag for verb in root]
+    units = {(key, lang): CONTENT.prompts[lang].text[key].format(emergency="1 1 2")
+             for key in ("voice_welcome", "voice_connecting") for lang in ("nl", "en")}
+    assert [units[("voice_welcome", "nl")], units[("voice_welcome", "en")],
+            units[("voice_connecting", "nl")], units[("voice_connecting", "en")]] == [
+        verb.text for verb in root[:4]]
+    assert ["nl-NL", "en-GB"] * 2 == [verb.get("language") for verb in root[:4]]
+    dial = root[4]
+    assert {"callerId": REAL_HELPLINE, "timeout": "20"} == dial.attrib
+    assert [(REAL_STAFF, {})] == [(number.text, number.attrib) for number in dial]
+    unavailable = ET.fromstring(helpline_voice.UNAVAILABLE)
+    assert [ET.tostring(say) for say in unavailable] == [ET.tostring(say) for say in root[5:]]
+    assert EXAMPLE_STAFF not in result.stdout
+    assert "included:" not in result.stdout and "note:" not in result.stdout
+    assert (f"then a call to 1 staff phone ({REAL_STAFF}), ringing for 20 seconds, showing the "
+            f"helpline number {REAL_HELPLINE}") in result.stderr
+    assert (f"left out: {EXAMPLE_STAFF}: example number (example: true in content/contacts.yaml), "
+            "never dialled") in result.stderr
+    assert "these phones ring at any hour" in result.stderr
+
+
+def test_fallback_with_dial_rings_in_turn_as_configured(content_copy: Path) -> None:
+    """``ring: in-turn`` rings the staff phones one after the other in the fallback too."""
+    import xml.etree.ElementTree as ET
+
+    second = "+31201234568"
+    settings = contacts_with(content_copy, ring="in-turn", staff=(
+        f'  - number: "{REAL_STAFF}"\n  - number: "{second}"\n'))
+    result = flask_cli("fallback", "voice", "--dial", **settings)
+    assert 0 == result.returncode, result.stderr
+    dial = ET.fromstring(result.stdout.strip()).find("Dial")
+    assert dial is not None and "true" == dial.get("sequential")
+    assert [REAL_STAFF, second] == [number.text for number in dial]
+    assert "ringing one after the other, 20 seconds each" in result.stderr
+
+
+@pytest.mark.parametrize(("helpline_real", "staff", "why"), [
+    (True, "", "no real staff number in content/contacts.yaml (all are example numbers)"),
+    (False, f'  - number: "{REAL_STAFF}"\n', "the helpline number +31000000000 is an EXAMPLE "
+     "number"),
+], ids=["only example staff", "example helpline number"])
+def test_fallback_with_dial_never_dials_an_example_number(content_copy: Path, helpline_real: bool,
+                                                         staff: str, why: str) -> None:
+    """Only example staff numbers (as shipped), or an example helpline number for staff phones
+    to show: --dial prints no document at all and says why (exit 1), so that nobody pastes
+    into the Bin a document they believe rings staff."""
+    result = flask_cli("fallback", "voice", "--dial",
+                       **contacts_with(content_copy, helpline_real=helpline_real, staff=staff))
+    assert (1, "") == (result.returncode, result.stdout)
+    assert f"Error: --dial: {why}" in result.stderr
+
+
+def test_fallback_dial_is_for_voice_only(embedded_app: Flask) -> None:
+    """An SMS cannot ring anyone: `fallback sms --dial` is a usage error, not a document."""
+    result = embedded_app.test_cli_runner().invoke(args=["helpline", "fallback", "sms", "--dial"])
+    assert 2 == result.exit_code
+    assert "--dial is for the voice fallback only" in result.output
+    assert "<Response" not in result.output
 
 
 def flask_cli(*args: str, input: str = "", **environ: str) -> subprocess.CompletedProcess[str]:

@@ -49,13 +49,15 @@ def test_wrong_numbers_are_errors_that_say_where(content_copy: Path, additions: 
 
 
 def test_staff_numbers_are_read_and_examples_warned_about(content_copy: Path) -> None:
-    """Staff numbers load in order; one marked ``example: true`` is a loud warning."""
+    """Staff numbers load in order; one marked ``example: true`` is a loud warning, and is
+    known as an example (the fallback TwiML never dials it)."""
     contacts = content_copy / "content/contacts.yaml"
     text = contacts.read_text(encoding="utf-8")
     contacts.write_text(text.replace("\nring:", '\n  - number: "+31201234567"\nring:'),
                         encoding="utf-8")
     content = load_content(content_copy / "content", content_copy / "prompts")
     assert content.contacts.staff == ("+31000000001", "+31201234567")
+    assert content.contacts.real_staff == ("+31201234567",)
     examples = [str(w) for w in content.warnings if "staff[" in str(w)]
     expected = ["content/contacts.yaml:14: staff[0].number: +31000000001 is an EXAMPLE number: "
                 "a caller or texter who asks for a person reaches nobody; replace it with a real "

@@ -40,7 +40,13 @@ from .twilio_client import (
     post_signed,
     sms_params,
 )
-from .twiml_checker import check_call_flow, check_twiml, check_whisper, check_whisper_answer
+from .twiml_checker import (
+    check_call_flow,
+    check_hang_up,
+    check_twiml,
+    check_whisper,
+    check_whisper_answer,
+)
 
 PAGE_1 = ("1 Nederlands\n2 English\n3 Deutsch\n4 Українська\n5 中文\n6 العربية\n7 Türkçe\n"
           "8 Español\n9 >> Meer talen / More languages")
@@ -248,6 +254,8 @@ def test_every_voice_document_is_good_twiml(catalog: Catalog) -> None:
             check_whisper(root)
         elif turn.node in (WHISPER, WHISPER_INTERPRETER):  # the answer to a key on the screen
             check_whisper_answer(root)
+        elif turn.kind is Kind.HUNG_UP:  # the caller hung up while phones rang
+            check_hang_up(root)
         else:
             check_call_flow(root, goodbyes(catalog))
 

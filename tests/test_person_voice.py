@@ -44,6 +44,12 @@ def main_menu(lang: str) -> list[str]:
     return [said("menu:main", lang), prompt("voice_person_key", lang)]
 
 
+def talk_ended(lang: str) -> list[str]:
+    """What a caller hears when the talk ends: that it ended (9, 0, 112), then on silence the
+    goodbye."""
+    return [prompt("voice_talk_ended", lang), prompt("voice_goodbye", lang)]
+
+
 def caller_at(when: dt.datetime, number: str = CALLER, **config: object) -> Caller:
     return Caller(make_app(HELPLINE_CLOCK=FrozenClock(when), **config).test_client(), number)
 
@@ -151,13 +157,13 @@ def test_the_call_to_staff_rings_with_a_timeout_a_whisper_and_our_number() -> No
 
 def test_staff_take_the_call_by_pressing_1() -> None:
     """1 ends the whisper without a hang-up: Twilio puts the caller through; after the talk,
-    the caller hears a goodbye."""
+    the caller hears that it ended and what they can do now."""
     caller = romanian_call_to_staff()
     staff = caller.answered_by(-1)  # whichever phone answers
     taken = staff.press("1")
     assert check_whisper_answer(check_twiml(taken.xml))
     assert [] == taken.verbs
-    assert [prompt("voice_goodbye", "ro")] == caller.dial_ends("completed").said
+    assert talk_ended("ro") == caller.dial_ends("completed").said
 
 
 def test_a_voicemail_never_takes_the_call() -> None:
@@ -198,7 +204,7 @@ def test_before_a_language_is_chosen_staff_screen_the_call_too() -> None:
     check_whisper(check_twiml(staff.reply.xml))
     assert [ACCEPT] == staff.reply.said
     assert check_whisper_answer(check_twiml(staff.press("1").xml))
-    assert [prompt("voice_goodbye", CONTENT.base)] == caller.dial_ends("completed").said
+    assert talk_ended(CONTENT.base) == caller.dial_ends("completed").said
     silent = caller_at(at(2026, 11, 25, 10, 0))
     silent.call()
     silent.press("0")
@@ -330,7 +336,7 @@ def test_a_coordinator_who_does_not_answer_hands_over_to_the_helpline() -> None:
     assert [prompt("voice_coordinator_unavailable", "nl"), prompt("voice_connecting", "nl")] == (
         reply.said)
     assert reply.first("Dial") is not None
-    assert [prompt("voice_goodbye", "nl")] == region_call("1000").dial_ends("completed").said
+    assert talk_ended("nl") == region_call("1000").dial_ends("completed").said
 
 
 def test_a_coordinator_hears_the_language_and_whether_an_interpreter_may_be_needed() -> None:
@@ -358,7 +364,7 @@ def test_a_coordinator_takes_the_call_by_pressing_1_too(key: str, taken: bool) -
     assert taken == check_whisper_answer(check_twiml(coordinator.press(key).xml))
     after = caller.dial_ends("completed" if taken else "no-answer")
     if taken:
-        assert [prompt("voice_goodbye", "ro")] == after.said
+        assert talk_ended("ro") == after.said
     else:
         assert [prompt("voice_coordinator_unavailable", "ro"), prompt("voice_connecting", "ro")] == (
             after.said)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections import deque
 from collections.abc import Callable
@@ -32,7 +33,13 @@ from .twilio_client import (
     twilio_path,
     voice_params,
 )
-from .twiml_checker import check_call_flow, check_twiml, check_whisper, check_whisper_answer
+from .twiml_checker import (
+    check_call_flow,
+    check_hang_up,
+    check_twiml,
+    check_whisper,
+    check_whisper_answer,
+)
 
 # A Sunday afternoon: closed.
 CLOSED_HOUR = dt.datetime(2026, 11, 29, 14, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -47,7 +54,8 @@ STAFF = list(CONTENT.contacts.staff)
 KEYS = list("0123456789*#")
 # What a caller may key in at the postcode: region edges, no region, too short, # alone.
 POSTCODES = ["1000", "3999", "4000", "6599", "6600", "9999", "0999", "12", "", "*", "0", "12*4"]
-DIAL_ENDS = ("completed", "no-answer", "busy", "failed", "canceled")
+# Twilio's DialCallStatus values (its <Dial> reference): canceled is a caller who hung up.
+DIAL_ENDS = ("completed", "answered", "no-answer", "busy", "failed", "canceled")
 
 
 def said(unit: str, lang: str) -> str:
@@ -88,7 +96,8 @@ def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> tuple[int, s
 
     Every response must be well-formed TwiML of Twilio's verbs and attributes that never
     strands the caller (a whisper: that it screens the call on the staff phone, and a key
-    there takes or refuses it); ``on_heard`` sees everything said or played.
+    there takes or refuses it; a caller who hung up while phones rang: only the end of the
+    call); ``on_heard`` sees everything said or played.
     """
     start: tuple[str, tuple[tuple[str, str], ...]] = ("/voice", ())
     todo, seen = deque([start]), {start}
@@ -103,6 +112,8 @@ def walk(client: FlaskClient, on_heard: Callable[[Heard], None]) -> tuple[int, s
             assert taken == (dict(extra).get("Digits") == "1"), (path, extra, reply.xml)
         elif "/_whisper" in path:
             check_whisper(root)
+        elif dict(extra).get("DialCallStatus") == "canceled":
+            check_hang_up(root)
         else:
             check_call_flow(root, GOODBYES | {h.text for h in heard_in(root) if h.verb == "Play"})
         for heard in heard_in(root):
@@ -438,10 +449,10 @@ def test_zero_reaches_a_person_everywhere(caller: Caller, keys: tuple[str, ...],
     assert [number.text for number in dial.iter("Number")] == STAFF
 
 
-@pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "canceled", ""])
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "", "ringing", "NO-ANSWER"])
 def test_nobody_answers_112_hours_and_a_callback_offer(caller: Caller, status: str) -> None:
-    """When no staff phone answers: 112, when we are open, and may we call you back? Never a
-    hang-up."""
+    """When no staff phone answers (busy, no answer, a failed call, or a status we do not know):
+    112, when we are open, and may we call you back? Never a hang-up."""
     reach(caller, "en", "0", "1")
     reply = caller.dial_ends(status)
     assert [said("prompt:voice_no_person", "en"), said("prompt:voice_hours", "en"),
@@ -451,11 +462,68 @@ def test_nobody_answers_112_hours_and_a_callback_offer(caller: Caller, status: s
     assert redirect is not None and redirect.text == "/voice/en/_callback/silence?n=1"
 
 
-def test_after_talking_to_a_person_goodbye(caller: Caller) -> None:
-    """When the call with staff is over and the caller is still there: a goodbye."""
-    reach(caller, "en", "0", "1")
+def talk_ended(lang: str) -> list[str]:
+    """What a caller hears when the talk with a person ends and they are still on the line:
+    that it ended (they can hang up, 9 main menu, 0 a person again, 112), then on silence
+    the goodbye."""
+    return [said("prompt:voice_talk_ended", lang), said("prompt:voice_goodbye", lang)]
+
+
+@pytest.mark.parametrize("status", ["completed", "answered"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_after_talking_to_a_person_the_caller_hears_it_ended_and_can_go_on(
+        caller: Caller, lang: str, status: str) -> None:
+    """The person hung up first (or the line dropped): the caller is not cut off without a
+    word. They hear, in their language, that the conversation has ended, that they can hang
+    up, press 9 for the main menu or 0 for a person again, and 112; the keys wait 8 seconds,
+    then silence says goodbye and ends the call (no <Hangup>, no loop through the menus)."""
+    reach(caller, lang, "0", "1")
+    reply = caller.dial_ends(status, bridged=True)
+    assert talk_ended(lang) == reply.said
+    assert [locale(lang)] * 2 == [h.language for h in reply.heard]
+    assert "1 1 2" in reply.said[0]
+    gather = reply.first("Gather")
+    assert gather is not None
+    assert [said("prompt:voice_talk_ended", lang)] == [h.text for h in heard_in(gather)]
+    assert (f"/voice/{lang}/main/key", "1", "8") == (
+        gather.get("action"), gather.get("numDigits"), gather.get("timeout"))
+    assert ["Gather", "Say"] == [verb.tag for verb in reply.verbs]  # silence: the goodbye, the end
+    check_call_flow(check_twiml(reply.xml), GOODBYES)
+    assert main_menu(lang) == caller.press("9").said
+
+
+def test_after_a_talk_0_reaches_a_person_again(caller: Caller) -> None:
+    """A caller cut off mid-conversation presses 0 and is offered a person again."""
+    reach(caller, "ro", "0", "1")
+    caller.dial_ends("completed")
+    assert [said("prompt:voice_person_menu", "ro")] == caller.press("0").said
+    assert caller.press("1").first("Dial") is not None
+
+
+def test_after_a_talk_before_a_language_was_chosen(caller: Caller) -> None:
+    """Put through from the language menu (0): the end of the talk is said in the base
+    language, and a key leads back to the language menu, not to a main menu."""
+    caller.call()
+    caller.press("0")
+    caller.press("1")
     reply = caller.dial_ends("completed")
-    assert [said("prompt:voice_goodbye", "en")] == reply.said
+    assert talk_ended(CONTENT.base) == reply.said
+    gather = reply.first("Gather")
+    assert gather is not None and "/voice/_/_languages/key" == gather.get("action")
+    assert language_menu() == caller.press("9").said
+
+
+@pytest.mark.parametrize("node", ["_person", "_region-west"])
+def test_a_caller_who_hung_up_while_phones_rang_gets_only_the_end_of_the_call(
+        caller: Caller, node: str, caplog: pytest.LogCaptureFixture) -> None:
+    """canceled: the caller hung up before anyone answered. Nothing is said (nobody would
+    hear it), no callback is offered and no error is logged: the call just ends."""
+    reply = post_voice(caller.client, f"/voice/en/{node}/done?n=0", voice_params(
+        CALLER_NUMBER, HELPLINE_NUMBER, "CA" + "3" * 32, DialCallStatus="canceled",
+        CallStatus="completed"))
+    assert (200, "text/xml") == (reply.status, reply.mimetype)
+    check_hang_up(check_twiml(reply.xml))
+    assert [] == [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_without_staff_numbers_the_caller_hears_112(content_copy: Path) -> None:

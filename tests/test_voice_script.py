@@ -13,6 +13,7 @@ from helpline.voice_script import (
     PROMPT_UNITS,
     has_slow_variant,
     spoken_number,
+    spoken_text,
     spoken_units,
 )
 
@@ -94,7 +95,7 @@ def test_menu_unit_numbers_options_like_sms(lang: str) -> None:
         for key, option in enumerate(options, start=1):
             label = (prompts.menus[option] if CONTENT.tree.is_menu(option)
                      else CONTENT.answers[lang][option].title).rstrip("?")
-            line = prompts.text["voice_option"].format(label=label, key=key)
+            line = spoken_text(prompts.text["voice_option"].format(label=label, key=key))
             assert line in text, (menu, line)
             positions.append(text.index(line))
         assert positions == sorted(positions)
@@ -109,11 +110,40 @@ def test_language_line_says_its_own_key() -> None:
 
 
 def test_answer_unit_is_the_spoken_text() -> None:
-    """answer:<id> is what staff wrote to be heard (``say``, else ``text``)."""
+    """answer:<id> is what staff wrote to be heard (``say``, else ``text``), references written
+    for a voice."""
     units = spoken_units(CONTENT)
     for lang in LANGS:
         for answer, text in CONTENT.answers[lang].items():
-            assert text.spoken == units[(f"answer:{answer}", lang)]
+            assert spoken_text(text.spoken) == units[(f"answer:{answer}", lang)]
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("De B8/3 is een regeling.", "De B 8 3 is een regeling."),
+    ("een B8/3-vergunning", "een B 8 3-vergunning"),  # nl: a B8/3 permit
+    ("van B8/3-as engedélyed?", "van B 8 3-as engedélyed?"),  # hu: a suffix after it
+    ("Какво е B8/3", "Какво е B 8 3"),
+    ("Wat is de B8/3?", "Wat is de B 8 3?"),
+    ("Bel 1 1 2.", "Bel 1 1 2."),  # nothing else changes
+    ("In 2016, 1049 victims", "In 2016, 1049 victims"),
+])
+def test_a_reference_is_spoken_as_its_parts(written: str, spoken: str) -> None:
+    """"B8/3" is written "B 8 3" for a voice, so that it is said as people say it ("bee acht
+    drie"), not "B eight slash three", "B nyolc per három" (divided by) or "8 March"."""
+    assert spoken == spoken_text(written)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_unit_reads_a_reference_or_a_slash_literally(lang: str) -> None:
+    """Where the B8/3 is named (the rights menu, three answers), every language says "B 8 3";
+    no unit holds a slash a voice would read out. SMS keep "B8/3" as written."""
+    units = spoken_units(CONTENT)
+    mine = {unit: text for (unit, code), text in units.items() if code == lang}
+    assert [] == [unit for unit, text in mine.items() if "/" in text]
+    for unit in ("menu:rights", "answer:b8-3", "answer:reporting", "answer:stay-after-report"):
+        assert "B 8 3" in mine[unit], unit
+    assert "B8/3" in CONTENT.answers[lang]["b8-3"].text
+    assert "B8/3" in CONTENT.answers[lang]["b8-3"].title
 
 
 @pytest.mark.parametrize(("unit", "slow"), [

@@ -85,8 +85,9 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
     """Fail unless the document never strands a caller.
 
     Every Gather waits for one key for 8 seconds with # usable as a key, and is followed by
-    a Redirect (Twilio falls through on silence); the document ends in that Redirect, or in
-    a Dial with an action, or (only) after a goodbye, which is the one way a call may end.
+    a Redirect (Twilio falls through on silence), or by the goodbye that ends the document;
+    the document ends in that Redirect, or in a Dial with an action, or (only) after a
+    goodbye, which is the one way a call may end.
     """
     verbs = list(root)
     assert verbs, "an empty document hangs up on the caller"
@@ -107,8 +108,11 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
             if "speech" in verb.attrib.get("input", "dtmf"):
                 assert verb.attrib.get("language"), "speech needs the language's locale"
             following = verbs[index + 1] if index + 1 < len(verbs) else None
-            assert following is not None and following.tag == "Redirect", (
-                "a Gather must be followed by a Redirect")
+            # Silence falls through to what follows: the Redirect that counts it, or the
+            # goodbye at the end of the document (checked below, as the last verb).
+            assert following is not None and (following.tag == "Redirect" or (
+                following is verbs[-1] and following.tag in ("Say", "Play"))), (
+                "a Gather must be followed by a Redirect, or by the goodbye that ends the call")
         if verb.tag == "Dial":
             assert verb.attrib.get("action"), "a Dial without action ends the call after it"
             assert verb.attrib.get("timeout") == "20"
@@ -126,6 +130,11 @@ def check_call_flow(root: ET.Element, goodbyes: frozenset[str]) -> None:
     said = "".join(last.itertext()).strip()
     assert last.tag in ("Say", "Play") and said in goodbyes, (
         f"the call ends after <{last.tag}>{said}</{last.tag}>, which is not a goodbye")
+
+
+def check_hang_up(root: ET.Element) -> None:
+    """Fail unless the document only ends the call: for a caller who already hung up."""
+    assert ["Hangup"] == [verb.tag for verb in root], ET.tostring(root)
 
 
 def check_whisper(root: ET.Element) -> None:

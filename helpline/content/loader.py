@@ -296,7 +296,8 @@ def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
             )
     return Contacts(parsed.helpline.number, parsed.helpline.example, parsed.emergency,
                     tuple(staff.number for staff in parsed.staff), parsed.ring == "in-turn",
-                    parsed.staff_close_word.upper())
+                    parsed.staff_close_word.upper(),
+                    frozenset(staff.number for staff in parsed.staff if staff.example))
 
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -107,6 +107,14 @@ class Contacts:
     staff: tuple[str, ...] = ()  # on duty: who a call for a person rings, who gets hand-offs
     ring_in_turn: bool = False  # ring staff one after the other instead of all at once
     staff_close_word: str = "KLAAR"
+    # Staff numbers marked ``example: true``: not real, never to be dialled from anywhere the
+    # helpline's own checks do not run (the fallback TwiML Bin).
+    example_staff: frozenset[str] = frozenset()
+
+    @property
+    def real_staff(self) -> tuple[str, ...]:
+        """Return the staff numbers that are not examples, in their order."""
+        return tuple(number for number in self.staff if number not in self.example_staff)
 
 
 @dataclass(frozen=True)

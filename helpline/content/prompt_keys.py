@@ -93,6 +93,10 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "voice_no_person": _key("nobody can take the call now; call back later; emergency number",
                             "emergency"),
     "voice_goodbye": _key("the last words before the helpline ends a call"),
+    "voice_talk_ended": _key("the call with a person has ended and the caller is still on the "
+                             "line (the person hung up, or the line dropped): they can hang up, "
+                             "press 9 for the main menu or 0 for a person again; the emergency "
+                             "number. Silence then ends the call with the goodbye", "emergency"),
     "voice_sorry": _key("said on the phone when something went wrong on our side (the welcome "
                         "with the emergency number and the menu follow)"),
     # Reaching a person by phone.
