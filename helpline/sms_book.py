@@ -91,7 +91,8 @@ class SmsBook:
         return self.messages[(lang, WIPE_FAILED, 0, None, False)]
 
     def wiped_wait(self, lang: str) -> Sms:
-        """Everything was erased, and (the first message over the limit) wait a few minutes."""
+        """Everything was erased, and (the first message over the limit) wait, with how to
+        reach a person and 112, as :meth:`too_many` says it."""
         return self.messages[(lang, WIPED_WAIT, 0, None, False)]
 
     def handoff_opened(self, lang: str, minutes: int) -> str:
@@ -228,6 +229,12 @@ class _Writer:
         contacts = self.content.contacts
         return (f"{self.text[key]}\n"
                 f"{self.text['person_sms'].format(helpline=contacts.helpline, emergency=contacts.emergency)}")
+
+    def wiped_wait(self) -> str:
+        """The wipe word as the first message over the limit: erased (short, without the start
+        word, which would not be answered now), then the wait with how to reach a person and
+        112: a text that tells someone to wait always says what to do in danger."""
+        return f"{self.text['wiped_wait']}\n{self.reach_person('too_many')}"
 
 
 def _pieces(text: str) -> list[str]:
@@ -409,9 +416,9 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             OTHER_SEGMENTS, prompts_file, ("text", "too_many"))
         put((lang.code, WIPE_FAILED, 0, None, False), writer.fit(writer.wipe_failed()),
             OTHER_SEGMENTS, prompts_file, ("text", "wipe_failed"))
-        put((lang.code, WIPED_WAIT, 0, None, False),
-            writer.fit(f"{writer.wiped()}\n{writer.text['too_many']}"), OTHER_SEGMENTS,
-            prompts_file, ("text", "too_many"), " after the wipe confirmation")
+        put((lang.code, WIPED_WAIT, 0, None, False), writer.fit(writer.wiped_wait()),
+            OTHER_SEGMENTS, prompts_file, ("text", "wiped_wait"),
+            " with too_many and person_sms after it")
     put((None, SORRY, 0, None, False), _neutral_block(content, "sorry"), OTHER_SEGMENTS,
         f"prompts/{content.base}.yaml", ("text", "sorry"),
         " for a texter whose language is not known (with English)")

@@ -95,14 +95,44 @@ def test_the_wipe_word_is_answered_within_the_limit_and_cannot_reset_it() -> Non
     replies = [texter.send("WIPE").text for _ in range(10)]
     assert 4 == sum(1 for text in replies if text is not None)
     assert all(text.startswith("Everything we kept about your number is erased.")
-               for text in replies[:4] if text is not None)
+               for text in replies[:3] if text is not None)
     assert "You sent many messages. Wait a few minutes" not in (replies[2] or "")
-    assert (replies[3] or "").endswith("You sent many messages. Wait a few minutes, then write again.")
+    assert CATALOG.sms.wiped_wait("en").text == replies[3]
     assert [None] * 6 == replies[4:]
     assert texter.send("HELP").text is None  # still over the limit: not reset by the wipes
     store = app.extensions["helpline.store"]
     figures = per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))
     assert (4, 7) == (figures["sms.wipe"], figures["sms.rate_limited"])
+
+
+def test_the_wipe_word_over_the_limit_is_told_to_wait_with_how_to_call_and_112() -> None:
+    """The wipe word as the first message over the limit: the texter reads that everything
+    was erased and to delete the messages, then, as any first message over the limit, to
+    wait, how to call the helpline, and 112 for danger: never only "wait"."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=2)
+    texter = Texter(app.test_client(), NUMBER)
+    assert texter.send("HULP").text is not None
+    assert texter.send("1").text is not None
+    told = texter.send("WIS")
+    assert ("Alles over jouw nummer is gewist. Wis ook deze berichten als je telefoon niet "
+            "veilig is.\n"
+            "Je hebt veel berichten gestuurd. Wacht een paar minuten en stuur dan weer een "
+            "bericht.\n"
+            "Wil je met iemand praten? Bel de hulplijn op +31000000000. In direct gevaar? "
+            "Bel 112.") == told.text
+    assert 2 == told.measure.segments
+    assert [] == kept_but_counts(app.extensions["helpline.store"].client, NUMBER)
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOG.content.languages))
+def test_every_language_tells_the_wipe_over_the_limit_how_to_call_and_112(lang: str) -> None:
+    """In every language the erase-and-wait text holds the helpline's number and 112 (from
+    content/contacts.yaml, as the wait text does) and fits 2 segments."""
+    contacts = CATALOG.content.contacts
+    sms = CATALOG.sms.wiped_wait(lang)
+    assert sms.text.endswith(f"{contacts.emergency}.") and contacts.helpline in sms.text
+    assert CATALOG.sms.too_many(lang).text in sms.text
+    assert sms.segments <= 2
 
 
 @pytest.mark.parametrize("word", ["YES", "START"])

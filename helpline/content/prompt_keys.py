@@ -44,6 +44,9 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "wipe_failed": _key("the wipe word could not erase anything now (a fault on our side): send "
                         "the wipe word again in a few minutes; delete these messages if the "
                         "phone is not safe", "wipe"),
+    "wiped_wait": _key("the wipe word as the first message over the number's limit: everything "
+                       "about the number was erased; delete these messages if the phone is not "
+                       "safe (short: the wait text too_many and how to reach a person follow)"),
     # Reaching a person by SMS (PRODUCT.md §3): the texter's side.
     "hours": _key("when the helpline is open, short, by SMS (keep it in step with content/hours.yaml)"),
     "person_closed": _key("a texter asked for a person and nobody is there now (the opening "
