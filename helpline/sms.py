@@ -126,7 +126,7 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             if not limits.just_over(in_handoff):
                 return _capped(limits, Outcome(None, "rate_limited", request_.lang, sends=told))
             if erased:
-                text = catalog.sms.wiped_wait(request_.lang).text
+                text = catalog.sms.wiped_wait(request_.lang, limits.minutes)
         return _capped(limits, Outcome(text, event, request_.lang, sends=told))
     if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
         # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
@@ -186,8 +186,8 @@ def _over_limit(catalog: Catalog, limits: Limits, lang: str | None, desk: Desk |
         return Outcome(None, "rate_limited", lang)
     lang = lang or catalog.content.base
     told = _flood_for_staff(catalog, limits, desk, thread) if desk and thread else ()
-    return _capped(limits, Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang,
-                                   sends=told))
+    return _capped(limits, Outcome(catalog.sms.too_many(lang, limits.minutes), "rate_limited",
+                                   lang, sends=told))
 
 
 def _flood_for_staff(catalog: Catalog, limits: Limits, desk: Desk,
@@ -232,7 +232,8 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     if limits.handoff_over():
         # Over the hand-off's limit (a flood, then 9): a new hand-off would pass on nothing
         # they write until the window ends. Told to wait, how to call, and 112, instead.
-        return Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang, screen.node)
+        return Outcome(catalog.sms.too_many(lang, limits.minutes), "rate_limited", lang,
+                       screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
     name = content.language(lang).staff_name

@@ -38,7 +38,7 @@ PERSON_BY_PHONE = "@person-by-phone"
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
                "staff_closed", "staff_no_photo", "staff_after_close", "staff_too_many")
 
-WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a hand-off window of a day
+WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a window (hand-off, limit) of a day
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -83,17 +83,18 @@ class SmsBook:
         language's words and English's (see :func:`_neutral_block`)."""
         return self.messages[(lang, SORRY, 0, None, False)]
 
-    def too_many(self, lang: str) -> Sms:
-        """Wait before writing again, and how to reach a person."""
-        return self.messages[(lang, TOO_MANY, 0, None, False)]
+    def too_many(self, lang: str, minutes: int) -> str:
+        """Return the wait before writing again, the ``minutes`` of the limit's window filled
+        in, and how to reach a person (112 too)."""
+        return self.messages[(lang, TOO_MANY, 0, None, False)].text.format(minutes=minutes)
 
     def wipe_failed(self, lang: str) -> Sms:
         return self.messages[(lang, WIPE_FAILED, 0, None, False)]
 
-    def wiped_wait(self, lang: str) -> Sms:
-        """Everything was erased, and (the first message over the limit) wait, with how to
-        reach a person and 112, as :meth:`too_many` says it."""
-        return self.messages[(lang, WIPED_WAIT, 0, None, False)]
+    def wiped_wait(self, lang: str, minutes: int) -> str:
+        """Return that everything was erased, and (the first message over the limit) the wait
+        with how to reach a person and 112, as :meth:`too_many` says it."""
+        return self.messages[(lang, WIPED_WAIT, 0, None, False)].text.format(minutes=minutes)
 
     def handoff_opened(self, lang: str, minutes: int) -> str:
         """Return the texter's news that a hand-off opened, with the ``minutes`` staff can
@@ -323,6 +324,12 @@ def _neutral_block(content: Content, key: str) -> Sms:
     return Sms(text, segments.measure(text))
 
 
+def _template(sms: Sms) -> Sms:
+    """Keep ``sms`` with its {minutes} still to fill in (the minutes are configuration, not
+    content), measured with the widest minutes it is given: :data:`WIDEST_MINUTES`."""
+    return Sms(sms.text, segments.measure(sms.text.format(minutes=WIDEST_MINUTES)))
+
+
 def _variant(notice: str | None, welcome: bool) -> str:
     if welcome:
         return " with the welcome lines"
@@ -398,10 +405,9 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
                 ("text", "person_sms"), _variant(notice, False))
         # Kept with {minutes} to fill in (HELPLINE_HANDOFF_WINDOW is configuration, not
         # content); measured, like staff_late, as if the window were a day.
-        opened = writer.fit(writer.handoff_opened())
         put((lang.code, HANDOFF_OPENED, 0, None, False),
-            Sms(opened.text, segments.measure(opened.text.format(minutes=WIDEST_MINUTES))),
-            OTHER_SEGMENTS, prompts_file, ("text", "handoff_opened"))
+            _template(writer.fit(writer.handoff_opened())), OTHER_SEGMENTS, prompts_file,
+            ("text", "handoff_opened"))
         put((lang.code, HANDOFF_CLOSED, 0, None, False), writer.fit(writer.handoff_closed()),
             OTHER_SEGMENTS, prompts_file, ("text", "handoff_closed"))
         put((lang.code, HANDOFF_NO_PHOTO, 0, None, False),
@@ -412,11 +418,13 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
         put((lang.code, SORRY, 0, None, False),
             writer.fit(f"{writer.text['sorry']}\n{writer.person()}"), OTHER_SEGMENTS,
             prompts_file, ("text", "sorry"))
-        put((lang.code, TOO_MANY, 0, None, False), writer.fit(writer.reach_person("too_many")),
-            OTHER_SEGMENTS, prompts_file, ("text", "too_many"))
+        # Kept with {minutes} to fill in (HELPLINE_SMS_PER_NUMBER_WINDOW), measured as a day.
+        put((lang.code, TOO_MANY, 0, None, False),
+            _template(writer.fit(writer.reach_person("too_many"))), OTHER_SEGMENTS, prompts_file,
+            ("text", "too_many"))
         put((lang.code, WIPE_FAILED, 0, None, False), writer.fit(writer.wipe_failed()),
             OTHER_SEGMENTS, prompts_file, ("text", "wipe_failed"))
-        put((lang.code, WIPED_WAIT, 0, None, False), writer.fit(writer.wiped_wait()),
+        put((lang.code, WIPED_WAIT, 0, None, False), _template(writer.fit(writer.wiped_wait())),
             OTHER_SEGMENTS, prompts_file, ("text", "wiped_wait"),
             " with too_many and person_sms after it")
     put((None, SORRY, 0, None, False), _neutral_block(content, "sorry"), OTHER_SEGMENTS,

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from helpline import engine, logs
 from helpline.identity import number_key
 from helpline.sealed import Sealer
+from helpline.segments import measure
 from helpline.stats import AMSTERDAM, per_event, read_day
 
 from .conftest import (
@@ -48,7 +49,7 @@ def test_a_number_over_its_limit_is_told_once_then_gets_empty_replies() -> None:
         assert texter.send(body).text is not None
     told = texter.send("1")
     assert told.text is not None
-    assert told.text.startswith("Ai trimis multe mesaje. Asteapta cateva minute")
+    assert told.text.startswith("Ai trimis multe mesaje. Asteapta 10 min, apoi scrie din nou.")
     assert "Suna la 112." in told.text and told.measure.segments <= 2
     reply = texter.send("1")
     assert reply.text is None
@@ -57,11 +58,38 @@ def test_a_number_over_its_limit_is_told_once_then_gets_empty_replies() -> None:
     assert 2 == per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))["sms.rate_limited"]
 
 
+@pytest.mark.parametrize(("window", "minutes"), [(600, 10), (3600, 60), (90, 2), (30, 1)])
+def test_the_wait_is_the_limits_window_in_minutes(window: int, minutes: int) -> None:
+    """The first message over the limit is told to wait as long as the limit can still hold
+    (HELPLINE_SMS_PER_NUMBER_WINDOW, from the number's first message, rounded up to whole
+    minutes), not "a few minutes": after that wait the count has expired and they are
+    answered again."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=1, HELPLINE_SMS_PER_NUMBER_WINDOW=window)
+    client = app.extensions["helpline.store"].client
+    texter = Texter(app.test_client(), NUMBER)
+    texter.send("HELPLINE")
+    told = texter.send("1")
+    assert told.text is not None
+    assert told.text.startswith(f"You sent many messages. Wait {minutes} min, then write again.\n")
+    assert told.text.endswith("In danger right now? Call 112.")
+    assert 0 < client.ttl(f"helpline:rate:{number_key(NUMBER, HASH_KEY.encode())}") <= minutes * 60
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOG.content.languages))
+def test_every_language_says_the_minutes_of_the_wait(lang: str) -> None:
+    """Each language's wait text has the minutes filled in, 112, and fits 2 segments, for
+    a window of up to a day."""
+    for minutes in (1, 10, 1440):
+        text = CATALOG.sms.too_many(lang, minutes)
+        assert f" {minutes} " in text and "{" not in text and text.endswith("112.")
+        assert measure(text).segments <= 2
+
+
 def test_the_limit_is_per_number() -> None:
     """One number at its limit does not silence another."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=1)
     assert Texter(app.test_client(), NUMBER).send("HULP").text is not None
-    assert "Wacht een paar minuten" in (Texter(app.test_client(), NUMBER).send("HULP").text or "")
+    assert "Wacht 10 min." in (Texter(app.test_client(), NUMBER).send("HULP").text or "")
     assert Texter(app.test_client(), NUMBER).send("HULP").text is None
     assert Texter(app.test_client(), "+31611111111").send("HULP").text is not None
 
@@ -96,8 +124,8 @@ def test_the_wipe_word_is_answered_within_the_limit_and_cannot_reset_it() -> Non
     assert 4 == sum(1 for text in replies if text is not None)
     assert all(text.startswith("Everything we kept about your number is erased.")
                for text in replies[:3] if text is not None)
-    assert "You sent many messages. Wait a few minutes" not in (replies[2] or "")
-    assert CATALOG.sms.wiped_wait("en").text == replies[3]
+    assert "You sent many messages." not in (replies[2] or "")
+    assert CATALOG.sms.wiped_wait("en", 10) == replies[3]
     assert [None] * 6 == replies[4:]
     assert texter.send("HELP").text is None  # still over the limit: not reset by the wipes
     store = app.extensions["helpline.store"]
@@ -116,8 +144,7 @@ def test_the_wipe_word_over_the_limit_is_told_to_wait_with_how_to_call_and_112()
     told = texter.send("WIS")
     assert ("Alles over jouw nummer is gewist. Wis ook deze berichten als je telefoon niet "
             "veilig is.\n"
-            "Je hebt veel berichten gestuurd. Wacht een paar minuten en stuur dan weer een "
-            "bericht.\n"
+            "Je hebt veel berichten gestuurd. Wacht 10 min. en stuur dan weer een bericht.\n"
             "Wil je met iemand praten? Bel de hulplijn op +31000000000. In direct gevaar? "
             "Bel 112.") == told.text
     assert 2 == told.measure.segments
@@ -129,10 +156,10 @@ def test_every_language_tells_the_wipe_over_the_limit_how_to_call_and_112(lang: 
     """In every language the erase-and-wait text holds the helpline's number and 112 (from
     content/contacts.yaml, as the wait text does) and fits 2 segments."""
     contacts = CATALOG.content.contacts
-    sms = CATALOG.sms.wiped_wait(lang)
-    assert sms.text.endswith(f"{contacts.emergency}.") and contacts.helpline in sms.text
-    assert CATALOG.sms.too_many(lang).text in sms.text
-    assert sms.segments <= 2
+    text = CATALOG.sms.wiped_wait(lang, 1440)
+    assert text.endswith(f"{contacts.emergency}.") and contacts.helpline in text
+    assert CATALOG.sms.too_many(lang, 1440) in text
+    assert measure(text).segments <= 2
 
 
 @pytest.mark.parametrize("word", ["YES", "START"])
@@ -198,7 +225,7 @@ def test_staff_are_told_once_when_a_texter_goes_over_the_hand_off_limit() -> Non
     for i in range(9):
         assert texter.send(f"message {i}").sends
     told = texter.send("message 9")
-    assert CATALOG.sms.too_many("en").text == told.text
+    assert CATALOG.sms.too_many("en", 10) == told.text
     assert ((STAFF, NL["staff_too_many"].format(ref=ref, minutes=10, window=30)),) == (
         told.sends)
     assert [(None, ())] * 3 == [(r.text, r.sends) for r in
@@ -243,7 +270,7 @@ def test_over_the_hand_off_limit_0_opens_no_new_hand_off_until_the_window_ends()
     stopped = texter.send("9")
     assert stopped.text is not None and len(stopped.sends) == 1
     refused = [texter.send(body) for body in ("0", "help me")]  # the person screen: any text
-    assert [(CATALOG.sms.too_many("en").text, ())] * 2 == [(r.text, r.sends) for r in refused]
+    assert [(CATALOG.sms.too_many("en", 10), ())] * 2 == [(r.text, r.sends) for r in refused]
     assert [] == client.keys("helpline:thread:*")
     client.delete(f"helpline:handoff-rate:{number_key(NUMBER, HASH_KEY.encode())}")
     reopened = texter.send("0")
@@ -262,7 +289,7 @@ def test_at_the_hand_off_limit_exactly_0_opens_no_hand_off_that_could_pass_nothi
         assert texter.send(f"message {i}").sends  # 14 passed on; the limit is 15
     assert texter.send("9").sends  # the 15th: it stops the hand-off
     zero = texter.send("0")
-    assert (CATALOG.sms.too_many("en").text, ()) == (zero.text, zero.sends)
+    assert (CATALOG.sms.too_many("en", 10), ()) == (zero.text, zero.sends)
 
 
 def test_a_hand_off_flood_does_not_starve_other_texters() -> None:

@@ -39,8 +39,10 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "person_sms": _key("how to reach a person, by text", "helpline", "emergency"),
     "wiped": _key("confirms that everything about the number was erased", "start"),
     "sorry": _key("apology when something went wrong on our side (followed by how to reach a person)"),
-    "too_many": _key("a number sent more messages than allowed in a short time: wait a few "
-                     "minutes before writing again (how to reach a person follows)"),
+    "too_many": _key("a number sent more messages than allowed in a short time: wait {minutes} "
+                     "minutes (the limit's window, HELPLINE_SMS_PER_NUMBER_WINDOW) before writing "
+                     "again; write the minutes in a form right after any number, such as "
+                     "'min' (how to reach a person follows)", "minutes"),
     "wipe_failed": _key("the wipe word could not erase anything now (a fault on our side): send "
                         "the wipe word again in a few minutes; delete these messages if the "
                         "phone is not safe", "wipe"),
