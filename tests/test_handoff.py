@@ -690,7 +690,7 @@ def test_the_texter_is_told_to_write_again_after_the_window(window: int, minutes
     anna.send("HELPLINE")
     opened = anna.send("0")
     assert opened.text is not None
-    assert f"No answer within {minutes} minutes? Write again." in opened.text
+    assert f"No answer within {minutes} min? Write again." in opened.text
     assert opened.text.endswith("Send 9 to stop.") and opened.measure.segments <= 2
 
 
