@@ -49,7 +49,7 @@ from .sealed import sealer_for
 from .sessions import Sessions
 from .signature import twilio_signed
 from .simulate import is_simulated
-from .sms_book import HANDOFF_ENDED
+from .sms_book import HANDOFF_ENDED, HANDOFF_EXPIRED
 from .store import Store, StoreUnavailable, get_store
 from .transliteration import as_written_for_sms
 from .twiml import Send, sms_reply
@@ -105,6 +105,9 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         desk, thread = None, None
     # A hand-off staff stopped when this texter could not be told (see handoff.Closed).
     closed = desk.closed_of(sessions.visit.closed) if desk is not None and thread is None else None
+    # A hand-off that expired (no text from them for HELPLINE_HANDOFF_TTL): its language.
+    expired = (desk.expired_of(sessions.visit.expiry)
+               if desk is not None and thread is None and closed is None else None)
     in_handoff = desk is not None and thread is not None  # counted and limited as a hand-off's
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
@@ -128,9 +131,11 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             if erased:
                 text = catalog.sms.wiped_wait(request_.lang, limits.minutes)
         return _capped(limits, Outcome(text, event, request_.lang, sends=told))
-    if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
+    if (isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None
+            and expired is None):
         # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
         # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).
+        # After one expired, it is an answer nobody reads: the texter is told so (below).
         if not limits.allow_message():
             return _over_limit(catalog, limits, current_lang)  # the first over is told to wait
         return Outcome(None, "twilio_keyword")
@@ -153,6 +158,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         desk.told_closed(number_key)
     if not limits.allow_message():
         return _over_limit(catalog, limits, current_lang)
+    if desk is not None and expired is not None:
+        if request_ is not engine.Nav.PERSON:
+            lang = request_.lang if isinstance(request_, engine.Start) else expired
+            return _after_expiry(catalog, sessions, limits, desk, number_key,
+                                 lang if lang in catalog.content.languages else current_lang)
+        desk.told_closed(number_key)  # 0: as after a stop unseen, what they get tells them
     if not sessions.visit.reachable and not isinstance(request_, engine.Start):
         # Without the store a digit cannot be followed (the menu it answers is unknown), and
         # the language menu would only loop: say sorry, how to call, and 112, in the base
@@ -329,6 +340,27 @@ def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Des
         return _refused(outcome.messages, closed.lang)
     desk.told_closed(number_key)
     sessions.save(engine.State(closed.lang, ROOT))  # 0 and 9, as the text says, work next
+    return outcome
+
+
+def _after_expiry(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk,
+                  number_key: str, lang: str | None) -> Outcome:
+    """The texter writes after their hand-off expired: nobody wrote in it for
+    ``HELPLINE_HANDOFF_TTL``, so nobody reads there any more, but they may be waiting for an
+    answer. Once, they are told that the conversation stopped, that this message was not
+    passed on, and 112, above the main menu (their language's, or a keyword's), whose 0 asks
+    for a person again: what a first message gets anyway (their menu session expired long
+    before), with the notice on top. Whatever they wrote is not followed as a menu choice:
+    it was most likely words for staff, and a digit would answer a menu they no longer see.
+    (0 does not come here: it asks for a person at once.) All or nothing under the minute's
+    cap: refused, the note stays and their next message is told."""
+    lang = lang or catalog.content.base
+    screen = engine.Screen(ROOT, notice=HANDOFF_EXPIRED)
+    outcome = Outcome(catalog.sms.reply(lang, screen).text, "handoff.expired", lang, ROOT)
+    if not limits.fits(outcome.messages):
+        return _refused(outcome.messages, lang, ROOT)
+    desk.told_closed(number_key)
+    sessions.save(engine.State(lang, ROOT))  # 0 and the menu's digits work next
     return outcome
 
 

@@ -31,6 +31,8 @@ WIPED_WAIT = "@wiped-wait"  # the wipe word as the first message over the number
 HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in opening hours)
 HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
+# The notice above the main menu for a texter who writes after their hand-off expired.
+HANDOFF_EXPIRED = "handoff_expired"
 HANDOFF_NO_PHOTO = "@handoff-no-photo"  # a texter in a hand-off sent a photo: write instead
 # How to reach a person (call the helpline, 112) when no SMS hand-off can be opened or written
 # to for a reason other than the hours (no staff, no store, no SMS number to tell staff from).
@@ -140,7 +142,7 @@ class _Writer:
         if welcome:
             lines.append(self.text["welcome"])
         if notice:
-            lines.append(self.text[notice])
+            lines.append(self.text[notice].format(emergency=self.content.contacts.emergency))
         lines.append(self.titles[menu])
         options = self.content.tree.menus[menu]
         lines += [f"{n} {self.label(node)}" for n, node in enumerate(options, start=1)]
@@ -373,6 +375,7 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             if menu == ROOT:
                 variants.append((None, True))  # a conversation starts on the main menu
                 variants.append((HANDOFF_ENDED, False))  # the texter stopped a hand-off
+                variants.append((HANDOFF_EXPIRED, False))  # a text after a hand-off expired
             for notice, welcome in variants:
                 put((lang.code, menu, 0, notice, welcome),
                     writer.fit(writer.menu(menu, notice, welcome)), MENU_SEGMENTS, prompts_file,

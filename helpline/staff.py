@@ -299,6 +299,7 @@ EVENTS = {
     "sms.handoff.reply": "SMS: a staff reply passed on",
     "sms.handoff.closed": "SMS: a conversation with staff closed",
     "sms.handoff.after_close": "SMS: a text after staff closed unseen, passed on; texter told",
+    "sms.handoff.expired": "SMS: a text after a conversation with staff expired; texter told",
     "sms.handoff.unreachable": "SMS: a text for staff not sent (no SMS number); told how to call",
     "sms.handoff.late": "SMS: a staff reply too late to pass on",
     "sms.handoff.taken": "SMS: a reply to a conversation another colleague has",

@@ -65,6 +65,11 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                            "minutes (the time staff can answer in)? write again; send 9 to stop"
                            f"{_ANY_NUMBER}", "minutes"),
     "handoff_closed": _key("the SMS conversation with a staff member has stopped"),
+    "handoff_expired": _key("a texter writes after their SMS conversation with staff stopped "
+                            "because nobody wrote in it for a long time: the conversation with "
+                            "the helpline has stopped; their message was not passed on; in "
+                            "danger right now? call the emergency number (the main menu "
+                            "follows, with 0 to talk to a person)", "emergency"),
     "handoff_no_photo": _key("a texter in an SMS conversation with staff sent a photo: photos "
                              "cannot be passed on; write it in a message instead"),
     # Texts to staff about an SMS hand-off (sent in the base language).
