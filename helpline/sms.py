@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
@@ -85,8 +85,10 @@ class Outcome:
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
-           body: str, desk: Desk | None, sender: Sender, media: int = 0) -> Outcome:
-    """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``).
+           body: str, desk: Desk | None, sender: Sender, media: int = 0,
+           line: str = "") -> Outcome:
+    """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``,
+    to the helpline's address ``line``, with ``media`` photos or other files).
 
     With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
     hand-off writes to staff, and asking for a person in opening hours opens one. A texter's
@@ -174,11 +176,29 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
     sessions.save(new_state)
     if screen.node == engine.PERSON and new_state.lang is not None:
-        return _capped(limits, _person(catalog, limits, desk, number_key, sender, new_state.lang,
-                                       screen, body if isinstance(request_, engine.Unknown) else "",
-                                       media))
+        outcome = _person(catalog, limits, desk, number_key, sender, new_state.lang, screen,
+                          body if isinstance(request_, engine.Unknown) else "", media)
+        if outcome.event in ("person_closed", "person_by_phone"):  # no hand-off took the photo
+            outcome = _with_photo_notice(catalog, outcome, sender, line, media)
+        return _capped(limits, outcome)
     text = catalog.sms.reply(new_state.lang, screen).text
-    return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
+    return _capped(limits, _with_photo_notice(
+        catalog, Outcome(text, _event(catalog, screen), new_state.lang, screen.node), sender,
+        line, media))
+
+
+def _with_photo_notice(catalog: Catalog, outcome: Outcome, sender: Sender, line: str,
+                       media: int) -> Outcome:
+    """Add to a menu's reply, for a texter who sent a photo (``media``) outside a hand-off,
+    a second SMS: we cannot see photos here; a number from the menu, or 0 for a person.
+    Else the photo (perhaps of a document, a question they cannot put in words) would be
+    ignored without a word. Not before a language is chosen (the language menu is the
+    answer to anything then), nor without the helpline's address they wrote to (Twilio
+    always gives it: the second SMS must go from it, on their channel)."""
+    if not media or outcome.text is None or outcome.lang is None or not line:
+        return outcome
+    notice = Send(sender.address, catalog.sms.no_photo(outcome.lang).text, line)
+    return replace(outcome, sends=(*outcome.sends, notice))
 
 
 def _stops(body: str) -> bool:
@@ -564,7 +584,7 @@ def incoming_sms() -> ResponseReturnValue:
                     now, rehearsal=simulated, sms_line=_sms_line(line), line=line)
         outcome = answer(catalog, arrival.sessions, arrival.limits, arrival.number_key,
                          request.form.get("Body", ""), desk, arrival.sender,
-                         sms_input.media_count(request.form.get("NumMedia", "")))
+                         sms_input.media_count(request.form.get("NumMedia", "")), line)
     except Exception:
         # Never Twilio's generic error: the texter hears how to reach a person, and 112.
         log.exception("the SMS webhook failed; the texter got the apology")

@@ -34,6 +34,7 @@ HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the text
 # The notice above the main menu for a texter who writes after their hand-off expired.
 HANDOFF_EXPIRED = "handoff_expired"
 HANDOFF_NO_PHOTO = "@handoff-no-photo"  # a texter in a hand-off sent a photo: write instead
+NO_PHOTO = "@no-photo"  # a texter outside a hand-off sent a photo: nobody can see it
 # How to reach a person (call the helpline, 112) when no SMS hand-off can be opened or written
 # to for a reason other than the hours (no staff, no store, no SMS number to tell staff from).
 PERSON_BY_PHONE = "@person-by-phone"
@@ -109,6 +110,9 @@ class SmsBook:
 
     def handoff_no_photo(self, lang: str) -> Sms:
         return self.messages[(lang, HANDOFF_NO_PHOTO, 0, None, False)]
+
+    def no_photo(self, lang: str) -> Sms:
+        return self.messages[(lang, NO_PHOTO, 0, None, False)]
 
     def person_by_phone(self, lang: str, notice: str | None = None) -> Sms:
         """How to reach a person (the helpline's number, 112), for when no hand-off is
@@ -416,6 +420,8 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
         put((lang.code, HANDOFF_NO_PHOTO, 0, None, False),
             writer.fit(writer.text["handoff_no_photo"]), OTHER_SEGMENTS, prompts_file,
             ("text", "handoff_no_photo"))
+        put((lang.code, NO_PHOTO, 0, None, False), writer.fit(writer.text["no_photo"]),
+            OTHER_SEGMENTS, prompts_file, ("text", "no_photo"))
         put((lang.code, WIPED, 0, None, False), writer.fit(writer.wiped()), OTHER_SEGMENTS,
             prompts_file, ("text", "wiped"))
         put((lang.code, SORRY, 0, None, False),

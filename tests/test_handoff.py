@@ -792,6 +792,18 @@ def test_a_photo_that_would_open_a_handoff_over_the_cap_opens_nothing(content_co
     assert 4 == messages_in(opened) == sent_this_minute(store) - before
 
 
+def test_a_photo_for_a_person_out_of_hours_is_not_ignored_silently(app: Flask) -> None:
+    """Out of hours no hand-off takes the photo: the texter reads when we are there, how to
+    call and 112, and that we cannot see photos here; nothing goes to staff."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(OPEN_HOUR.replace(hour=8))
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    photo = anna.send("0", **PHOTO)
+    assert CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text == photo.text
+    assert ((ANNA, CATALOG.sms.no_photo("en").text),) == photo.sends
+    assert 2 == messages_in(photo)
+
+
 @pytest.mark.parametrize("num_media", ["", "x", "-1", "9" * 5000, "１"])
 def test_a_strange_num_media_is_no_photo(app: Flask, num_media: str) -> None:
     """Whatever NumMedia holds, the webhook answers; what is not a count is no photo."""

@@ -72,6 +72,9 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                             "follows, with 0 to talk to a person)", "emergency"),
     "handoff_no_photo": _key("a texter in an SMS conversation with staff sent a photo: photos "
                              "cannot be passed on; write it in a message instead"),
+    "no_photo": _key("a texter outside an SMS conversation with staff sent a photo (or another "
+                     "file), sent after the reply to their text: we cannot see photos here; send "
+                     "a number from the menu, or 0 to talk to a person"),
     # Texts to staff about an SMS hand-off (sent in the base language).
     "staff_new": _key("to staff: someone asks for a person; the reference, their language, how "
                       "to answer and to stop", "ref", "language", "close"),
