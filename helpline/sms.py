@@ -65,7 +65,10 @@ UNAVAILABLE = ("Hulplijn tijdelijk niet bereikbaar. In gevaar? Bel 112. / "
 
 
 # Outcomes that are an abuse limit at work, and the ``limit`` label /metrics counts them under.
-_LIMITS = {"rate_limited": "number", "reply_capped": "replies"}
+# A person asked for while over the hand-off's limit is answered (wait, how to call, 112), but
+# the hand-off is refused by the number's limit: counted there, and in the figures as asking
+# for a person (``person_over_limit``), not as a message over the limit.
+_LIMITS = {"rate_limited": "number", "reply_capped": "replies", "person_over_limit": "number"}
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,7 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     if limits.handoff_over():
         # Over the hand-off's limit (a flood, then 9): a new hand-off would pass on nothing
         # they write until the window ends. Told to wait, how to call, and 112, instead.
-        return Outcome(catalog.sms.too_many(lang, limits.minutes), "rate_limited", lang,
+        return Outcome(catalog.sms.too_many(lang, limits.minutes), "person_over_limit", lang,
                        screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).

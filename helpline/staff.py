@@ -294,6 +294,8 @@ EVENTS = {
     "sms.person": "SMS: asked for a person",
     "sms.person_closed": "SMS: asked for a person, outside opening hours",
     "sms.person_by_phone": "SMS: asked for a person, no hand-off possible; told how to call",
+    "sms.person_over_limit": "SMS: asked for a person while over the hand-off limit; told to "
+                             "wait, how to call",
     "sms.handoff.opened": "SMS: put in touch with staff",
     "sms.handoff.message": "SMS: a message passed to staff",
     "sms.handoff.reply": "SMS: a staff reply passed on",
@@ -340,7 +342,8 @@ EVENTS = {
     "voice.goodbye": "Calls: ended after long silence",
     "voice.error": "Calls: an error on our side",
 }
-HANDOFFS = ("sms.person", "sms.person_closed", "sms.person_by_phone", "sms.handoff.opened",
+HANDOFFS = ("sms.person", "sms.person_closed", "sms.person_by_phone", "sms.person_over_limit",
+            "sms.handoff.opened",
             "voice.person",
             "voice.person_after_silence")
 LIMITS = ("sms.rate_limited", "sms.reply_capped")

@@ -278,6 +278,30 @@ def test_over_the_hand_off_limit_0_opens_no_new_hand_off_until_the_window_ends()
     assert reopened.sends and reopened.sends[0][0] == STAFF
 
 
+def test_a_0_refused_at_the_hand_off_limit_is_counted_as_asking_for_a_person() -> None:
+    """Each 0 refused over the hand-off's limit is answered (wait, how to call, 112): the
+    figures count it as someone asking for a person (in the staff page's total of them), not
+    as a message over the limit left without a reply; /metrics counts the hand-off the
+    number's limit refused."""
+    from helpline import staff
+
+    app = make_app(HELPLINE_SMS_PER_NUMBER=5)
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)
+    for i in range(16):
+        texter.send(f"message {i}")  # 15 passed on, the 16th told to wait
+    texter.send("9")
+    name, labels = "helpline_rate_limited_total", {"channel": "sms", "limit": "number"}
+    before = value(scrape(app), name, **labels)
+    for _ in range(2):
+        assert CATALOG.sms.too_many("en", 10) == texter.send("0").text
+    assert 2 == value(scrape(app), name, **labels) - before
+    figures = per_event(read_day(app.extensions["helpline.store"],
+                                 dt.datetime.now(AMSTERDAM).date()))
+    assert (2, 1) == (figures["sms.person_over_limit"], figures["sms.rate_limited"])
+    assert "sms.person_over_limit" in staff.HANDOFFS and "sms.person_over_limit" in staff.EVENTS
+
+
 def test_at_the_hand_off_limit_exactly_0_opens_no_hand_off_that_could_pass_nothing_on() -> None:
     """A hand-off stopped with its count exactly at the limit (the 9 was the last text it
     allowed): a new one could pass nothing on, so 0 reads the wait text and staff are not
