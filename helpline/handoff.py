@@ -48,6 +48,12 @@ What is kept (Redis), with ``HELPLINE_HANDOFF_TTL`` from the texter's last messa
   of the thread's life (the texter may write until then, believing it open), so that their
   next message tells them it stopped and how to reach a person again (:class:`Closed`). A
   personal kind, erased like the others.
+- ``helpline:handoff-expiry:<hmac of the texter's number>``: the language of the texter's
+  hand-off, and nothing else, kept :data:`EXPIRY_NOTE_TTL` longer than the thread (written with
+  it, so from the texter's last message): a texter who writes after their hand-off expired,
+  believing someone still reads, is told once that it stopped, that their message was not
+  passed on, and 112, above the main menu (whose 0 asks for a person again). Erased when the
+  hand-off closes and they are told, when they are told, and like every personal kind.
 """
 
 from __future__ import annotations
@@ -65,7 +71,12 @@ from .identity import channel, key_of, normalize, number_key
 from .sealed import Sealer
 from .store import Store
 
-THREAD, POINTER, CLOSED = "thread", "handoff", "handoff-closed"
+THREAD, POINTER, CLOSED, EXPIRY = "thread", "handoff", "handoff-closed", "handoff-expiry"
+# How long after a hand-off expired its texter is still told so with their next message: a
+# week. Someone in exploitation may be without their phone, credit or a safe moment for days;
+# a week covers that (and a long weekend), yet a sign that this number once wrote to staff is
+# not kept longer than a callback request is (HELPLINE_CALLBACK_TTL, 7 days).
+EXPIRY_NOTE_TTL = 7 * 24 * 3600
 # Capitals and digits nobody confuses on a small screen (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G):
 # 23^5, about 6.4 million references, and only staff numbers can use one anyway.
 ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
@@ -288,7 +299,7 @@ class Desk:
             thread = Thread(new_ref(), self.sealer.seal(texter), lang, texter_key,
                             self.now.timestamp(), line=line)
             if self.store.create_json(THREAD, thread.ref, thread.record(), self.ttl):
-                self.store.set_json(POINTER, texter_key, thread.ref, self.ttl)
+                self._point(thread)
                 return thread
         raise RuntimeError("no free hand-off reference")  # 20 collisions: never in practice
 
@@ -308,7 +319,13 @@ class Desk:
 
     def save(self, thread: Thread) -> None:
         self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)
-        self.store.set_json(POINTER, thread.texter_key, thread.ref, self.ttl)
+        self._point(thread)
+
+    def _point(self, thread: Thread) -> None:
+        """Keep the texter's pointer to ``thread`` for its life, and the note that tells them
+        when it expired for :data:`EXPIRY_NOTE_TTL` longer (one round trip)."""
+        self.store.set_jsons(thread.texter_key, {POINTER: (thread.ref, self.ttl),
+                                                 EXPIRY: (thread.lang, self.ttl + EXPIRY_NOTE_TTL)})
 
     def texter_wrote(self, thread: Thread, told_closed: str | None = None) -> Thread:
         """Note that the texter just wrote (and which closed stretch they now know of, if
@@ -322,17 +339,19 @@ class Desk:
         self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)
         return thread
 
-    def close(self, thread: Thread) -> None:
+    def close(self, thread: Thread, told: bool = True) -> None:
         """End the hand-off, and the texter's place in the menus with it: their screen was the
         person screen, where any text asks for a person, so a "thank you" would open a new
-        hand-off (their next message starts over; 0 still asks for a person)."""
-        self.store.delete_all((THREAD, thread.ref), (POINTER, thread.texter_key),
-                              ("session", thread.texter_key))
+        hand-off (their next message starts over; 0 still asks for a person). Unless the
+        texter was not ``told``, the note of its expiry goes too: they know it ended."""
+        keys = [(THREAD, thread.ref), (POINTER, thread.texter_key), ("session", thread.texter_key)]
+        self.store.delete_all(*keys, *([(EXPIRY, thread.texter_key)] if told else []))
 
     def close_unseen(self, thread: Thread, staff_key: str) -> None:
         """Close a hand-off the texter cannot be told of now, keeping a note under their
-        number key for what was left of the thread's life: their next message tells them."""
-        self.close(thread)
+        number key for what was left of the thread's life: their next message tells them.
+        After that, the note of its expiry tells them (it stopped; they were never told)."""
+        self.close(thread, told=False)
         left = int(thread.last_texter_at + self.ttl - self.now.timestamp())
         if left > 0:
             self.store.set_json(CLOSED, thread.texter_key,
@@ -343,9 +362,15 @@ class Desk:
         """Return the note of a hand-off closed unseen (already read), if there is one."""
         return None if self.rehearsal else _closed(raw)
 
+    def expired_of(self, raw: Any) -> str | None:
+        """Return the language of a hand-off whose expiry the texter was not told of, from its
+        note (already read; look only when the texter is in no hand-off), if there is one."""
+        return raw if isinstance(raw, str) and not self.rehearsal else None
+
     def told_closed(self, texter_key: str) -> None:
-        """Drop the note of a hand-off closed unseen: the texter now knows."""
-        self.store.delete(CLOSED, texter_key)
+        """Drop the notes of a hand-off that ended unseen (staff closed it, or it expired):
+        the texter now knows."""
+        self.store.delete_all((CLOSED, texter_key), (EXPIRY, texter_key))
 
     def in_window(self, thread: Thread) -> bool:
         return self.now.timestamp() - thread.last_texter_at <= self.window

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
@@ -49,7 +49,7 @@ from .sealed import sealer_for
 from .sessions import Sessions
 from .signature import twilio_signed
 from .simulate import is_simulated
-from .sms_book import HANDOFF_ENDED
+from .sms_book import HANDOFF_ENDED, HANDOFF_EXPIRED
 from .store import Store, StoreUnavailable, get_store
 from .transliteration import as_written_for_sms
 from .twiml import Send, sms_reply
@@ -65,7 +65,10 @@ UNAVAILABLE = ("Hulplijn tijdelijk niet bereikbaar. In gevaar? Bel 112. / "
 
 
 # Outcomes that are an abuse limit at work, and the ``limit`` label /metrics counts them under.
-_LIMITS = {"rate_limited": "number", "reply_capped": "replies"}
+# A person asked for while over the hand-off's limit is answered (wait, how to call, 112), but
+# the hand-off is refused by the number's limit: counted there, and in the figures as asking
+# for a person (``person_over_limit``), not as a message over the limit.
+_LIMITS = {"rate_limited": "number", "reply_capped": "replies", "person_over_limit": "number"}
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,10 @@ class Outcome:
 
 
 def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str,
-           body: str, desk: Desk | None, sender: Sender, media: int = 0) -> Outcome:
-    """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``).
+           body: str, desk: Desk | None, sender: Sender, media: int = 0,
+           line: str = "") -> Outcome:
+    """Work out the reply to one incoming message (from ``sender``, whose key is ``number_key``,
+    to the helpline's address ``line``, with ``media`` photos or other files).
 
     With a ``desk`` (the SMS hand-off), staff numbers can answer hand-offs, a texter in a
     hand-off writes to staff, and asking for a person in opening hours opens one. A texter's
@@ -105,6 +110,9 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         desk, thread = None, None
     # A hand-off staff stopped when this texter could not be told (see handoff.Closed).
     closed = desk.closed_of(sessions.visit.closed) if desk is not None and thread is None else None
+    # A hand-off that expired (no text from them for HELPLINE_HANDOFF_TTL): its language.
+    expired = (desk.expired_of(sessions.visit.expiry)
+               if desk is not None and thread is None and closed is None else None)
     in_handoff = desk is not None and thread is not None  # counted and limited as a hand-off's
     if isinstance(request_, sms_input.OptOut | sms_input.Wipe):
         # Erasing the number erases its hand-off too (store.LINKED_KINDS); staff are told.
@@ -126,11 +134,13 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
             if not limits.just_over(in_handoff):
                 return _capped(limits, Outcome(None, "rate_limited", request_.lang, sends=told))
             if erased:
-                text = catalog.sms.wiped_wait(request_.lang).text
+                text = catalog.sms.wiped_wait(request_.lang, limits.minutes)
         return _capped(limits, Outcome(text, event, request_.lang, sends=told))
-    if isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None:
+    if (isinstance(request_, sms_input.TwilioHandled) and thread is None and closed is None
+            and expired is None):
         # In a hand-off (or just after staff stopped it unseen) a "yes" is an answer to staff:
         # it is passed on (Twilio still handles its opt-in; we send the texter nothing either way).
+        # After one expired, it is an answer nobody reads: the texter is told so (below).
         if not limits.allow_message():
             return _over_limit(catalog, limits, current_lang)  # the first over is told to wait
         return Outcome(None, "twilio_keyword")
@@ -153,6 +163,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         desk.told_closed(number_key)
     if not limits.allow_message():
         return _over_limit(catalog, limits, current_lang)
+    if desk is not None and expired is not None:
+        if request_ is not engine.Nav.PERSON:
+            lang = request_.lang if isinstance(request_, engine.Start) else expired
+            return _after_expiry(catalog, sessions, limits, desk, number_key,
+                                 lang if lang in catalog.content.languages else current_lang)
+        desk.told_closed(number_key)  # 0: as after a stop unseen, what they get tells them
     if not sessions.visit.reachable and not isinstance(request_, engine.Start):
         # Without the store a digit cannot be followed (the menu it answers is unknown), and
         # the language menu would only loop: say sorry, how to call, and 112, in the base
@@ -163,11 +179,29 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     new_state, screen = engine.step(catalog.rules, state, request_, known_lang)
     sessions.save(new_state)
     if screen.node == engine.PERSON and new_state.lang is not None:
-        return _capped(limits, _person(catalog, limits, desk, number_key, sender, new_state.lang,
-                                       screen, body if isinstance(request_, engine.Unknown) else "",
-                                       media))
+        outcome = _person(catalog, limits, desk, number_key, sender, new_state.lang, screen,
+                          body if isinstance(request_, engine.Unknown) else "", media)
+        if outcome.event in ("person_closed", "person_by_phone"):  # no hand-off took the photo
+            outcome = _with_photo_notice(catalog, outcome, sender, line, media)
+        return _capped(limits, outcome)
     text = catalog.sms.reply(new_state.lang, screen).text
-    return _capped(limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node))
+    return _capped(limits, _with_photo_notice(
+        catalog, Outcome(text, _event(catalog, screen), new_state.lang, screen.node), sender,
+        line, media))
+
+
+def _with_photo_notice(catalog: Catalog, outcome: Outcome, sender: Sender, line: str,
+                       media: int) -> Outcome:
+    """Add to a menu's reply, for a texter who sent a photo (``media``) outside a hand-off,
+    a second SMS: we cannot see photos here; a number from the menu, or 0 for a person.
+    Else the photo (perhaps of a document, a question they cannot put in words) would be
+    ignored without a word. Not before a language is chosen (the language menu is the
+    answer to anything then), nor without the helpline's address they wrote to (Twilio
+    always gives it: the second SMS must go from it, on their channel)."""
+    if not media or outcome.text is None or outcome.lang is None or not line:
+        return outcome
+    notice = Send(sender.address, catalog.sms.no_photo(outcome.lang).text, line)
+    return replace(outcome, sends=(*outcome.sends, notice))
 
 
 def _stops(body: str) -> bool:
@@ -186,8 +220,8 @@ def _over_limit(catalog: Catalog, limits: Limits, lang: str | None, desk: Desk |
         return Outcome(None, "rate_limited", lang)
     lang = lang or catalog.content.base
     told = _flood_for_staff(catalog, limits, desk, thread) if desk and thread else ()
-    return _capped(limits, Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang,
-                                   sends=told))
+    return _capped(limits, Outcome(catalog.sms.too_many(lang, limits.minutes), "rate_limited",
+                                   lang, sends=told))
 
 
 def _flood_for_staff(catalog: Catalog, limits: Limits, desk: Desk,
@@ -232,7 +266,8 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     if limits.handoff_over():
         # Over the hand-off's limit (a flood, then 9): a new hand-off would pass on nothing
         # they write until the window ends. Told to wait, how to call, and 112, instead.
-        return Outcome(catalog.sms.too_many(lang).text, "rate_limited", lang, screen.node)
+        return Outcome(catalog.sms.too_many(lang, limits.minutes), "person_over_limit", lang,
+                       screen.node)
     # The texter's reply, and to every staff number the news (and the question, if any, in
     # as many parts as it takes: a reference of the same length cuts it the same way).
     name = content.language(lang).staff_name
@@ -328,6 +363,27 @@ def _after_close(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Des
         return _refused(outcome.messages, closed.lang)
     desk.told_closed(number_key)
     sessions.save(engine.State(closed.lang, ROOT))  # 0 and 9, as the text says, work next
+    return outcome
+
+
+def _after_expiry(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk,
+                  number_key: str, lang: str | None) -> Outcome:
+    """The texter writes after their hand-off expired: nobody wrote in it for
+    ``HELPLINE_HANDOFF_TTL``, so nobody reads there any more, but they may be waiting for an
+    answer. Once, they are told that the conversation stopped, that this message was not
+    passed on, and 112, above the main menu (their language's, or a keyword's), whose 0 asks
+    for a person again: what a first message gets anyway (their menu session expired long
+    before), with the notice on top. Whatever they wrote is not followed as a menu choice:
+    it was most likely words for staff, and a digit would answer a menu they no longer see.
+    (0 does not come here: it asks for a person at once.) All or nothing under the minute's
+    cap: refused, the note stays and their next message is told."""
+    lang = lang or catalog.content.base
+    screen = engine.Screen(ROOT, notice=HANDOFF_EXPIRED)
+    outcome = Outcome(catalog.sms.reply(lang, screen).text, "handoff.expired", lang, ROOT)
+    if not limits.fits(outcome.messages):
+        return _refused(outcome.messages, lang, ROOT)
+    desk.told_closed(number_key)
+    sessions.save(engine.State(lang, ROOT))  # 0 and the menu's digits work next
     return outcome
 
 
@@ -531,7 +587,7 @@ def incoming_sms() -> ResponseReturnValue:
                     now, rehearsal=simulated, sms_line=_sms_line(line), line=line)
         outcome = answer(catalog, arrival.sessions, arrival.limits, arrival.number_key,
                          request.form.get("Body", ""), desk, arrival.sender,
-                         sms_input.media_count(request.form.get("NumMedia", "")))
+                         sms_input.media_count(request.form.get("NumMedia", "")), line)
     except Exception:
         # Never Twilio's generic error: the texter hears how to reach a person, and 112.
         log.exception("the SMS webhook failed; the texter got the apology")

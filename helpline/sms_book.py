@@ -31,14 +31,17 @@ WIPED_WAIT = "@wiped-wait"  # the wipe word as the first message over the number
 HANDOFF_OPENED = "@handoff-opened"  # a person will answer here (PERSON in opening hours)
 HANDOFF_CLOSED = "@handoff-closed"  # staff stopped the conversation
 HANDOFF_ENDED = "handoff_closed"  # the notice above the main menu when the texter stopped it
+# The notice above the main menu for a texter who writes after their hand-off expired.
+HANDOFF_EXPIRED = "handoff_expired"
 HANDOFF_NO_PHOTO = "@handoff-no-photo"  # a texter in a hand-off sent a photo: write instead
+NO_PHOTO = "@no-photo"  # a texter outside a hand-off sent a photo: nobody can see it
 # How to reach a person (call the helpline, 112) when no SMS hand-off can be opened or written
 # to for a reason other than the hours (no staff, no store, no SMS number to tell staff from).
 PERSON_BY_PHONE = "@person-by-phone"
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
                "staff_closed", "staff_no_photo", "staff_after_close", "staff_too_many")
 
-WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a hand-off window of a day
+WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a window (hand-off, limit) of a day
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -83,16 +86,18 @@ class SmsBook:
         language's words and English's (see :func:`_neutral_block`)."""
         return self.messages[(lang, SORRY, 0, None, False)]
 
-    def too_many(self, lang: str) -> Sms:
-        """Wait before writing again, and how to reach a person."""
-        return self.messages[(lang, TOO_MANY, 0, None, False)]
+    def too_many(self, lang: str, minutes: int) -> str:
+        """Return the wait before writing again, the ``minutes`` of the limit's window filled
+        in, and how to reach a person (112 too)."""
+        return self.messages[(lang, TOO_MANY, 0, None, False)].text.format(minutes=minutes)
 
     def wipe_failed(self, lang: str) -> Sms:
         return self.messages[(lang, WIPE_FAILED, 0, None, False)]
 
-    def wiped_wait(self, lang: str) -> Sms:
-        """Everything was erased, and (the first message over the limit) wait a few minutes."""
-        return self.messages[(lang, WIPED_WAIT, 0, None, False)]
+    def wiped_wait(self, lang: str, minutes: int) -> str:
+        """Return that everything was erased, and (the first message over the limit) the wait
+        with how to reach a person and 112, as :meth:`too_many` says it."""
+        return self.messages[(lang, WIPED_WAIT, 0, None, False)].text.format(minutes=minutes)
 
     def handoff_opened(self, lang: str, minutes: int) -> str:
         """Return the texter's news that a hand-off opened, with the ``minutes`` staff can
@@ -105,6 +110,9 @@ class SmsBook:
 
     def handoff_no_photo(self, lang: str) -> Sms:
         return self.messages[(lang, HANDOFF_NO_PHOTO, 0, None, False)]
+
+    def no_photo(self, lang: str) -> Sms:
+        return self.messages[(lang, NO_PHOTO, 0, None, False)]
 
     def person_by_phone(self, lang: str, notice: str | None = None) -> Sms:
         """How to reach a person (the helpline's number, 112), for when no hand-off is
@@ -138,7 +146,7 @@ class _Writer:
         if welcome:
             lines.append(self.text["welcome"])
         if notice:
-            lines.append(self.text[notice])
+            lines.append(self.text[notice].format(emergency=self.content.contacts.emergency))
         lines.append(self.titles[menu])
         options = self.content.tree.menus[menu]
         lines += [f"{n} {self.label(node)}" for n, node in enumerate(options, start=1)]
@@ -229,6 +237,12 @@ class _Writer:
         return (f"{self.text[key]}\n"
                 f"{self.text['person_sms'].format(helpline=contacts.helpline, emergency=contacts.emergency)}")
 
+    def wiped_wait(self) -> str:
+        """The wipe word as the first message over the limit: erased (short, without the start
+        word, which would not be answered now), then the wait with how to reach a person and
+        112: a text that tells someone to wait always says what to do in danger."""
+        return f"{self.text['wiped_wait']}\n{self.reach_person('too_many')}"
+
 
 def _pieces(text: str) -> list[str]:
     """Split into sentences, and sentences longer than 120 characters into word runs."""
@@ -316,6 +330,12 @@ def _neutral_block(content: Content, key: str) -> Sms:
     return Sms(text, segments.measure(text))
 
 
+def _template(sms: Sms) -> Sms:
+    """Keep ``sms`` with its {minutes} still to fill in (the minutes are configuration, not
+    content), measured with the widest minutes it is given: :data:`WIDEST_MINUTES`."""
+    return Sms(sms.text, segments.measure(sms.text.format(minutes=WIDEST_MINUTES)))
+
+
 def _variant(notice: str | None, welcome: bool) -> str:
     if welcome:
         return " with the welcome lines"
@@ -359,6 +379,7 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
             if menu == ROOT:
                 variants.append((None, True))  # a conversation starts on the main menu
                 variants.append((HANDOFF_ENDED, False))  # the texter stopped a hand-off
+                variants.append((HANDOFF_EXPIRED, False))  # a text after a hand-off expired
             for notice, welcome in variants:
                 put((lang.code, menu, 0, notice, welcome),
                     writer.fit(writer.menu(menu, notice, welcome)), MENU_SEGMENTS, prompts_file,
@@ -391,27 +412,30 @@ def build_sms_book(content: Content) -> tuple[SmsBook, list[Problem]]:
                 ("text", "person_sms"), _variant(notice, False))
         # Kept with {minutes} to fill in (HELPLINE_HANDOFF_WINDOW is configuration, not
         # content); measured, like staff_late, as if the window were a day.
-        opened = writer.fit(writer.handoff_opened())
         put((lang.code, HANDOFF_OPENED, 0, None, False),
-            Sms(opened.text, segments.measure(opened.text.format(minutes=WIDEST_MINUTES))),
-            OTHER_SEGMENTS, prompts_file, ("text", "handoff_opened"))
+            _template(writer.fit(writer.handoff_opened())), OTHER_SEGMENTS, prompts_file,
+            ("text", "handoff_opened"))
         put((lang.code, HANDOFF_CLOSED, 0, None, False), writer.fit(writer.handoff_closed()),
             OTHER_SEGMENTS, prompts_file, ("text", "handoff_closed"))
         put((lang.code, HANDOFF_NO_PHOTO, 0, None, False),
             writer.fit(writer.text["handoff_no_photo"]), OTHER_SEGMENTS, prompts_file,
             ("text", "handoff_no_photo"))
+        put((lang.code, NO_PHOTO, 0, None, False), writer.fit(writer.text["no_photo"]),
+            OTHER_SEGMENTS, prompts_file, ("text", "no_photo"))
         put((lang.code, WIPED, 0, None, False), writer.fit(writer.wiped()), OTHER_SEGMENTS,
             prompts_file, ("text", "wiped"))
         put((lang.code, SORRY, 0, None, False),
             writer.fit(f"{writer.text['sorry']}\n{writer.person()}"), OTHER_SEGMENTS,
             prompts_file, ("text", "sorry"))
-        put((lang.code, TOO_MANY, 0, None, False), writer.fit(writer.reach_person("too_many")),
-            OTHER_SEGMENTS, prompts_file, ("text", "too_many"))
+        # Kept with {minutes} to fill in (HELPLINE_SMS_PER_NUMBER_WINDOW), measured as a day.
+        put((lang.code, TOO_MANY, 0, None, False),
+            _template(writer.fit(writer.reach_person("too_many"))), OTHER_SEGMENTS, prompts_file,
+            ("text", "too_many"))
         put((lang.code, WIPE_FAILED, 0, None, False), writer.fit(writer.wipe_failed()),
             OTHER_SEGMENTS, prompts_file, ("text", "wipe_failed"))
-        put((lang.code, WIPED_WAIT, 0, None, False),
-            writer.fit(f"{writer.wiped()}\n{writer.text['too_many']}"), OTHER_SEGMENTS,
-            prompts_file, ("text", "too_many"), " after the wipe confirmation")
+        put((lang.code, WIPED_WAIT, 0, None, False), _template(writer.fit(writer.wiped_wait())),
+            OTHER_SEGMENTS, prompts_file, ("text", "wiped_wait"),
+            " with too_many and person_sms after it")
     put((None, SORRY, 0, None, False), _neutral_block(content, "sorry"), OTHER_SEGMENTS,
         f"prompts/{content.base}.yaml", ("text", "sorry"),
         " for a texter whose language is not known (with English)")

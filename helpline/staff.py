@@ -294,11 +294,14 @@ EVENTS = {
     "sms.person": "SMS: asked for a person",
     "sms.person_closed": "SMS: asked for a person, outside opening hours",
     "sms.person_by_phone": "SMS: asked for a person, no hand-off possible; told how to call",
+    "sms.person_over_limit": "SMS: asked for a person while over the hand-off limit; told to "
+                             "wait, how to call",
     "sms.handoff.opened": "SMS: put in touch with staff",
     "sms.handoff.message": "SMS: a message passed to staff",
     "sms.handoff.reply": "SMS: a staff reply passed on",
     "sms.handoff.closed": "SMS: a conversation with staff closed",
     "sms.handoff.after_close": "SMS: a text after staff closed unseen, passed on; texter told",
+    "sms.handoff.expired": "SMS: a text after a conversation with staff expired; texter told",
     "sms.handoff.unreachable": "SMS: a text for staff not sent (no SMS number); told how to call",
     "sms.handoff.late": "SMS: a staff reply too late to pass on",
     "sms.handoff.taken": "SMS: a reply to a conversation another colleague has",
@@ -340,7 +343,8 @@ EVENTS = {
     "voice.goodbye": "Calls: ended after long silence",
     "voice.error": "Calls: an error on our side",
 }
-HANDOFFS = ("sms.person", "sms.person_closed", "sms.person_by_phone", "sms.handoff.opened",
+HANDOFFS = ("sms.person", "sms.person_closed", "sms.person_by_phone", "sms.person_over_limit",
+            "sms.handoff.opened",
             "voice.person",
             "voice.person_after_silence")
 LIMITS = ("sms.rate_limited", "sms.reply_capped")

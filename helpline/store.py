@@ -27,7 +27,7 @@ PREFIX = "helpline"
 
 # Every kind of key that holds something about one number; ``forget`` erases them all.
 PERSONAL_KINDS: list[str] = ["session", "lang", "rate", "handoff-rate", "callback", "handoff",
-                             "handoff-closed"]
+                             "handoff-closed", "handoff-expiry"]
 # The number's message counts (in the menus, in a hand-off): bare counters with the limit's
 # short window as TTL. A texter's own wipe or STOP keeps them (``forget(keep_counts=True)``):
 # erasing them would reset the number's limit, so the wipe word could be sent without end.

@@ -1,8 +1,8 @@
 """One incoming message's work with the store, in two round trips.
 
 When a message arrives, one script (see :mod:`helpline.store`) reads the texter's state,
-language, hand-off pointer and note of a hand-off closed unseen, counts the message against
-the number's limit (in a hand-off, against the hand-off's own count: see
+language, hand-off pointer and notes of a hand-off closed unseen or expired, counts the
+message against the number's limit (in a hand-off, against the hand-off's own count: see
 :mod:`helpline.limits`), reads its other count (a texter in the menus may still be over the
 hand-off's limit) and how many SMS went out this minute. When the reply is ready, one
 script writes the new state and language and counts the SMS sent, the reply and any hand-off
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import stats
-from .handoff import CLOSED, POINTER
+from .handoff import CLOSED, EXPIRY, POINTER
 from .store import PREFIX, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class Visit:
     lang: Any = None
     pointer: Any = None
     closed: Any = None  # the note of a hand-off staff closed unseen (see handoff.Closed)
+    expiry: Any = None  # the note that tells the texter their hand-off expired (handoff.EXPIRY)
     messages: int = 0  # this number's messages in its rate window, this one included
     handoff_count: bool = False  # ``messages`` is the hand-off's count (the number had a pointer)
     other_messages: int = 0  # the other count (not added to): the hand-off's if in the menus
@@ -59,14 +60,14 @@ class Visit:
               now: float | None = None) -> Visit:
         minute = replies_key(now)
         try:
-            (session, lang, pointer, closed), messages, in_handoff, other, replies = (
-                store.begin_visit(number_key, ("session", "lang", POINTER, CLOSED), rate_window,
-                                  minute, POINTER))
+            (session, lang, pointer, closed, expiry), messages, in_handoff, other, replies = (
+                store.begin_visit(number_key, ("session", "lang", POINTER, CLOSED, EXPIRY),
+                                  rate_window, minute, POINTER))
         except StoreUnavailable as error:
             log.warning("store unavailable (%s): answering without conversation state", error)
             return cls(store, number_key, reachable=False, minute=minute, rate_window=rate_window)
-        return cls(store, number_key, session, lang, pointer, closed, messages, in_handoff,
-                   other, replies, minute=minute, rate_window=rate_window)
+        return cls(store, number_key, session, lang, pointer, closed, expiry, messages,
+                   in_handoff, other, replies, minute=minute, rate_window=rate_window)
 
     def count_in_menus(self) -> None:
         """Count this message under the menus' count after all: it was counted under the

@@ -178,7 +178,7 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "a '#' in an unquoted text cuts it (YAML reads a note)",
         replace("prompts/en.yaml", "star to go back, and hash to hear this again.",
                 "star to go back, and # to hear this again."),
-        "prompts/en.yaml:26: text.voice_keys: the text stops before '#': YAML reads ' #' and what "
+        "prompts/en.yaml:27: text.voice_keys: the text stops before '#': YAML reads ' #' and what "
         "follows as a note, so this text is only 'At any time, press 0 to talk to a person, 9 for "
         "the main menu, star to go back, and': put the whole text in quotes (a note of your own "
         "goes on a line of its own)",

@@ -17,8 +17,10 @@ from flask import Flask
 
 from helpline import engine, hours, simulate
 from helpline.catalog import build_catalog
+from helpline.content import ROOT
 from helpline.handoff import ALPHABET, REF_LENGTH, for_staff, for_texter
 from helpline.segments import measure
+from helpline.sms_book import HANDOFF_EXPIRED
 from helpline.stats import AMSTERDAM, read_day
 
 from .conftest import OPEN_HOUR, FrozenClock, app_on, kept_but_counts, make_app, personal_keys
@@ -690,7 +692,7 @@ def test_the_texter_is_told_to_write_again_after_the_window(window: int, minutes
     anna.send("HELPLINE")
     opened = anna.send("0")
     assert opened.text is not None
-    assert f"No answer within {minutes} minutes? Write again." in opened.text
+    assert f"No answer within {minutes} min? Write again." in opened.text
     assert opened.text.endswith("Send 9 to stop.") and opened.measure.segments <= 2
 
 
@@ -788,6 +790,18 @@ def test_a_photo_that_would_open_a_handoff_over_the_cap_opens_nothing(content_co
     opened = anna.send("0", **PHOTO)
     assert opened.text is not None and 3 == len(opened.sends)
     assert 4 == messages_in(opened) == sent_this_minute(store) - before
+
+
+def test_a_photo_for_a_person_out_of_hours_is_not_ignored_silently(app: Flask) -> None:
+    """Out of hours no hand-off takes the photo: the texter reads when we are there, how to
+    call and 112, and that we cannot see photos here; nothing goes to staff."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(OPEN_HOUR.replace(hour=8))
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    photo = anna.send("0", **PHOTO)
+    assert CATALOG.sms.reply("en", engine.Screen(engine.PERSON)).text == photo.text
+    assert ((ANNA, CATALOG.sms.no_photo("en").text),) == photo.sends
+    assert 2 == messages_in(photo)
 
 
 @pytest.mark.parametrize("num_media", ["", "x", "-1", "9" * 5000, "１"])
@@ -894,6 +908,113 @@ def test_at_the_cap_the_text_after_a_stop_unseen_waits_whole(content_copy: Path)
     clock.advance(minutes=1)
     told = anna.send("are you there?")
     assert CLOSED_TEXT == told.text and 2 == len(told.sends)
+
+
+# --- a hand-off that expired while the texter was away -----------------------------------------
+
+EXPIRED_EN = CATALOG.sms.reply("en", engine.Screen(ROOT, notice=HANDOFF_EXPIRED)).text
+
+
+def expired(app: Flask, raw_store: redis.Redis) -> tuple[Texter, Texter, str]:
+    """Anna asks for a person and writes; staff ask where she is; then nobody writes for
+    HELPLINE_HANDOFF_TTL: the thread, her pointer to it and her menu session expire (Redis
+    drops them by their TTL; here they are deleted as it would)."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    anna.send("my boss took my passport")
+    assert ((ANNA, "Where are you now?"),) == staff.send(f"{ref} Where are you now?").sends
+    for pattern in ("helpline:thread:*", "helpline:handoff:*", "helpline:session:*"):
+        for key in raw_store.keys(pattern):
+            raw_store.delete(key)
+    return anna, staff, ref
+
+
+@pytest.mark.parametrize(("body", "lang"), [("I am in Tilburg, at the farm", "en"),
+                                            ("YES", "en"), ("3", "en"), ("HULP", "nl")])
+def test_a_texter_who_writes_after_her_hand_off_expired_learns_it_once(
+        app: Flask, raw_store: redis.Redis, body: str, lang: str) -> None:
+    """Her answer to staff's question is not taken for a first message: she reads, in her
+    language (a keyword's, if she sent one), that the conversation stopped, that her message
+    was not passed on, and 112, above the main menu with 0 for a person, in 2 segments.
+    Nothing goes to staff (nobody reads under that reference any more). Only once: her next
+    text is the main menu's."""
+    anna, staff, ref = expired(app, raw_store)
+    late = anna.send(body)
+    notice = CONTENT.prompts[lang].text["handoff_expired"].format(emergency="112")
+    assert CATALOG.sms.reply(lang, engine.Screen(ROOT, notice=HANDOFF_EXPIRED)).text == late.text
+    assert late.text is not None and late.text.startswith(notice)
+    assert f"\n0 {CONTENT.prompts[lang].text['person']}\n" in late.text
+    assert late.sends == () and late.measure.segments <= 2
+    again = anna.send("1")
+    assert again.text is not None and again.text.startswith(CONTENT.prompts[lang].menus["rights"])
+    assert NL["staff_not_open"].format(ref=ref) == staff.send(f"{ref} Are you there?").text
+    figures = read_day(app.extensions["helpline.store"], dt.datetime.now(AMSTERDAM).date())
+    assert 1 == figures[f"sms.handoff.expired|lang={lang}"]
+
+
+def test_after_her_hand_off_expired_0_opens_a_new_one_at_once(app: Flask,
+                                                               raw_store: redis.Redis) -> None:
+    """0 as her first text after the expiry asks for a person: a new hand-off opens (its text
+    says someone will answer here), not the notice; her next text goes to staff."""
+    anna, _, ref = expired(app, raw_store)
+    opened = anna.send("0")
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
+    assert ref != ref_of(opened)
+    assert ((STAFF, f"{ref_of(opened)} Engels: hello"),) == anna.send("hello").sends
+
+
+def test_the_note_of_a_hand_off_is_personal_outlives_it_a_week_and_the_wipe_word_erases_it(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """What tells her later sits under her hashed number, holds her language and nothing
+    else, expires a week after the hand-off would (24 hours and 7 days after her last text),
+    and goes with the wipe word (and STOP, and forget: every personal kind)."""
+    from helpline.store import PERSONAL_KINDS
+
+    anna, _, _ = expired(app, raw_store)
+    [note] = [key for key in personal_keys(raw_store, ANNA) if ":handoff-expiry:" in key]
+    assert "handoff-expiry" in PERSONAL_KINDS
+    assert 8 * 24 * 3600 - 10 <= raw_store.ttl(note) <= 8 * 24 * 3600
+    assert '"en"' == raw_store.get(note)
+    assert anna.send("WIPE").sends == ()
+    assert [] == kept_but_counts(raw_store, ANNA)
+    after = anna.send("I am in Tilburg")
+    assert after.sends == () and after.text is not None
+    assert "Your message was not passed on" not in after.text
+
+
+def test_a_hand_off_that_ended_and_was_told_leaves_no_note(app: Flask,
+                                                           raw_store: redis.Redis) -> None:
+    """Stopped with 9, or by staff while she can be told: she knows, so nothing is kept to
+    tell her later."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    open_handoff(anna)
+    assert raw_store.keys("helpline:handoff-expiry:*")
+    anna.send("9")
+    assert not raw_store.keys("helpline:handoff-expiry:*")
+    ref = open_handoff(anna)
+    assert ((ANNA, CLOSED_TEXT),) == staff.send(f"{ref} KLAAR").sends
+    assert not raw_store.keys("helpline:handoff-expiry:*")
+
+
+def test_after_a_stop_unseen_whose_note_ran_out_she_still_learns_it_stopped(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """Staff stopped the conversation unseen and she wrote nothing until the note of the stop
+    ran out (when the hand-off would have expired): she is told as after an expiry."""
+    anna, _, _, _ = stopped_unseen(app, raw_store)
+    for key in raw_store.keys("helpline:handoff-closed:*"):
+        raw_store.delete(key)
+    late = anna.send("I am in Tilburg")
+    assert EXPIRED_EN == late.text and late.sends == ()
+
+
+def test_a_stop_unseen_told_leaves_no_note_of_expiry(app: Flask, raw_store: redis.Redis) -> None:
+    """Told of a stop unseen with her next text, she is not told of it a second time."""
+    anna, _, _, _ = stopped_unseen(app, raw_store)
+    assert CLOSED_TEXT == anna.send("I am in Tilburg").text
+    assert not raw_store.keys("helpline:handoff-expiry:*")
+    for key in raw_store.keys("helpline:session:*"):
+        raw_store.delete(key)
+    assert EXPIRED_EN != anna.send("hello").text
 
 
 # --- a texter on WhatsApp, staff on SMS ---------------------------------------------------------

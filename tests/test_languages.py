@@ -12,6 +12,7 @@ from helpline import engine
 from helpline.catalog import Catalog, build_catalog
 from helpline.content import ROOT as MAIN
 from helpline.content.prompt_keys import PROMPT_KEYS
+from helpline.segments import measure
 from helpline.sms_book import MENU_SEGMENTS, PAGE_SEGMENTS
 
 from .conftest import ROOT, make_app
@@ -74,6 +75,38 @@ def test_every_message_stays_within_its_budget(lang: str) -> None:
     for answer in tree.answers:
         for page in range(book.pages(lang, answer)):
             assert book.reply(lang, engine.Screen(answer, page)).segments <= PAGE_SEGMENTS
+
+
+# The word after {minutes} / {window} in each language: one that is right after every number.
+# Where the noun changes with the number (CLDR plural rules: English and Dutch "1 minute" /
+# "2 minutes"; Bulgarian and French the same; Romanian "1 minut", "5 minute", "20 de minute";
+# Polish "1 minuta", "2 minuty", "5 minut", "22 minuty"), the short form "min" does not;
+# Hungarian ("perc") and Vietnamese ("phút") nouns never change after a number.
+AFTER_ANY_NUMBER = {"nl": {"min"}, "en": {"min"}, "ro": {"min"}, "pl": {"min"}, "bg": {"мин"},
+                    "hu": {"percen", "percet", "perce", "percig"}, "vi": {"phút"},
+                    "fr": {"min"}}
+MINUTES = (1, 2, 5, 21, 22, 25, 30, 60)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_minutes_read_right_whatever_the_settings_say(lang: str) -> None:
+    """Every text with minutes from the settings ({minutes}, {window}: the hand-off's window,
+    the limit's) reads right for 1, 2, 5, 21, 22, 25, 30 and 60 minutes: the word after the
+    number is one that never changes with it. And the texter's texts with them fit 2
+    segments."""
+    texts = SHIPPED.content.prompts[lang].text
+    keys = [key for key, spec in PROMPT_KEYS.items() if spec.placeholders & {"minutes", "window"}]
+    assert {"handoff_opened", "too_many", "staff_late", "staff_too_many"} == set(keys)
+    for key in keys:
+        for minutes in MINUTES:
+            text = texts[key].format(ref="K7QX4", minutes=minutes, window=minutes)
+            after = [part.split()[0].rstrip(".,;:?!")
+                     for part in text.split(f" {minutes} ")[1:]]
+            assert after and set(after) <= AFTER_ANY_NUMBER[lang], (key, minutes, after)
+    for minutes in MINUTES:
+        assert SHIPPED.sms.too_many(lang, minutes).count(f" {minutes} ") == 1
+        assert measure(SHIPPED.sms.handoff_opened(lang, minutes)).segments <= 2
+        assert measure(SHIPPED.sms.too_many(lang, minutes)).segments <= 2
 
 
 def test_bulgarian_is_texted_in_latin_letters_and_spoken_in_cyrillic() -> None:

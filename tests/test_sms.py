@@ -9,14 +9,16 @@ import pytest
 from flask import Flask
 
 from helpline.catalog import build_catalog
+from helpline.engine import Screen
 from helpline.sms_book import MENU_SEGMENTS, PAGE_SEGMENTS
 
 from .conftest import ROOT, kept_but_counts
-from .twilio_client import Reply, Texter
+from .twilio_client import HELPLINE_NUMBER, Reply, Texter
 
 GOLDEN = Path(__file__).parent / "golden"
 
-SHIPPED = build_catalog(ROOT / "content", ROOT / "prompts").content
+CATALOG = build_catalog(ROOT / "content", ROOT / "prompts")
+SHIPPED = CATALOG.content
 
 
 def conversation(lang: str) -> list[str]:
@@ -198,3 +200,51 @@ def test_8_still_opens_the_language_menu_from_a_topic(texter: Texter) -> None:
     reply = texter.send("8")
     assert reply.text is not None
     assert reply.text.startswith("Kies je taal:")
+
+
+# --- a photo outside a conversation with staff --------------------------------------------------
+
+PHOTO = {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/x/Media/y",
+         "MediaContentType0": "image/jpeg"}
+
+
+@pytest.mark.parametrize("lang", list(SHIPPED.languages))
+def test_a_photo_with_a_menu_choice_gets_the_answer_and_a_note_that_we_cannot_see_it(
+        lang: str, embedded_app: Flask) -> None:
+    """A photo sent with a digit: the texter gets what the digit asks for and, in a second
+    SMS from the helpline's number, in their language, that we cannot see photos here (a
+    number from the menu, or 0 for a person); never the photo ignored without a word."""
+    texter = Texter(embedded_app.test_client(), "+31612345678")
+    texter.send(SHIPPED.languages[lang].keywords.start[0])
+    reply = texter.send("1", **PHOTO)
+    assert CATALOG.sms.reply(lang, Screen("rights")).text == reply.text
+    assert (("+31612345678", CATALOG.sms.no_photo(lang).text),) == reply.sends
+    assert (HELPLINE_NUMBER,) == reply.sent_from
+    assert 1 == CATALOG.sms.no_photo(lang).segments
+
+
+def test_a_photo_alone_gets_not_understood_and_the_note(texter: Texter) -> None:
+    """A photo with no words, in the menus: "not understood" with the menu, and the note."""
+    texter.send("HELPLINE")
+    reply = texter.send("", **PHOTO)
+    assert reply.text is not None and reply.text.startswith("Sorry, I did not understand that.")
+    assert (("+31612345678", "We cannot see photos here. Send a number from the menu, or 0 to "
+             "talk to a person."),) == reply.sends
+
+
+def test_a_first_photo_gets_the_language_menu_only(texter: Texter) -> None:
+    """Before a language is chosen the language menu is the answer to anything: no note in a
+    language the texter may not read."""
+    reply = texter.send("", **PHOTO)
+    assert reply.text is not None and "1 Nederlands\n2 English" in reply.text
+    assert () == reply.sends
+
+
+def test_a_photo_on_whatsapp_gets_the_note_on_whatsapp(embedded_app: Flask) -> None:
+    """The note goes from the helpline's WhatsApp address, as the reply does (Twilio sends a
+    message only from an address on the channel of the one it goes to)."""
+    texter = Texter(embedded_app.test_client(), "whatsapp:+31612345678")
+    texter.send("HULP")
+    reply = texter.send("2", **PHOTO)
+    assert reply.sends and ("whatsapp:+31612345678",) == tuple(to for to, _ in reply.sends)
+    assert (f"whatsapp:{HELPLINE_NUMBER}",) == reply.sent_from

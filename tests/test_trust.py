@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from helpline import engine, logs
 from helpline.identity import number_key
 from helpline.sealed import Sealer
+from helpline.segments import measure
 from helpline.stats import AMSTERDAM, per_event, read_day
 
 from .conftest import (
@@ -48,7 +49,7 @@ def test_a_number_over_its_limit_is_told_once_then_gets_empty_replies() -> None:
         assert texter.send(body).text is not None
     told = texter.send("1")
     assert told.text is not None
-    assert told.text.startswith("Ai trimis multe mesaje. Asteapta cateva minute")
+    assert told.text.startswith("Ai trimis multe mesaje. Asteapta 10 min, apoi scrie din nou.")
     assert "Suna la 112." in told.text and told.measure.segments <= 2
     reply = texter.send("1")
     assert reply.text is None
@@ -57,11 +58,38 @@ def test_a_number_over_its_limit_is_told_once_then_gets_empty_replies() -> None:
     assert 2 == per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))["sms.rate_limited"]
 
 
+@pytest.mark.parametrize(("window", "minutes"), [(600, 10), (3600, 60), (90, 2), (30, 1)])
+def test_the_wait_is_the_limits_window_in_minutes(window: int, minutes: int) -> None:
+    """The first message over the limit is told to wait as long as the limit can still hold
+    (HELPLINE_SMS_PER_NUMBER_WINDOW, from the number's first message, rounded up to whole
+    minutes), not "a few minutes": after that wait the count has expired and they are
+    answered again."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=1, HELPLINE_SMS_PER_NUMBER_WINDOW=window)
+    client = app.extensions["helpline.store"].client
+    texter = Texter(app.test_client(), NUMBER)
+    texter.send("HELPLINE")
+    told = texter.send("1")
+    assert told.text is not None
+    assert told.text.startswith(f"You sent many messages. Wait {minutes} min, then write again.\n")
+    assert told.text.endswith("In danger right now? Call 112.")
+    assert 0 < client.ttl(f"helpline:rate:{number_key(NUMBER, HASH_KEY.encode())}") <= minutes * 60
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOG.content.languages))
+def test_every_language_says_the_minutes_of_the_wait(lang: str) -> None:
+    """Each language's wait text has the minutes filled in, 112, and fits 2 segments, for
+    a window of up to a day."""
+    for minutes in (1, 10, 1440):
+        text = CATALOG.sms.too_many(lang, minutes)
+        assert f" {minutes} " in text and "{" not in text and text.endswith("112.")
+        assert measure(text).segments <= 2
+
+
 def test_the_limit_is_per_number() -> None:
     """One number at its limit does not silence another."""
     app = make_app(HELPLINE_SMS_PER_NUMBER=1)
     assert Texter(app.test_client(), NUMBER).send("HULP").text is not None
-    assert "Wacht een paar minuten" in (Texter(app.test_client(), NUMBER).send("HULP").text or "")
+    assert "Wacht 10 min." in (Texter(app.test_client(), NUMBER).send("HULP").text or "")
     assert Texter(app.test_client(), NUMBER).send("HULP").text is None
     assert Texter(app.test_client(), "+31611111111").send("HULP").text is not None
 
@@ -95,14 +123,43 @@ def test_the_wipe_word_is_answered_within_the_limit_and_cannot_reset_it() -> Non
     replies = [texter.send("WIPE").text for _ in range(10)]
     assert 4 == sum(1 for text in replies if text is not None)
     assert all(text.startswith("Everything we kept about your number is erased.")
-               for text in replies[:4] if text is not None)
-    assert "You sent many messages. Wait a few minutes" not in (replies[2] or "")
-    assert (replies[3] or "").endswith("You sent many messages. Wait a few minutes, then write again.")
+               for text in replies[:3] if text is not None)
+    assert "You sent many messages." not in (replies[2] or "")
+    assert CATALOG.sms.wiped_wait("en", 10) == replies[3]
     assert [None] * 6 == replies[4:]
     assert texter.send("HELP").text is None  # still over the limit: not reset by the wipes
     store = app.extensions["helpline.store"]
     figures = per_event(read_day(store, dt.datetime.now(AMSTERDAM).date()))
     assert (4, 7) == (figures["sms.wipe"], figures["sms.rate_limited"])
+
+
+def test_the_wipe_word_over_the_limit_is_told_to_wait_with_how_to_call_and_112() -> None:
+    """The wipe word as the first message over the limit: the texter reads that everything
+    was erased and to delete the messages, then, as any first message over the limit, to
+    wait, how to call the helpline, and 112 for danger: never only "wait"."""
+    app = make_app(HELPLINE_SMS_PER_NUMBER=2)
+    texter = Texter(app.test_client(), NUMBER)
+    assert texter.send("HULP").text is not None
+    assert texter.send("1").text is not None
+    told = texter.send("WIS")
+    assert ("Alles over jouw nummer is gewist. Wis ook deze berichten als je telefoon niet "
+            "veilig is.\n"
+            "Je hebt veel berichten gestuurd. Wacht 10 min. en stuur dan weer een bericht.\n"
+            "Wil je met iemand praten? Bel de hulplijn op +31000000000. In direct gevaar? "
+            "Bel 112.") == told.text
+    assert 2 == told.measure.segments
+    assert [] == kept_but_counts(app.extensions["helpline.store"].client, NUMBER)
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOG.content.languages))
+def test_every_language_tells_the_wipe_over_the_limit_how_to_call_and_112(lang: str) -> None:
+    """In every language the erase-and-wait text holds the helpline's number and 112 (from
+    content/contacts.yaml, as the wait text does) and fits 2 segments."""
+    contacts = CATALOG.content.contacts
+    text = CATALOG.sms.wiped_wait(lang, 1440)
+    assert text.endswith(f"{contacts.emergency}.") and contacts.helpline in text
+    assert CATALOG.sms.too_many(lang, 1440) in text
+    assert measure(text).segments <= 2
 
 
 @pytest.mark.parametrize("word", ["YES", "START"])
@@ -168,7 +225,7 @@ def test_staff_are_told_once_when_a_texter_goes_over_the_hand_off_limit() -> Non
     for i in range(9):
         assert texter.send(f"message {i}").sends
     told = texter.send("message 9")
-    assert CATALOG.sms.too_many("en").text == told.text
+    assert CATALOG.sms.too_many("en", 10) == told.text
     assert ((STAFF, NL["staff_too_many"].format(ref=ref, minutes=10, window=30)),) == (
         told.sends)
     assert [(None, ())] * 3 == [(r.text, r.sends) for r in
@@ -213,12 +270,36 @@ def test_over_the_hand_off_limit_0_opens_no_new_hand_off_until_the_window_ends()
     stopped = texter.send("9")
     assert stopped.text is not None and len(stopped.sends) == 1
     refused = [texter.send(body) for body in ("0", "help me")]  # the person screen: any text
-    assert [(CATALOG.sms.too_many("en").text, ())] * 2 == [(r.text, r.sends) for r in refused]
+    assert [(CATALOG.sms.too_many("en", 10), ())] * 2 == [(r.text, r.sends) for r in refused]
     assert [] == client.keys("helpline:thread:*")
     client.delete(f"helpline:handoff-rate:{number_key(NUMBER, HASH_KEY.encode())}")
     reopened = texter.send("0")
     assert EN["handoff_opened"].format(minutes=30) == reopened.text
     assert reopened.sends and reopened.sends[0][0] == STAFF
+
+
+def test_a_0_refused_at_the_hand_off_limit_is_counted_as_asking_for_a_person() -> None:
+    """Each 0 refused over the hand-off's limit is answered (wait, how to call, 112): the
+    figures count it as someone asking for a person (in the staff page's total of them), not
+    as a message over the limit left without a reply; /metrics counts the hand-off the
+    number's limit refused."""
+    from helpline import staff
+
+    app = make_app(HELPLINE_SMS_PER_NUMBER=5)
+    texter = Texter(app.test_client(), NUMBER)
+    open_handoff(texter)
+    for i in range(16):
+        texter.send(f"message {i}")  # 15 passed on, the 16th told to wait
+    texter.send("9")
+    name, labels = "helpline_rate_limited_total", {"channel": "sms", "limit": "number"}
+    before = value(scrape(app), name, **labels)
+    for _ in range(2):
+        assert CATALOG.sms.too_many("en", 10) == texter.send("0").text
+    assert 2 == value(scrape(app), name, **labels) - before
+    figures = per_event(read_day(app.extensions["helpline.store"],
+                                 dt.datetime.now(AMSTERDAM).date()))
+    assert (2, 1) == (figures["sms.person_over_limit"], figures["sms.rate_limited"])
+    assert "sms.person_over_limit" in staff.HANDOFFS and "sms.person_over_limit" in staff.EVENTS
 
 
 def test_at_the_hand_off_limit_exactly_0_opens_no_hand_off_that_could_pass_nothing_on() -> None:
@@ -232,7 +313,7 @@ def test_at_the_hand_off_limit_exactly_0_opens_no_hand_off_that_could_pass_nothi
         assert texter.send(f"message {i}").sends  # 14 passed on; the limit is 15
     assert texter.send("9").sends  # the 15th: it stops the hand-off
     zero = texter.send("0")
-    assert (CATALOG.sms.too_many("en").text, ()) == (zero.text, zero.sends)
+    assert (CATALOG.sms.too_many("en", 10), ()) == (zero.text, zero.sends)
 
 
 def test_a_hand_off_flood_does_not_starve_other_texters() -> None:

@@ -20,6 +20,14 @@ def _key(purpose: str, *placeholders: str) -> PromptKey:
     return PromptKey(purpose, frozenset(placeholders))
 
 
+# {minutes} and {window} come from settings, so they can be any number from 1 up: the word
+# after them must be right after every number (English "1 minute" but "2 minutes", Polish
+# "2 minuty" but "5 minut", Romanian "5 minute" but "20 de minute"). Most languages have a
+# short form that never changes ("min"); Hungarian and Vietnamese nouns do not change after a
+# number anyway.
+_ANY_NUMBER = ("; write the minutes in a form that is right after any number from 1 up, "
+               "such as 'min'")
+
 PROMPT_KEYS: Mapping[str, PromptKey] = {
     "welcome": _key("first line when a conversation starts: who we are, free and confidential"),
     "safety": _key("reminder to delete messages if the phone is not safe, naming the wipe word",
@@ -39,27 +47,39 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "person_sms": _key("how to reach a person, by text", "helpline", "emergency"),
     "wiped": _key("confirms that everything about the number was erased", "start"),
     "sorry": _key("apology when something went wrong on our side (followed by how to reach a person)"),
-    "too_many": _key("a number sent more messages than allowed in a short time: wait a few "
-                     "minutes before writing again (how to reach a person follows)"),
+    "too_many": _key("a number sent more messages than allowed in a short time: wait {minutes} "
+                     "minutes (the limit's window, HELPLINE_SMS_PER_NUMBER_WINDOW) before writing "
+                     f"again{_ANY_NUMBER} (how to reach a person follows)", "minutes"),
     "wipe_failed": _key("the wipe word could not erase anything now (a fault on our side): send "
                         "the wipe word again in a few minutes; delete these messages if the "
                         "phone is not safe", "wipe"),
+    "wiped_wait": _key("the wipe word as the first message over the number's limit: everything "
+                       "about the number was erased; delete these messages if the phone is not "
+                       "safe (short: the wait text too_many and how to reach a person follow)"),
     # Reaching a person by SMS (PRODUCT.md §3): the texter's side.
     "hours": _key("when the helpline is open, short, by SMS (keep it in step with content/hours.yaml)"),
     "person_closed": _key("a texter asked for a person and nobody is there now (the opening "
                           "hours, how to call and the emergency number follow)"),
     "handoff_opened": _key("a texter asked for a person in opening hours: someone will answer "
                            "here by SMS; write your question; no answer within {minutes} "
-                           "minutes (the time staff can answer in)? write again; send 9 to stop",
-                           "minutes"),
+                           "minutes (the time staff can answer in)? write again; send 9 to stop"
+                           f"{_ANY_NUMBER}", "minutes"),
     "handoff_closed": _key("the SMS conversation with a staff member has stopped"),
+    "handoff_expired": _key("a texter writes after their SMS conversation with staff stopped "
+                            "because nobody wrote in it for a long time: the conversation with "
+                            "the helpline has stopped; their message was not passed on; in "
+                            "danger right now? call the emergency number (the main menu "
+                            "follows, with 0 to talk to a person)", "emergency"),
     "handoff_no_photo": _key("a texter in an SMS conversation with staff sent a photo: photos "
                              "cannot be passed on; write it in a message instead"),
+    "no_photo": _key("a texter outside an SMS conversation with staff sent a photo (or another "
+                     "file), sent after the reply to their text: we cannot see photos here; send "
+                     "a number from the menu, or 0 to talk to a person"),
     # Texts to staff about an SMS hand-off (sent in the base language).
     "staff_new": _key("to staff: someone asks for a person; the reference, their language, how "
                       "to answer and to stop", "ref", "language", "close"),
     "staff_late": _key("to staff: a reply was not sent because the texter's last message is "
-                       "older than the window", "ref", "minutes"),
+                       f"older than the window{_ANY_NUMBER}", "ref", "minutes"),
     "staff_taken": _key("to staff: a colleague already answers this conversation", "ref"),
     "staff_not_open": _key("to staff: no open conversation has this reference", "ref"),
     "staff_empty": _key("to staff: a reference with no text after it: nothing was sent; write "
@@ -75,7 +95,7 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "staff_too_many": _key("to staff: the texter sent too many messages; what they write now is "
                            "not passed on for at most {minutes} minutes (the limit's window); "
                            "staff replies still reach them, up to {window} minutes after their "
-                           "last message passed on", "ref", "minutes", "window"),
+                           f"last message passed on{_ANY_NUMBER}", "ref", "minutes", "window"),
     # Voice: spoken, so numbers and keys are written as words where a voice would stumble.
     "voice_welcome": _key("first words of a call: who we are, and the emergency number",
                           "emergency"),
