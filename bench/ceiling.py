@@ -28,7 +28,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from helpline.forms import WebhookRequest
-from helpline.handoff import CLOSED, POINTER
+from helpline.handoff import CLOSED, EXPIRY, POINTER
 from helpline.identity import key_of
 from helpline.store import connect
 from helpline.visit import Visit, replies_key
@@ -108,16 +108,17 @@ _STATE = {"lang": "nl", "node": "main", "page": 0}  # a texter's state, as the h
 # count the message (under the hand-off's count if the number has a hand-off pointer, else
 # the menus'), read the other count, count the reply, and keep the new state and language
 # (as the helpline's two scripts do between them). KEYS: session, lang, pointer, closed,
-# rate, handoff-rate, replies. ARGV: rate window, then the state and language, each with its TTL.
+# expiry, rate, handoff-rate, replies. ARGV: rate window, then the state and language, each
+# with its TTL.
 _ONE_TRIP = """
-local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-local counter, other = KEYS[5], KEYS[6]
-if found[3] then counter, other = KEYS[6], KEYS[5] end
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+local counter, other = KEYS[6], KEYS[7]
+if found[3] then counter, other = KEYS[7], KEYS[6] end
 table.insert(found, redis.call('INCR', counter))
 redis.call('EXPIRE', counter, ARGV[1], 'NX')
 table.insert(found, redis.call('GET', other))
-table.insert(found, redis.call('INCRBY', KEYS[7], 1))
-redis.call('EXPIRE', KEYS[7], 120, 'NX')
+table.insert(found, redis.call('INCRBY', KEYS[8], 1))
+redis.call('EXPIRE', KEYS[8], 120, 'NX')
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
 return found
@@ -127,7 +128,7 @@ _one_trip_script = _store.client.register_script(_ONE_TRIP)
 
 def _visit_in_one_trip(number_key: str) -> None:
     keys = [_store.key(kind, number_key)
-            for kind in ("session", "lang", POINTER, CLOSED, "rate", "handoff-rate")]
+            for kind in ("session", "lang", POINTER, CLOSED, EXPIRY, "rate", "handoff-rate")]
     _one_trip_script(keys=[*keys, replies_key()], client=_store.client,
                      args=[600, json.dumps(_STATE), 1800, json.dumps("nl"), 30 * 86400])
 
