@@ -208,11 +208,14 @@ class _Writer:
         pages.append(current)
         return pages
 
-    def person(self) -> str:
+    def person_sms(self) -> str:
+        """How to reach a person: the helpline number, and 112."""
         contacts = self.content.contacts
-        info = self.text["person_sms"].format(helpline=contacts.helpline,
+        return self.text["person_sms"].format(helpline=contacts.helpline,
                                               emergency=contacts.emergency)
-        return f"{info}\n9 {self.text['main_menu']}"
+
+    def person(self) -> str:
+        return f"{self.person_sms()}\n9 {self.text['main_menu']}"
 
     def person_closed(self) -> str:
         """Nobody there: when we are open, how to call (a callback request), and 112."""
@@ -229,13 +232,14 @@ class _Writer:
         return self.text["wiped"].format(start=self.lang.keywords.start[0])
 
     def wipe_failed(self) -> str:
-        return self.text["wipe_failed"].format(wipe=self.lang.keywords.wipe[0])
+        """Nothing could be erased (a fault on our side): try again later, and how to reach a
+        person and 112, since whoever asked may be in danger now."""
+        return (f"{self.text['wipe_failed'].format(wipe=self.lang.keywords.wipe[0])}\n"
+                f"{self.person_sms()}")
 
     def reach_person(self, key: str) -> str:
         """The text ``key`` (an apology, a wait), then how to reach a person: no menu line."""
-        contacts = self.content.contacts
-        return (f"{self.text[key]}\n"
-                f"{self.text['person_sms'].format(helpline=contacts.helpline, emergency=contacts.emergency)}")
+        return f"{self.text[key]}\n{self.person_sms()}"
 
     def wiped_wait(self) -> str:
         """The wipe word as the first message over the limit: erased (short, without the start

@@ -720,7 +720,8 @@ def test_without_the_store_a_digit_gets_sorry_how_to_call_and_112_not_a_loop(
 @pytest.mark.redis_server
 def test_the_wipe_word_during_an_outage_says_nothing_was_erased(own_redis: RedisServer) -> None:
     """The wipe word while Redis is down erases nothing: the texter is told so, in their
-    language, and to send it again; once Redis is back it erases everything."""
+    language, to send it again, and how to call the helpline and 112 (whoever wants their
+    traces gone may be in danger now); once Redis is back it erases everything."""
     import time
 
     from helpline import store as store_module
@@ -734,6 +735,8 @@ def test_the_wipe_word_during_an_outage_says_nothing_was_erased(own_redis: Redis
     assert failed.text is not None
     assert failed.text.startswith("We cannot erase anything right now")
     assert "Send WIPE again in a few minutes." in failed.text and "erased." not in failed.text
+    assert failed.text.endswith("\nWant to talk to someone? Call the helpline on "
+                                "+31000000000. In danger right now? Call 112.")
     own_redis.start()
     time.sleep(store_module.PAUSE_AFTER_FAILURE + 0.1)
     admin = redis.Redis.from_url(own_redis.url, decode_responses=True)

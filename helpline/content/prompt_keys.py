@@ -52,7 +52,7 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                      f"again{_ANY_NUMBER} (how to reach a person follows)", "minutes"),
     "wipe_failed": _key("the wipe word could not erase anything now (a fault on our side): send "
                         "the wipe word again in a few minutes; delete these messages if the "
-                        "phone is not safe", "wipe"),
+                        "phone is not safe (how to reach a person follows)", "wipe"),
     "wiped_wait": _key("the wipe word as the first message over the number's limit: everything "
                        "about the number was erased; delete these messages if the phone is not "
                        "safe (short: the wait text too_many and how to reach a person follow)"),
