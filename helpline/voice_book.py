@@ -757,7 +757,8 @@ class _Writer:
         if kind is Kind.SILENCE:
             no_input = self.notice(lang, node, "voice_no_input")
             if silences >= GOODBYE_AFTER:
-                return self.goodbye(lang, no_input)
+                # A caller who cannot speak or press may be in danger: 112 before the goodbye.
+                return self.goodbye(lang, [*no_input, self.prompt(lang, "voice_emergency")])
             if silences == PERSON_AFTER and node != CALLBACK:
                 return self.staff(lang, silences, no_input, closed, line)
             return self.gather(lang, node, silences, [],

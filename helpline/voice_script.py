@@ -10,8 +10,8 @@ Unit ids (stable: audio file names and the golden transcripts depend on them):
     a fixed phrase, in every language, placeholders filled in: ``prompt:voice_welcome``,
     ``prompt:voice_keys``, ``prompt:voice_after_answer``, ``prompt:voice_not_option``,
     ``prompt:voice_no_input``, ``prompt:voice_connecting``, ``prompt:voice_no_person``,
-    ``prompt:voice_goodbye``, ``prompt:voice_talk_ended``, ``prompt:voice_sorry`` (see
-    :data:`PROMPT_UNITS`).
+    ``prompt:voice_goodbye``, ``prompt:voice_emergency``, ``prompt:voice_talk_ended``,
+    ``prompt:voice_sorry`` (see :data:`PROMPT_UNITS`).
 ``lang:<code>``
     the language menu line of language ``<code>`` ("For English, press 2"), only in that
     language: the language menu plays every ``lang:`` unit, each in its own language. The key
@@ -66,6 +66,7 @@ PROMPT_UNITS: tuple[str, ...] = (
     "voice_connecting",
     "voice_no_person",
     "voice_goodbye",
+    "voice_emergency",
     "voice_talk_ended",
     "voice_person_menu",
     "voice_person_menu_closed",

@@ -397,7 +397,8 @@ def test_a_key_resets_the_silences(caller: Caller) -> None:
 
 
 def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) -> None:
-    """Nobody on the line, nobody to take the call: after 6 silences a goodbye ends it."""
+    """Nobody on the line, nobody to take the call: after 6 silences a goodbye ends it, with
+    112 said first (a caller who cannot speak or press may be in danger)."""
     reach(caller, "nl")
     for _ in range(3):
         caller.silence()
@@ -407,7 +408,9 @@ def test_a_silent_open_line_ends_with_a_goodbye_not_a_hang_up(caller: Caller) ->
     caller.silence()
     caller.silence()
     last = caller.silence()
-    assert [said("prompt:voice_no_input", "nl"), said("prompt:voice_goodbye", "nl")] == last.said
+    assert [said("prompt:voice_no_input", "nl"), said("prompt:voice_emergency", "nl"),
+            said("prompt:voice_goodbye", "nl")] == last.said
+    assert "Bel dan 1 1 2." in said("prompt:voice_emergency", "nl")
     check_call_flow(check_twiml(last.xml), GOODBYES)
     assert "Hangup" not in last.xml
 

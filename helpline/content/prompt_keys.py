@@ -113,6 +113,9 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "voice_no_person": _key("nobody can take the call now; call back later; emergency number",
                             "emergency"),
     "voice_goodbye": _key("the last words before the helpline ends a call"),
+    "voice_emergency": _key("in danger right now? call the emergency number (said before the "
+                            "goodbye to a caller who pressed nothing for a long time: the "
+                            "welcome's own sentence fits)", "emergency"),
     "voice_talk_ended": _key("the call with a person has ended and the caller is still on the "
                              "line (the person hung up, or the line dropped): they can hang up, "
                              "press 9 for the main menu or 0 for a person again; the emergency "
