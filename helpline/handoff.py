@@ -372,6 +372,12 @@ class Desk:
         the texter now knows."""
         self.store.delete_all((CLOSED, texter_key), (EXPIRY, texter_key))
 
+    @property
+    def window_minutes(self) -> int:
+        """The window in whole minutes, rounded up: what texters and staff are told (a window
+        of 90 seconds is "2 min", never "1 min" nor, under a minute, "0 min")."""
+        return -(-self.window // 60)
+
     def in_window(self, thread: Thread) -> bool:
         return self.now.timestamp() - thread.last_texter_at <= self.window
 

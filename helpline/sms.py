@@ -235,7 +235,7 @@ def _flood_for_staff(catalog: Catalog, limits: Limits, desk: Desk,
         _no_staff_line("the news that a texter went over the hand-off's limit")
         return ()
     text = catalog.sms.staff("staff_too_many", ref=thread.ref, minutes=str(limits.minutes),
-                             window=str(desk.window // 60))
+                             window=str(desk.window_minutes))
     return tuple(Send(number, text, line) for number in desk.recipients(thread))
 
 
@@ -286,7 +286,7 @@ def _person(catalog: Catalog, limits: Limits, desk: Desk | None, number_key: str
     if media:  # after the reply that the hand-off opened
         no_photo = catalog.sms.handoff_no_photo(lang).text
         sends.append(Send(sender.address, no_photo, desk.line_to(thread, sender.address)))
-    opened = catalog.sms.handoff_opened(lang, desk.window // 60)
+    opened = catalog.sms.handoff_opened(lang, desk.window_minutes)
     return Outcome(opened, "handoff.opened", lang, screen.node, tuple(sends))
 
 
@@ -424,7 +424,7 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
     if not text.strip():
         return Outcome(sms.staff("staff_empty", ref=ref), "handoff.empty", thread.lang)
     if texter is None or not desk.in_window(thread):
-        minutes = str(desk.window // 60)
+        minutes = str(desk.window_minutes)
         return Outcome(sms.staff("staff_late", ref=ref, minutes=minutes), "handoff.late",
                        thread.lang)
     desk.claim(thread, staff_key)

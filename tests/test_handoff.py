@@ -173,6 +173,20 @@ def test_the_window_is_configurable() -> None:
     assert NL["staff_late"].format(ref=ref, minutes=5) == staff.send(f"{ref} Hi").text
 
 
+def test_a_window_that_is_not_whole_minutes_is_told_rounded_up() -> None:
+    """A window of 90 seconds is told as 2 minutes to the texter and to staff: never fewer
+    minutes than staff really have (under a minute, never "0 min")."""
+    clock = FrozenClock()
+    app = make_app(HELPLINE_CLOCK=clock, HELPLINE_HANDOFF_WINDOW=90)
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    anna.send("HELPLINE")
+    opened = anna.send("0")
+    assert EN["handoff_opened"].format(minutes=2) == opened.text
+    clock.advance(minutes=2)
+    assert NL["staff_late"].format(ref=ref_of(opened), minutes=2) == staff.send(
+        f"{ref_of(opened)} Hi").text
+
+
 def test_two_handoffs_at_once_keep_their_threads_apart(app: Flask) -> None:
     """Two texters, two references: each reply reaches only its own texter."""
     anna, ben = Texter(app.test_client(), ANNA), Texter(app.test_client(), BEN)
