@@ -13,7 +13,9 @@ import shutil
 import tempfile
 from typing import Any
 
-from helpline.logs import server_config
+from gunicorn.glogging import Logger
+
+from helpline.logs import RedactNumbers, server_formatter
 
 # Every variable this file reads, and its default. The deploy tests check the compose file and
 # the example env file against these and the app's own settings (helpline/config.py).
@@ -41,12 +43,26 @@ keepalive = 5  # behind a TLS proxy that reuses its connections
 preload_app = False
 # No access log: the error log (helpline/logs.py filters it) is all an operator needs.
 accesslog = None
-# gunicorn's own lines (the master's too) in the app's shape, JSON in production, redacted.
-logconfig_dict = server_config()
 # No control socket (gunicorn 25.1+): nothing here manages workers at run time, and its default
 # place ($HOME/.gunicorn) is not writable for the container's user (an error at every start).
 # (Older gunicorn ignores the setting.)
 control_socket_disable = True
+
+
+class ServerLogger(Logger):
+    """gunicorn's own lines (its master's too) in the app's shape (JSON in production) and
+    redacted, like the app's. (Not ``logconfig_dict``: with it gunicorn would also write an
+    access log line for every request.)"""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(server_formatter())
+            if not any(isinstance(f, RedactNumbers) for f in handler.filters):
+                handler.addFilter(RedactNumbers())
+
+
+logger_class = ServerLogger
 
 _created: list[str] = []
 

@@ -3,7 +3,7 @@
 The code never logs a phone number or a message body; this is the safety net behind that
 rule. Every handler of the root logger gets :class:`RedactNumbers`, which also replaces the
 text of logged exceptions by their type and place (an exception message can quote input).
-Under gunicorn its own lines (the master's too) take the same shape: see :func:`server_config`.
+Under gunicorn its own lines (the master's too) take the same shape: see :func:`server_formatter`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import environ, from_environment, is_development
+from .config import environ, is_development
 
 # Eight or more digits, optionally led by + and split by single spaces, dashes or brackets.
 _PHONE_LIKE = re.compile(r"\+?\d(?:[\s()-]?\d){7,}")
@@ -72,26 +72,14 @@ def formatter(config: Mapping[str, Any], serving: bool) -> logging.Formatter:
     return JsonLines()
 
 
-def server_config() -> dict[str, Any]:
-    """gunicorn's ``logconfig_dict``: one redacted handler on stderr, in the app's format.
+def server_formatter() -> logging.Formatter:
+    """The formatter for gunicorn's own lines (gunicorn.conf.py): as the app's in a server.
 
-    Without it gunicorn writes its own lines (a worker booted, a worker timed out, a signal)
-    as plain text beside the app's JSON, which a log collector reading JSON cannot parse. Its
-    master applies this before any worker imports the app; a worker's :func:`configure` then
-    finds the root handler in place and keeps it.
+    Without it gunicorn writes its lines (a worker booted, a worker timed out, a signal) as
+    plain text beside the app's JSON, which a log collector reading JSON cannot parse. Its
+    master calls this before any worker imports the app, so it reads only ``HELPLINE_ENV``.
     """
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {"redact": {"()": RedactNumbers}},
-        "formatters": {"app": {"()": lambda: formatter(from_environment(environ()), serving=True)}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                                "formatter": "app", "filters": ["redact"]}},
-        "root": {"level": "INFO", "handlers": ["stderr"]},
-        # gunicorn's loggers hand their lines to the root's handler instead of their own.
-        "loggers": {name: {"level": "INFO", "handlers": [], "propagate": True}
-                    for name in ("gunicorn.error", "gunicorn.access")},
-    }
+    return formatter({"HELPLINE_ENV": environ().get("HELPLINE_ENV", "production")}, serving=True)
 
 
 def configure(app: Flask, serving: bool) -> None:

@@ -141,5 +141,6 @@ def test_every_line_an_instance_logs_is_json(instances: Instances, empty_redis: 
     entries = [json.loads(line) for line in lines]  # a plain-text line fails here
     loggers = {entry["logger"] for entry in entries}
     assert {"gunicorn.error", "helpline.catalog"} <= loggers
+    assert "gunicorn.access" not in loggers  # no access log: a line per request is no use
     assert any(entry["message"].startswith("Booting worker") for entry in entries)
     assert not any(NUMBER[1:] in line for line in lines)
