@@ -14,11 +14,13 @@ make that cheaper than werkzeug's general path, with the same result:
 
 from __future__ import annotations
 
+from typing import IO
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" error handler used below)
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest, HTTPException
 
 URLENCODED = "application/x-www-form-urlencoded"
 
@@ -50,11 +52,31 @@ class WebhookRequest(Request):
         # limited to MAX_CONTENT_LENGTH (too long: 413); a body that is not UTF-8 makes an
         # empty form, as its parser (silent) does.
         stream = self._get_stream_for_parsing()
+        body = _read_whole(stream, self.content_length, self.max_content_length)
         try:
-            items = parse_qsl(stream.read().decode(), keep_blank_values=True,
-                              errors="werkzeug.url_quote")
+            items = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
         except ValueError:
             items = []
         fields = self.__dict__
         fields["stream"], fields["form"], fields["files"] = (
             stream, self.parameter_storage_class(items), self.parameter_storage_class())
+
+
+def _read_whole(stream: IO[bytes], length: int | None, limit: int | None) -> bytes:
+    """Read the whole body, or refuse it: never a part of it taken for the whole.
+
+    A body that says its length longer than ``limit`` was refused (413) before it was read. One
+    sent without a length (chunked) is read up to ``limit``: if it goes on, it is refused too
+    (413; werkzeug's stream would stop at the limit and return a body cut short). A body the
+    server cannot take apart (a garbled chunk: gunicorn raises an error of its own) is a bad
+    request (400), not a failure of the helpline (500).
+    """
+    try:
+        body = stream.read()
+        if length is None and limit is not None and len(body) >= limit:
+            stream.read(1)  # at the limit: one byte more is one too many (413)
+    except HTTPException:
+        raise
+    except Exception as error:  # whatever the server raises for a body it cannot read
+        raise BadRequest("the request's body could not be read") from error
+    return body

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -12,7 +14,7 @@ from flask import Flask, Request
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
-from werkzeug.test import EnvironBuilder
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from helpline.forms import MAX_BODY_BYTES, TwilioForm, WebhookRequest
 
@@ -98,6 +100,53 @@ def test_a_huge_body_is_refused_unread_and_changes_nothing(env: str) -> None:
         assert 413 == response.status_code
     assert MAX_BODY_BYTES == app.config["MAX_CONTENT_LENGTH"]
     assert [] == app.extensions["helpline.store"].client.keys("*")
+
+
+class _Chunked(io.BytesIO):
+    """A body sent without a length (chunked): the server says it ends (``input_terminated``)."""
+
+
+def _post_chunked(app: Flask, body: io.BytesIO) -> tuple[int, bytes]:
+    environ = EnvironBuilder(path="/sms", method="POST", input_stream=body,
+                             content_type="application/x-www-form-urlencoded").get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["wsgi.input_terminated"] = True
+    # Straight to the app: the test client would work out a Content-Length again.
+    body, status, _ = run_wsgi_app(app, environ)
+    return int(status.split()[0]), b"".join(body)
+
+
+def test_a_chunked_body_over_the_limit_is_refused_not_cut() -> None:
+    """A body without a length (chunked) that runs past the limit gets 413, like one that says
+    its length: never read cut short at the limit and answered as if it were whole."""
+    app = make_app(HELPLINE_ENV="development", TWILIO_AUTH_TOKEN=None)
+    small = urlencode(sms_params("+31612345678", "HULP")).encode()
+    status, data = _post_chunked(app, _Chunked(small))
+    assert 200 == status and b"<Message>" in data
+    store = app.extensions["helpline.store"].client
+    store.flushall()
+    huge = small + b"&x=" + b"a" * MAX_BODY_BYTES
+    assert 413 == _post_chunked(app, _Chunked(huge))[0]
+    assert [] == store.keys("*")  # not answered: nothing kept
+
+
+class _Garbled(io.BytesIO):
+    """A body the server cannot take apart (gunicorn raises its own error, such as a chunk
+    size that is no number, from the read)."""
+
+    def readinto(self, buffer: Any) -> int:
+        raise _UnreadableChunk("invalid chunk size")
+
+
+class _UnreadableChunk(Exception):
+    pass
+
+
+def test_a_body_the_server_cannot_read_is_a_bad_request_not_an_error() -> None:
+    """A garbled chunked body (never from Twilio) is answered 400: not a 500 that the alerts
+    on errors would count as the helpline failing."""
+    app = make_app(HELPLINE_ENV="development", TWILIO_AUTH_TOKEN=None)
+    assert 400 == _post_chunked(app, _Garbled(b"From=%2B31612345678&Body=HULP"))[0]
 
 
 def test_the_longest_message_twilio_sends_is_read_and_answered(app: Flask) -> None:
