@@ -182,16 +182,16 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         outcome = _person(catalog, limits, desk, number_key, sender, new_state.lang, screen,
                           body if isinstance(request_, engine.Unknown) else "", media)
         if outcome.event in ("person_closed", "person_by_phone"):  # no hand-off took the photo
-            outcome = _with_photo_notice(catalog, outcome, sender, line, media)
+            outcome = _with_photo_notice(catalog, limits, outcome, sender, line, media)
         return _capped(limits, outcome)
     text = catalog.sms.reply(new_state.lang, screen).text
     return _capped(limits, _with_photo_notice(
-        catalog, Outcome(text, _event(catalog, screen), new_state.lang, screen.node), sender,
-        line, media))
+        catalog, limits, Outcome(text, _event(catalog, screen), new_state.lang, screen.node),
+        sender, line, media))
 
 
-def _with_photo_notice(catalog: Catalog, outcome: Outcome, sender: Sender, line: str,
-                       media: int) -> Outcome:
+def _with_photo_notice(catalog: Catalog, limits: Limits, outcome: Outcome, sender: Sender,
+                       line: str, media: int) -> Outcome:
     """Add to a menu's reply, for a texter who sent a photo (``media``) outside a hand-off,
     a second SMS: we cannot see photos here; a number from the menu, or 0 for a person.
     Else the photo (perhaps of a document, a question they cannot put in words) would be
@@ -200,6 +200,8 @@ def _with_photo_notice(catalog: Catalog, outcome: Outcome, sender: Sender, line:
     always gives it: the second SMS must go from it, on their channel)."""
     if not media or outcome.text is None or outcome.lang is None or not line:
         return outcome
+    if not limits.fits(outcome.messages + 1):
+        return outcome  # near the minute's cap the reply itself goes first, without the note
     notice = Send(sender.address, catalog.sms.no_photo(outcome.lang).text, line)
     return replace(outcome, sends=(*outcome.sends, notice))
 

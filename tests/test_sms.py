@@ -12,7 +12,7 @@ from helpline.catalog import build_catalog
 from helpline.engine import Screen
 from helpline.sms_book import MENU_SEGMENTS, PAGE_SEGMENTS
 
-from .conftest import ROOT, kept_but_counts
+from .conftest import ROOT, kept_but_counts, make_app
 from .twilio_client import HELPLINE_NUMBER, Reply, Texter
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -221,6 +221,17 @@ def test_a_photo_with_a_menu_choice_gets_the_answer_and_a_note_that_we_cannot_se
     assert (("+31612345678", CATALOG.sms.no_photo(lang).text),) == reply.sends
     assert (HELPLINE_NUMBER,) == reply.sent_from
     assert 1 == CATALOG.sms.no_photo(lang).segments
+
+
+def test_near_the_minutes_cap_a_photo_still_gets_the_answer_without_the_note() -> None:
+    """With room for one more SMS this minute, a digit sent with a photo gets what the digit
+    asks for: the note about photos is left out, never the answer with it."""
+    app = make_app(HELPLINE_ENV="development", HELPLINE_SMS_REPLIES_PER_MINUTE=2)
+    texter = Texter(app.test_client(), "+31612345678")
+    texter.send("HELPLINE")
+    reply = texter.send("1", **PHOTO)
+    assert CATALOG.sms.reply("en", Screen("rights")).text == reply.text
+    assert () == reply.sends
 
 
 def test_a_photo_alone_gets_not_understood_and_the_note(texter: Texter) -> None:
