@@ -15,7 +15,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Imported here, not above: gunicorn's master imports ``helpline.logs`` for its own log
     # lines (gunicorn.conf.py), and must not import prometheus_client (``metrics``) before it
     # has told the workers where to share their figures.
-    from . import audio, catalog, cli, config, health, logs, metrics, safety, sms, staff, stats, store, voice
+    from . import config
+
+    config.unset_if_empty("PROMETHEUS_MULTIPROC_DIR")  # before prometheus_client is imported
+    from . import audio, catalog, cli, health, logs, metrics, safety, sms, staff, stats, store, voice
     from .forms import MAX_BODY_BYTES, WebhookRequest
 
     app = Flask(__name__)

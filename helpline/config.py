@@ -179,3 +179,12 @@ def _check_staff_login(config: Mapping[str, Any]) -> None:
 
 def environ() -> Mapping[str, str]:
     return os.environ
+
+
+def unset_if_empty(name: str) -> None:
+    """Take ``name`` out of the environment when it is empty or blank, as every setting here
+    reads an empty value: docker's env files pass ``NAME=`` as an empty value, and a library
+    that asks only whether the name is there must not see it (prometheus_client would keep its
+    files for PROMETHEUS_MULTIPROC_DIR in the working directory, read-only in the image)."""
+    if not os.environ.get(name, "").strip():
+        os.environ.pop(name, None)

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Decided once, like prometheus_client itself decides where values live, at import.
-MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or None
 if MULTIPROCESS_DIR:
     # A directory named but not made yet (a new volume, /tmp/x): the first value below would
     # fail to open its file there, and stop the container at start.sh's check.

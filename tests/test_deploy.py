@@ -162,6 +162,25 @@ def test_start_serves_without_audio_build_until_there_is_one(tmp_path: Path) -> 
     assert (0, [CHECK, HAS_AUDIO, SERVE]) == (code, calls)
 
 
+def test_the_example_env_file_as_docker_passes_it_lets_the_start_check_pass(tmp_path: Path) -> None:
+    """docker passes the example's empty settings (``NAME=``) as empty values: the start's
+    check still passes and writes nothing where it runs (the image's /app is read-only to the
+    app). An empty PROMETHEUS_MULTIPROC_DIR made prometheus_client keep its files there."""
+    example = {}
+    for line in EXAMPLE_ENV.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, value = line.split("=", 1)
+            example[name.strip()] = value
+    assert "" == example["PROMETHEUS_MULTIPROC_DIR"]
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **example,
+           "HELPLINE_AUDIO_DIR": str(tmp_path / "audio")}
+    result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app",
+                             str(ROOT / "app.py"), "helpline", "check"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert 0 == result.returncode, result.stderr[-2000:]
+    assert [] == sorted(path.name for path in tmp_path.iterdir() if path.suffix == ".db")
+
+
 def test_start_refuses_content_with_errors(tmp_path: Path) -> None:
     """If check fails, the container stops there: gunicorn never serves broken content."""
     code, calls = run_start_script(tmp_path, 'case "$*" in *check*) exit 1;; esac')
