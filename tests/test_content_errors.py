@@ -46,7 +46,15 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         replace("content/menu.yaml", "main: [rights, what-is-trafficking]",
                 "main: [rights, what-is-trafficking"),
         "content/menu.yaml:4: not valid YAML: expected ',' or ']', but got ':': check the "
-        "indentation, quotes and brackets on this line and the line before",
+        "indentation, quotes and brackets on this line and the line before (a quote left open "
+        "on an earlier line shows up here too)",
+    ),
+    (
+        "quote left open",  # YAML notices it lines later, where the next quote is
+        replace("prompts/nl.yaml", "  choose: Stuur een cijfer.", '  choose: "Stuur een cijfer.'),
+        "prompts/nl.yaml:18: not valid YAML: expected <block end>, but found '<scalar>': check "
+        "the indentation, quotes and brackets on this line and the line before (a quote left "
+        "open on an earlier line shows up here too)",
     ),
     (
         "dangling option",

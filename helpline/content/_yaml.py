@@ -142,7 +142,8 @@ def read_yaml(path: Path, name: str, all_texts: bool = False) -> YamlDoc | list[
             return [Problem(name, f"not valid YAML: a text starting with {value[0]} must be in "
                             f"quotes, e.g. \"{value}\"", (), line)]
         return [Problem(name, f"not valid YAML: {what}: check the indentation, quotes and "
-                        "brackets on this line and the line before", (), line)]
+                        "brackets on this line and the line before (a quote left open on an "
+                        "earlier line shows up here too)", (), line)]
     except YAMLError as exc:
         return [Problem(name, f"not valid YAML: {exc}: check the indentation, quotes and "
                         "brackets")]
