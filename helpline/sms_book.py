@@ -225,8 +225,10 @@ class _Writer:
         return self.text["handoff_opened"]
 
     def handoff_closed(self) -> str:
-        return (f"{self.text['handoff_closed']}\n0 {self.text['person']}\n"
-                f"9 {self.text['main_menu']}")
+        """The conversation with staff stopped (with 112: it may have been cut off from help
+        still needed), then 0 for a person again and the main menu."""
+        stopped = self.text["handoff_closed"].format(emergency=self.content.contacts.emergency)
+        return f"{stopped}\n0 {self.text['person']}\n9 {self.text['main_menu']}"
 
     def wiped(self) -> str:
         return self.text["wiped"].format(start=self.lang.keywords.start[0])

@@ -31,11 +31,25 @@ from .twilio_client import HELPLINE_NUMBER, Reply, Texter, parse_sms_sends, sms_
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOG = build_catalog(PROJECT / "content", PROJECT / "prompts")
 CONTENT = CATALOG.content
-NL, EN = CONTENT.prompts["nl"].text, CONTENT.prompts["en"].text
+NL, EN = ({**CONTENT.prompts[lang].text,
+           # as sent: with the emergency number filled in
+           "handoff_closed": CONTENT.prompts[lang].text["handoff_closed"].format(
+               emergency=CONTENT.contacts.emergency)}
+          for lang in ("nl", "en"))
 STAFF = CONTENT.contacts.staff[0]
 ANNA, BEN = "+31611112222", "+31633334444"
 SECOND_STAFF = "+31655556666"
 REF = re.compile(rf"\b[{ALPHABET}]{{{REF_LENGTH}}}\b")
+
+
+@pytest.mark.parametrize("lang", sorted(CONTENT.languages))
+def test_a_stopped_conversation_tells_the_texter_112_in_every_language(lang: str) -> None:
+    """Whoever stopped it (staff, or the texter's 9), the texter reads 112 with the stop: the
+    talk may have ended before they had the help they need."""
+    told = CATALOG.sms.handoff_closed(lang).text
+    assert f" {CONTENT.contacts.emergency}" in told.split("\n")[0]
+    after_nine = CATALOG.sms.reply(lang, engine.Screen(engine.ROOT, notice="handoff_closed")).text
+    assert f" {CONTENT.contacts.emergency}" in after_nine.split("\n")[0]
 
 
 def ref_of(reply: Reply) -> str:

@@ -64,7 +64,8 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
                            "here by SMS; write your question; no answer within {minutes} "
                            "minutes (the time staff can answer in)? write again; send 9 to stop"
                            f"{_ANY_NUMBER}", "minutes"),
-    "handoff_closed": _key("the SMS conversation with a staff member has stopped"),
+    "handoff_closed": _key("the SMS conversation with a staff member has stopped; in danger "
+                           "right now? call the emergency number", "emergency"),
     "handoff_expired": _key("a texter writes after their SMS conversation with staff stopped "
                             "because nobody wrote in it for a long time: the conversation with "
                             "the helpline has stopped; their message was not passed on; in "
