@@ -251,17 +251,31 @@ def _helpline_store(command: str, *, by_number: bool) -> None:
 @helpline.command()
 @click.argument("number")
 def forget(number: str) -> None:
-    """Erase everything kept about NUMBER (as the wipe keyword does)."""
-    from .identity import number_key
+    """Erase everything kept about NUMBER (as the wipe keyword does).
+
+    NUMBER as Twilio shows it: +31612345678, or whatsapp:+31612345678 (the same person).
+    """
+    from .identity import exists, key_of, normalize
     from .store import StoreUnavailable, get_store
 
+    # The form the helpline keys a texter by: a WhatsApp texter by their number, a number
+    # written as dialled (06 ...) as Twilio sends it (+316 ...). A number no phone can have
+    # has nothing kept under it: saying it was erased would hide the typo.
+    normal = normalize(number)
+    if not exists(normal):
+        raise click.ClickException(
+            f"{number!r} is not a phone number that exists: nothing was erased. Write it as "
+            "Twilio shows it: + and the country code, then the number without its first 0 "
+            "(+31612345678; whatsapp:+31612345678 for a WhatsApp texter), and check that no "
+            "digit is missing or one too many.")
     _helpline_store("forget", by_number=True)
     try:
-        get_store().forget(number_key(number, current_app.config["HELPLINE_HASH_KEY"].encode()))
+        erased = get_store().forget(key_of(normal, current_app.config["HELPLINE_HASH_KEY"].encode()))
     except StoreUnavailable:
         raise click.ClickException("the store (Redis) cannot be reached: nothing was erased; "
                                    "try again when it is back") from None
-    click.echo("Erased everything kept about that number.")
+    click.echo("Erased everything kept about that number." if erased
+               else "Nothing was kept about that number.")
 
 
 @helpline.command()

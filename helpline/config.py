@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .identity import exists
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +140,7 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
         if int(config[name]) <= 0:
             raise ConfigError(f"{name} must be a positive whole number")
     _check_public_url(config.get("HELPLINE_PUBLIC_URL"), production=env == "production")
+    _check_sms_number(config.get("HELPLINE_SMS_NUMBER"))
     _check_staff_login(config)
 
 
@@ -160,6 +163,18 @@ def _check_public_url(public: str | None, *, production: bool) -> None:
     if production and parts.scheme != "https":
         raise ConfigError(f"HELPLINE_PUBLIC_URL must be https:// in production, not {public!r}: "
                           "Twilio would send numbers and messages unencrypted")
+
+
+def _check_sms_number(number: str | None) -> None:
+    """Refuse an SMS number Twilio would refuse to send from: hand-off messages to staff about
+    a WhatsApp texter go ``from`` it, and Twilio takes only E.164 (the texter would wait for
+    staff who never hear of them)."""
+    if number and not exists(number):
+        raise ConfigError(
+            f"HELPLINE_SMS_NUMBER must be the helpline's own SMS number as Twilio shows it, "
+            f"not {number!r}: + and the country code, then the number without its first 0 and "
+            "without spaces (+31970...), without 'whatsapp:', and no digit missing or one too "
+            "many")
 
 
 MAKE_HASH = ("python -c 'import getpass, werkzeug.security as s; "

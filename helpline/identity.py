@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 import phonenumbers
 
 _CHANNEL_PREFIXES = ("whatsapp:", "messenger:", "sms:", "client:")
+
+# A number as Twilio writes it (E.164): +, the country code, the number without its first 0.
+E164 = r"^\+[1-9][0-9]{6,14}$"
+
+
+def exists(number: str) -> bool:
+    """Return True if ``number`` is written as :data:`E164` and a phone can have it: not a
+    digit short or one too many (``+3161234567``), by the numbering plan of its country."""
+    if re.fullmatch(E164, number) is None:
+        return False
+    return phonenumbers.is_valid_number(phonenumbers.parse(number))
 
 
 def normalize(address: str) -> str:

@@ -170,9 +170,10 @@ class Store:
         with self._guard():
             self.client.set(self.key(kind, number_key), json.dumps(value), ex=ttl)
 
-    def forget(self, number_key: str, keep_counts: bool = False) -> None:
+    def forget(self, number_key: str, keep_counts: bool = False) -> bool:
         """Erase every key about this number, and the keys they link to, at once (with
-        ``keep_counts``, all but its message counts: see :data:`COUNT_KINDS`)."""
+        ``keep_counts``, all but its message counts: see :data:`COUNT_KINDS`); return whether
+        there was anything to erase."""
         keys = [self.key(kind, number_key) for kind in PERSONAL_KINDS
                 if not (keep_counts and kind in COUNT_KINDS)]
         with self._guard():
@@ -181,7 +182,7 @@ class Store:
                 if linked is not None:
                     with contextlib.suppress(ValueError):
                         keys.append(self.key(target, str(json.loads(linked))))
-            self.client.delete(*keys)
+            return bool(self.client.delete(*keys))
 
     def delete(self, kind: str, key: str) -> bool:
         """Erase one key; False if it was not there."""

@@ -70,6 +70,20 @@ def test_the_public_url_must_be_one_twilio_can_follow(public: str, refused: str 
         make_app(HELPLINE_PUBLIC_URL=public)
 
 
+@pytest.mark.parametrize("number", ["0201234567", "whatsapp:+3197010000099",
+                                    "+31 970 1000 0099", "+319701000009", "+31970100000999"])
+def test_an_sms_number_twilio_would_refuse_stops_the_start(number: str) -> None:
+    """Messages to staff about a WhatsApp texter go from HELPLINE_SMS_NUMBER, and Twilio sends
+    only from an E.164 number: any other form (or a digit short or long) would leave the texter
+    waiting for staff who never hear of them, so the app does not start, and says why."""
+    with pytest.raises(ConfigError) as refused:
+        make_app(HELPLINE_SMS_NUMBER=number)
+    assert (f"HELPLINE_SMS_NUMBER must be the helpline's own SMS number as Twilio shows it, not "
+            f"{number!r}: + and the country code, then the number without its first 0 and "
+            "without spaces (+31970...), without 'whatsapp:', and no digit missing or one too "
+            "many") == str(refused.value)
+
+
 def test_plain_http_is_allowed_in_development() -> None:
     """A developer's tunnel or local address may be http."""
     app = make_app(HELPLINE_ENV="development", HELPLINE_PUBLIC_URL="http://127.0.0.1:5000")

@@ -345,9 +345,66 @@ def test_forget_with_the_helplines_settings_erases(redis_server: RedisServer) ->
 
 
 def test_data_commands_work_on_the_embedded_store_in_development() -> None:
-    """In development the embedded store is the helpline's: the commands run."""
+    """In development the embedded store is the helpline's: the commands run (this one on a
+    store of its own, which holds nothing about the number)."""
     result = flask_cli("forget", "+31612345678", HELPLINE_ENV="development")
-    assert (0, "Erased everything kept about that number.\n") == (result.returncode, result.stdout)
+    assert (0, "Nothing was kept about that number.\n") == (result.returncode, result.stdout)
+
+
+def forget(app: Flask, number: str) -> tuple[int, str]:
+    """Run `helpline forget NUMBER` on ``app``'s own store: the exit code and the output."""
+    result = app.test_cli_runner().invoke(args=["helpline", "forget", number])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def kept() -> tuple[Flask, redis.Redis]:
+    """A development app (its embedded store is the helpline's) that keeps a texter's
+    conversation, and the store's client."""
+    app = make_app(HELPLINE_ENV="development")
+    Texter(app.test_client(), "+31612345678").send("HULP")
+    client: redis.Redis = app.extensions["helpline.store"].client
+    assert personal_keys(client, "+31612345678")
+    return app, client
+
+
+@pytest.mark.parametrize("number", ["+3161234567", "+316123456789", "notanumber",
+                                    "whatsapp:+3161234567", ""])
+def test_forget_refuses_a_number_that_cannot_exist(kept: tuple[Flask, redis.Redis],
+                                                  number: str) -> None:
+    """A digit missing, one too many, or no number at all: `forget` matched nothing, so it
+    refuses (exit 1) and says how to write the number, rather than confirm an erasure; what
+    is kept about the real number stays."""
+    app, client = kept
+    before = sorted(client.keys("*"))
+    status, output = forget(app, number)
+    assert 1 == status
+    assert (f"Error: {number!r} is not a phone number that exists: nothing was erased. Write "
+            "it as Twilio shows it: + and the country code, then the number without its first "
+            "0 (+31612345678; whatsapp:+31612345678 for a WhatsApp texter), and check that no "
+            "digit is missing or one too many.\n") == output
+    assert before == sorted(client.keys("*"))
+
+
+def test_forget_says_when_nothing_was_kept(kept: tuple[Flask, redis.Redis]) -> None:
+    """A number that exists but never wrote: nothing to erase, and `forget` says so (exit 0)
+    instead of claiming an erasure; the texter who did write is untouched."""
+    app, client = kept
+    assert (0, "Nothing was kept about that number.\n") == forget(app, "+31612345679")
+    assert personal_keys(client, "+31612345678")
+
+
+@pytest.mark.parametrize("written", ["whatsapp:+31612345678", "+31612345678", "06 1234 5678"])
+def test_forget_erases_a_whatsapp_texter_by_their_number(written: str) -> None:
+    """A texter on WhatsApp is kept under their number: `forget` erases them written either way
+    (and as dialled in the Netherlands), and a second `forget` finds nothing left."""
+    app = make_app(HELPLINE_ENV="development")
+    Texter(app.test_client(), "whatsapp:+31612345678").send("HULP")
+    client: redis.Redis = app.extensions["helpline.store"].client
+    assert personal_keys(client, "+31612345678")
+    assert (0, "Erased everything kept about that number.\n") == forget(app, written)
+    assert [] == personal_keys(client, "+31612345678")
+    assert (0, "Nothing was kept about that number.\n") == forget(app, written)
 
 
 def test_simulate_works_on_a_fresh_clone() -> None:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..identity import E164, exists
 from ._problems import KeyPath, Problem
 from ._yaml import YamlDoc
 
@@ -57,16 +58,15 @@ class VoiceSettings(_Strict):
 
 def dialable(number: str) -> str:
     """Refuse a number in the right form that no phone has (a digit missing or extra)."""
-    parsed = phonenumbers.parse(number)
-    if not phonenumbers.is_valid_number(parsed):
+    if not exists(number):
         raise PydanticCustomError("phone_number", "not a valid phone number",
-                                  {"country": parsed.country_code})
+                                  {"country": phonenumbers.parse(number).country_code})
     return number
 
 
 # In the right form (+, country code, digits); NumberForm alone only for numbers marked
 # ``example: true``, which are deliberately not real (+31000000001).
-NumberForm = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+NumberForm = Annotated[str, StringConstraints(pattern=E164)]
 PhoneNumber = Annotated[NumberForm, AfterValidator(dialable)]
 
 
@@ -183,8 +183,8 @@ _PATTERN_HELP = {
                                  "single hyphens, e.g. 'b8-3'",
     r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$": "write a language code in lower-case letters, e.g. 'nl'",
     r"^[a-z]{2,3}-[A-Z]{2}$": "write a language and a country code, e.g. 'nl-NL'",
-    r"^\+[1-9][0-9]{6,14}$": "write + and the country code, then the number without its first 0 "
-                              "and without spaces (020 ... becomes +3120...)",
+    E164: "write + and the country code, then the number without its first 0 and without spaces "
+          "(020 ... becomes +3120...)",
     r"^[0-9]{3}$": "write three digits, e.g. '112'",
     r"^[A-Za-z]{2,12}$": "write one word of 2 to 12 letters, e.g. 'KLAAR'",
     PERIOD: "write a period as HH:MM-HH:MM, e.g. '09:00-17:00'",
