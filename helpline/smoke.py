@@ -99,8 +99,9 @@ def poster(token: str) -> Post:
             with opener.open(request, timeout=TIMEOUT) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
-            where = error.headers.get("Location", "") if 300 <= error.code < 400 else ""
-            return error.code, where or error.read().decode("utf-8", "replace")
+            with error:
+                where = error.headers.get("Location", "") if 300 <= error.code < 400 else ""
+                return error.code, where or error.read().decode("utf-8", "replace")
 
     return post
 
@@ -112,9 +113,11 @@ def getter() -> Get:
         request = urllib.request.Request(_web(url), headers={"User-Agent": "helpline-smoke"})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                response.read()  # the whole recording, as Twilio fetches it
                 return response.status, response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as error:
-            return error.code, error.headers.get("Content-Type", "")
+            with error:
+                return error.code, error.headers.get("Content-Type", "")
 
     return get
 
