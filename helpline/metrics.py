@@ -82,6 +82,13 @@ WEBHOOK_ERRORS = Counter("helpline_webhook_errors",
                          "Webhooks answered with an apology or 'line down' instead of an answer.",
                          ["channel", "cause"])
 WEBHOOK_ERROR_CAUSES = ("error", "no-content")
+# Webhooks refused for their Twilio signature: "wrong", one that did not check out (what Twilio's
+# own requests get when HELPLINE_PUBLIC_URL or TWILIO_AUTH_TOKEN differs from what it signs
+# with: every call and text then fails, however quiet the line); "missing", none at all (probes).
+SIGNATURE_REFUSALS = Counter("helpline_signature_refusals",
+                             "Webhooks refused for their Twilio signature, wrong or missing.",
+                             ["channel", "signature"])
+SIGNATURE_KINDS = ("wrong", "missing")
 CONTENT_LOAD_FAILURES = Counter(
     "helpline_content_load_failures",
     "Content edits refused by the checks (the last good version, if any, keeps serving).")
@@ -99,6 +106,8 @@ for _reason in STORE_REASONS:
 for _channel in CHANNELS:
     for _cause in WEBHOOK_ERROR_CAUSES:
         WEBHOOK_ERRORS.labels(_channel, _cause)
+    for _kind in SIGNATURE_KINDS:
+        SIGNATURE_REFUSALS.labels(_channel, _kind)
 
 # Each request's series, looked up once per process rather than per request. The webhooks'
 # answers an alert asks about start at zero: a series born at its first 5xx would show no
@@ -125,6 +134,11 @@ def count(name: str, **labels: str) -> None:
 def webhook_failed(channel: str, cause: str) -> None:
     """Count one webhook answered with an apology (``error``) or "line down" (``no-content``)."""
     count("webhook_errors", channel=channel, cause=cause)
+
+
+def signature_refused(path: str, signed: bool) -> None:
+    """Count one webhook refused for its signature: ``signed`` with a wrong one, or without."""
+    SIGNATURE_REFUSALS.labels(channel(path), "wrong" if signed else "missing").inc()
 
 
 def content_load_failed() -> None:

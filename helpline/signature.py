@@ -12,6 +12,7 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from twilio.request_validator import RequestValidator
 
+from . import metrics
 from .config import is_development
 from .simulate import REHEARSAL, SIMULATED
 
@@ -69,8 +70,10 @@ def twilio_signed(view: F) -> F:
         # never an error inside the view (in development nothing else reads it before).
         rehearsal = request.form.get(REHEARSAL) == "1"
         if not is_valid_request():
-            log.warning("refused a webhook request without a valid Twilio signature: %s",
-                        request.path)
+            signed = bool(request.headers.get("X-Twilio-Signature"))
+            log.warning("refused a webhook request %s Twilio signature: %s",
+                        "with a wrong" if signed else "without a", request.path)
+            metrics.signature_refused(request.path, signed)
             return Response("invalid signature\n", status=403, mimetype="text/plain")
         if rehearsal:  # and signed: only a holder of the token can have set it
             request.environ[SIMULATED] = True

@@ -93,8 +93,8 @@ def test_count_adds_one_with_the_given_labels() -> None:
 
 
 def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
-    """Labels are only channel, status, limit, a store failure's reason and a webhook error's
-    cause: no number, message text or query string."""
+    """Labels are only channel, status, limit, a store failure's reason, a webhook error's
+    cause and a refusal's signature kind: no number, message text or query string."""
     client = embedded_app.test_client()
     Texter(client, NUMBER).send("HULP")
     client.post("/sms?From=%2B31612345678&Body=secret", data=sms_params(NUMBER, "secret"))
@@ -104,7 +104,7 @@ def test_no_number_body_or_query_reaches_a_label(embedded_app: Flask) -> None:
         assert fragment not in text
     label_names = {label for (name, labels) in scrape(embedded_app) for label, _ in labels
                    if name.startswith("helpline_")}
-    assert label_names <= {"channel", "status", "limit", "reason", "cause", "le"}
+    assert label_names <= {"channel", "status", "limit", "reason", "cause", "signature", "le"}
 
 
 @pytest.mark.parametrize(("path", "channel"), [
@@ -138,6 +138,28 @@ def test_the_answers_an_alert_watches_start_at_zero() -> None:
         for status in ("200", "403", "500"):
             assert ("helpline_requests_total",
                     frozenset({("channel", channel), ("status", status)})) in samples
+
+
+def test_a_wrong_signature_and_none_are_counted_apart_from_the_start() -> None:
+    """A request signed wrongly (Twilio's own, when the public URL or token is wrong) is counted
+    as "wrong", one without a signature as "missing"; both series start at zero, so that the
+    alert on the first wrong one sees it."""
+    app = make_app()
+    name = "helpline_signature_refusals_total"
+    before = scrape(app)
+    for channel in ("sms", "voice"):
+        for kind in ("wrong", "missing"):
+            assert (name, frozenset({("channel", channel), ("signature", kind)})) in before
+    client = app.test_client()
+    params = sms_params(NUMBER, "HULP")
+    assert 403 == client.post("/sms", data=params,
+                              headers={"X-Twilio-Signature": "d3JvbmcK"}).status_code
+    assert 403 == client.post("/voice", data=params).status_code
+    after = scrape(app)
+    for channel, kind, added in (("sms", "wrong", 1), ("sms", "missing", 0),
+                                 ("voice", "missing", 1), ("voice", "wrong", 0)):
+        assert added == (value(after, name, channel=channel, signature=kind)
+                         - value(before, name, channel=channel, signature=kind))
 
 
 ERRORS = "helpline_webhook_errors_total"
