@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
 import runpy
@@ -16,6 +18,7 @@ import pytest
 import yaml
 
 from helpline.config import DEFAULTS
+from helpline.logs import JsonLines
 
 from .conftest import ROOT, app_on, make_app
 from .twilio_client import Texter
@@ -125,7 +128,7 @@ def run_start_script(tmp_path: Path, flask_script: str,
         stub = bin_dir / name
         stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "{calls}"\n{body}\n')
         stub.chmod(0o755)
-    result = subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], capture_output=True,
+    result = subprocess.run([str(ROOT / "deploy" / "start.sh")], capture_output=True,
                             env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
                             timeout=30, check=False)
     return result.returncode, calls.read_text().splitlines() if calls.exists() else []
@@ -354,17 +357,45 @@ def test_start_says_why_it_stops(tmp_path: Path) -> None:
     (bin_dir / "flask").write_text(
         f'#!/bin/sh\necho "flask $*" >> "{calls}"\necho "prompts/en.yaml:4: a problem"\nexit 1\n')
     (bin_dir / "flask").chmod(0o755)
-    result = subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], capture_output=True,
+    result = subprocess.run([str(ROOT / "deploy" / "start.sh")], capture_output=True,
                             text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
                             timeout=30, check=False)
     assert 1 == result.returncode
-    assert "prompts/en.yaml:4: a problem" in result.stderr  # every problem, in the log
-    assert "the content has errors (above): the helpline does not start" in result.stderr
+    logged = [json.loads(line) for line in result.stderr.splitlines()]  # JSON, like the app's
+    assert [("ERROR", "start.sh", "prompts/en.yaml:4: a problem"),  # every problem, in the log
+            ("ERROR", "start.sh", "start.sh: the content has errors (above): the helpline does "
+                                  "not start")] == [
+        (entry["level"], entry["logger"], entry["message"]) for entry in logged]
+
+
+def test_the_audio_builds_output_and_its_failure_are_json_lines(tmp_path: Path) -> None:
+    """The audio build beside the server logs JSON lines too, its failure at level ERROR, in
+    the shape of the app's own lines (helpline.logs.JsonLines)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "flask").write_text(
+        '#!/bin/sh\ncase "$*" in *" check") echo "OK: content";; '
+        '*"build-audio") echo "speaking with espeak"; echo "failed: nl answer"; exit 1;; esac\n')
+    (bin_dir / "gunicorn").write_text("#!/bin/sh\n")
+    for tool in ("flask", "gunicorn"):
+        (bin_dir / tool).chmod(0o755)
+    result = subprocess.run([str(ROOT / "deploy" / "start.sh")], capture_output=True, text=True,
+                            env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}",
+                                 "HELPLINE_ENV": "production"}, timeout=30, check=False)
+    logged = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [("INFO", "start.sh", "OK: content"),
+            ("INFO", "build-audio", "speaking with espeak"),
+            ("INFO", "build-audio", "failed: nl answer"),
+            ("ERROR", "start.sh", "start.sh: the audio build failed; serving with <Say> where "
+                                  "audio is missing")] == [
+        (entry["level"], entry["logger"], entry["message"]) for entry in logged]
+    record = logging.LogRecord("helpline", logging.INFO, __file__, 1, "x", None, None)
+    assert set(json.loads(JsonLines().format(record))) == set(logged[0])
 
 
 def test_a_good_start_logs_one_line_of_the_check(tmp_path: Path) -> None:
-    """On good content the container's log gets check's last line, not its tables (the log is
-    the app's JSON lines); then the audio build and gunicorn start."""
+    """On good content the container's log gets check's last line, not its tables, as a JSON
+    line like the app's; then the audio build and gunicorn start."""
     calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "flask").write_text(
@@ -373,8 +404,11 @@ def test_a_good_start_logs_one_line_of_the_check(tmp_path: Path) -> None:
     (bin_dir / "gunicorn").write_text(f'#!/bin/sh\necho "gunicorn $*" >> "{calls}"\n')
     for tool in ("flask", "gunicorn"):
         (bin_dir / tool).chmod(0o755)
-    result = subprocess.run(["sh", str(ROOT / "deploy" / "start.sh")], capture_output=True,
+    result = subprocess.run([str(ROOT / "deploy" / "start.sh")], capture_output=True,
                             text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
                             timeout=30, check=False)
-    assert (0, "OK: content\n") == (result.returncode, result.stdout)
+    assert (0, "") == (result.returncode, result.stdout)
+    logged = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [("INFO", "start.sh", "OK: content")] == [
+        (entry["level"], entry["logger"], entry["message"]) for entry in logged]
     assert "gunicorn --config gunicorn.conf.py app:app" in calls.read_text()
