@@ -259,23 +259,26 @@ def forget(number: str) -> None:
     from .store import StoreUnavailable, get_store
 
     # The form the helpline keys a texter by: a WhatsApp texter by their number, a number
-    # written as dialled (06 ...) as Twilio sends it (+316 ...). A number no phone can have
-    # has nothing kept under it: saying it was erased would hide the typo.
+    # written as dialled (06 ...) as Twilio sends it (+316 ...), any other sender as written.
+    # Whatever is kept under it is erased first; only when nothing was, a number no phone can
+    # have is named as the likely typo (saying "nothing was kept" would hide it).
     normal = normalize(number)
-    if not exists(normal):
-        raise click.ClickException(
-            f"{number!r} is not a phone number that exists: nothing was erased. Write it as "
-            "Twilio shows it: + and the country code, then the number without its first 0 "
-            "(+31612345678; whatsapp:+31612345678 for a WhatsApp texter), and check that no "
-            "digit is missing or one too many.")
     _helpline_store("forget", by_number=True)
     try:
         erased = get_store().forget(key_of(normal, current_app.config["HELPLINE_HASH_KEY"].encode()))
     except StoreUnavailable:
         raise click.ClickException("the store (Redis) cannot be reached: nothing was erased; "
                                    "try again when it is back") from None
-    click.echo("Erased everything kept about that number." if erased
-               else "Nothing was kept about that number.")
+    if erased:
+        click.echo("Erased everything kept about that number.")
+    elif not exists(normal):
+        raise click.ClickException(
+            f"{number!r} is not a phone number that exists, and nothing was kept under it: "
+            "nothing was erased. Write it as Twilio shows it: + and the country code, then the "
+            "number without its first 0 (+31612345678; whatsapp:+31612345678 for a WhatsApp "
+            "texter), and check that no digit is missing or one too many.")
+    else:
+        click.echo("Nothing was kept about that number.")
 
 
 @helpline.command()

@@ -12,7 +12,7 @@ from flask import Flask
 
 from helpline.catalog import build_catalog
 
-from .conftest import HASH_KEY, ROOT, RedisServer, app_on, make_app, personal_keys
+from .conftest import HASH_KEY, ROOT, RedisServer, app_on, kept_but_counts, make_app, personal_keys
 from .twilio_client import Texter
 
 CONTENT = build_catalog(ROOT / "content", ROOT / "prompts").content
@@ -379,11 +379,22 @@ def test_forget_refuses_a_number_that_cannot_exist(kept: tuple[Flask, redis.Redi
     before = sorted(client.keys("*"))
     status, output = forget(app, number)
     assert 1 == status
-    assert (f"Error: {number!r} is not a phone number that exists: nothing was erased. Write "
-            "it as Twilio shows it: + and the country code, then the number without its first "
-            "0 (+31612345678; whatsapp:+31612345678 for a WhatsApp texter), and check that no "
-            "digit is missing or one too many.\n") == output
+    assert (f"Error: {number!r} is not a phone number that exists, and nothing was kept under "
+            "it: nothing was erased. Write it as Twilio shows it: + and the country code, then "
+            "the number without its first 0 (+31612345678; whatsapp:+31612345678 for a WhatsApp "
+            "texter), and check that no digit is missing or one too many.\n") == output
     assert before == sorted(client.keys("*"))
+
+
+def test_forget_erases_a_sender_that_is_no_valid_number(kept: tuple[Flask, redis.Redis]) -> None:
+    """A sender the helpline answered and keeps state for, whose number phonenumbers does not
+    know as valid (a new or fictional range): `forget` still erases it, as the wipe word would."""
+    app, client = kept
+    Texter(app.test_client(), "+447700900123").send("HULP")
+    assert personal_keys(client, "+447700900123")
+    assert (0, "Erased everything kept about that number.\n") == forget(app, "+447700900123")
+    assert [] == kept_but_counts(client, "+447700900123")
+    assert personal_keys(client, "+31612345678")
 
 
 def test_forget_says_when_nothing_was_kept(kept: tuple[Flask, redis.Redis]) -> None:
