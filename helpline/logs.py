@@ -85,7 +85,14 @@ def server_formatter() -> logging.Formatter:
 def configure(app: Flask, serving: bool) -> None:
     """Set up the root logger once: JSON in production, text in development; always redacted."""
     root = logging.getLogger()
-    if not root.handlers:
+    server = logging.getLogger("gunicorn.error")
+    if not root.handlers and serving and server.handlers:
+        # Under gunicorn: its handlers (stderr or --error-logfile, in the shape its master
+        # chose: see server_formatter) and its level (--log-level) carry the app's lines too.
+        for each in server.handlers:
+            root.addHandler(each)
+        root.setLevel(server.level)
+    elif not root.handlers:
         handler: logging.Handler = logging.StreamHandler()
         handler.setFormatter(formatter(app.config, serving))
         root.addHandler(handler)

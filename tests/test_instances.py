@@ -9,6 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -144,3 +145,31 @@ def test_every_line_an_instance_logs_is_json(instances: Instances, empty_redis: 
     assert "gunicorn.access" not in loggers  # no access log: a line per request is no use
     assert any(entry["message"].startswith("Booting worker") for entry in entries)
     assert not any(NUMBER[1:] in line for line in lines)
+
+
+def test_the_apps_lines_follow_gunicorns_log_file_and_level(redis_server: RedisServer,
+                                                            tmp_path: Path) -> None:
+    """With --error-logfile and --log-level (GUNICORN_CMD_ARGS, as an operator passes them to
+    the container), the app's lines go where gunicorn's go, at its level: one log, one shape."""
+    log_file = tmp_path / "helpline.log"
+    env = {"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_HASH_KEY": HASH_KEY,
+           "HELPLINE_ENCRYPTION_KEY": "test-encryption-key-not-secret",
+           "HELPLINE_PUBLIC_URL": PUBLIC_URL, "REDIS_URL": redis_server.url,
+           "GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "1"}
+    for level, expected, loggers_expected in (
+            ("info", {"INFO", "WARNING"}, {"gunicorn.error", "helpline.catalog", "helpline.signature"}),
+            ("warning", {"WARNING"}, {"helpline.catalog", "helpline.signature"})):
+        log_file.unlink(missing_ok=True)
+        server = Gunicorn("app:app", {**env, "GUNICORN_CMD_ARGS":
+                                      f"--error-logfile {log_file} --log-level {level}"},
+                          tmp_path / "stdout.log")
+        try:
+            server.start(timeout=60)
+            unsigned = urllib.request.Request(server.url + "/sms", data=b"Body=HULP")
+            with pytest.raises(urllib.error.HTTPError):  # refused, and logged as a warning
+                urllib.request.urlopen(unsigned, timeout=10)
+        finally:
+            server.stop()
+        entries = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
+        assert loggers_expected <= {entry["logger"] for entry in entries}
+        assert expected == {entry["level"] for entry in entries}
