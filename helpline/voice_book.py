@@ -692,10 +692,11 @@ class _Writer:
         self.speak(doc, self.prompt(lang, "voice_goodbye"))
         return doc
 
-    def goodbye(self, lang: str | None, before: list[UnitKey]) -> VoiceResponse:
-        # The document ends here, so Twilio ends the call: no <Hangup/> needed.
+    def goodbye(self, lang: str | None, node: str, before: list[UnitKey]) -> VoiceResponse:
+        """Say ``before``, then goodbye (as a notice: before a language is chosen, in the base
+        language and English). The document ends here, so Twilio ends the call: no <Hangup/>."""
         doc = VoiceResponse()
-        for unit in [*before, self.prompt(lang, "voice_goodbye")]:
+        for unit in [*before, *self.notice(lang, node, "voice_goodbye")]:
             self.speak(doc, unit)
         return doc
 
@@ -758,7 +759,8 @@ class _Writer:
             no_input = self.notice(lang, node, "voice_no_input")
             if silences >= GOODBYE_AFTER:
                 # A caller who cannot speak or press may be in danger: 112 before the goodbye.
-                return self.goodbye(lang, [*no_input, self.prompt(lang, "voice_emergency")])
+                return self.goodbye(lang, node, [*no_input,
+                                                 *self.notice(lang, node, "voice_emergency")])
             if silences == PERSON_AFTER and node != CALLBACK:
                 return self.staff(lang, silences, no_input, closed, line)
             return self.gather(lang, node, silences, [],

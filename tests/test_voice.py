@@ -430,6 +430,18 @@ def test_silence_in_the_language_menu(caller: Caller) -> None:
             ("voice_no_person", "voice_hours", "voice_callback_offer")] == back.said
 
 
+def test_a_silent_call_that_never_chose_a_language_ends_with_112_in_dutch_and_english(
+        caller: Caller) -> None:
+    """Before a language is chosen, the last words of a silent call (the sixth silence) are
+    said in Dutch and English, 112 included: the caller may understand neither well, and
+    Dutch alone is the least likely."""
+    caller.call()
+    last = caller._post("/voice/_/_languages/silence?n=6")
+    assert [said(f"prompt:{key}", lang) for key in ("voice_no_input", "voice_emergency",
+                                                    "voice_goodbye") for lang in ("nl", "en")
+            ] == last.said
+
+
 # -- a person ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("keys", "lang"), [
