@@ -13,7 +13,8 @@ log() { python3 deploy/json_lines.py "$@"; }
 # success only its last line is logged, not check's tables.
 if ! report=$(flask --app app helpline check 2>&1); then
   printf '%s\n' "$report" | log start.sh ERROR
-  echo "start.sh: the content has errors (above): the helpline does not start" | log start.sh ERROR
+  echo "start.sh: the check failed (above: the content, or a setting): the helpline does not start" \
+    | log start.sh ERROR
   exit 1
 fi
 printf '%s\n' "$report" | tail -n 1 | log start.sh INFO

@@ -65,11 +65,13 @@ class WebhookRequest(Request):
 def _read_whole(stream: IO[bytes], length: int | None, limit: int | None) -> bytes:
     """Read the whole body, or refuse it: never a part of it taken for the whole.
 
-    A body that says its length longer than ``limit`` was refused (413) before it was read. One
-    sent without a length (chunked) is read up to ``limit``: if it goes on, it is refused too
-    (413; werkzeug's stream would stop at the limit and return a body cut short). A body the
-    server cannot take apart (a garbled chunk: gunicorn raises an error of its own) is a bad
-    request (400), not a failure of the helpline (500).
+    A body that says its length longer than ``limit`` was refused (413) before it was read; one
+    that ends before the length it said (the client gave up) is a bad request (400): under
+    gunicorn werkzeug reads up to the limit, not the length, and would take the part for the
+    whole. One sent without a length (chunked) is read up to ``limit``: if it goes on, it is
+    refused too (413; werkzeug's stream would stop at the limit and return a body cut short).
+    A body the server cannot take apart (a garbled chunk: gunicorn raises an error of its own)
+    is a bad request (400), not a failure of the helpline (500).
     """
     try:
         body = stream.read()
@@ -79,4 +81,6 @@ def _read_whole(stream: IO[bytes], length: int | None, limit: int | None) -> byt
         raise
     except Exception as error:  # whatever the server raises for a body it cannot read
         raise BadRequest("the request's body could not be read") from error
+    if length is not None and len(body) < length:
+        raise BadRequest("the request's body ended before its Content-Length")
     return body

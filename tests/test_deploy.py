@@ -363,8 +363,8 @@ def test_start_says_why_it_stops(tmp_path: Path) -> None:
     assert 1 == result.returncode
     logged = [json.loads(line) for line in result.stderr.splitlines()]  # JSON, like the app's
     assert [("ERROR", "start.sh", "prompts/en.yaml:4: a problem"),  # every problem, in the log
-            ("ERROR", "start.sh", "start.sh: the content has errors (above): the helpline does "
-                                  "not start")] == [
+            ("ERROR", "start.sh", "start.sh: the check failed (above: the content, or a "
+                                  "setting): the helpline does not start")] == [
         (entry["level"], entry["logger"], entry["message"]) for entry in logged]
 
 

@@ -130,6 +130,21 @@ def test_a_chunked_body_over_the_limit_is_refused_not_cut() -> None:
     assert [] == store.keys("*")  # not answered: nothing kept
 
 
+def test_a_body_shorter_than_its_length_is_a_bad_request() -> None:
+    """A body that ends before the length it announced (the client gave up half-way) is refused
+    (400), never answered as if it were whole: under gunicorn werkzeug reads up to the limit,
+    not the length, and would take the part for the whole."""
+    app = make_app(HELPLINE_ENV="development", TWILIO_AUTH_TOKEN=None)
+    body = urlencode(sms_params("+31612345678", "HULP")).encode()
+    environ = EnvironBuilder(path="/sms", method="POST", input_stream=io.BytesIO(body),
+                             content_type="application/x-www-form-urlencoded").get_environ()
+    environ["CONTENT_LENGTH"] = str(len(body) + 100)
+    environ["wsgi.input_terminated"] = True  # as gunicorn says
+    _, status, _ = run_wsgi_app(app, environ)
+    assert "400 BAD REQUEST" == status
+    assert [] == app.extensions["helpline.store"].client.keys("*")
+
+
 class _Garbled(io.BytesIO):
     """A body the server cannot take apart (gunicorn raises its own error, such as a chunk
     size that is no number, from the read)."""
