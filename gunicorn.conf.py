@@ -64,9 +64,6 @@ class ServerLogger(Logger):
 
 logger_class = ServerLogger
 
-_created: list[str] = []
-
-
 def on_starting(server: Any) -> None:
     """Give the workers one empty directory to add up their metrics in (/metrics reads it).
 
@@ -82,7 +79,8 @@ def on_starting(server: Any) -> None:
                 os.remove(os.path.join(directory, name))
     else:
         directory = tempfile.mkdtemp(prefix="helpline-metrics-")
-        _created.append(directory)
+        # Kept on the server, not in this file: a reload (HUP) reads this file again.
+        server.helpline_made_metrics_dir = directory
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
 
 
@@ -94,6 +92,7 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    """Remove the metrics directory this server made for itself."""
-    for directory in _created:
+    """Remove the metrics directory this server made for itself (reloaded or not)."""
+    directory = getattr(server, "helpline_made_metrics_dir", None)
+    if directory:
         shutil.rmtree(directory, ignore_errors=True)

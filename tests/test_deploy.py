@@ -11,6 +11,7 @@ import shlex
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +232,20 @@ def test_gunicorn_takes_workers_threads_and_port_from_the_environment(
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert expected == (settings["workers"], settings["threads"], settings["bind"])
     assert "gthread" == settings["worker_class"]
+
+
+def test_the_metrics_directory_a_server_made_is_removed_even_after_a_reload(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The directory made for the workers' figures goes when the server stops, also after a
+    reload (HUP), which reads gunicorn.conf.py again: nothing piles up in /tmp."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # (and after the test, as it was)
+    server = types.SimpleNamespace()
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["on_starting"](server)
+    made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert made.is_dir()
+    reloaded = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # as a HUP does
+    reloaded["on_exit"](server)
+    assert not made.exists()
 
 
 def test_gunicorn_opens_no_control_socket() -> None:
