@@ -206,23 +206,27 @@ def _twiml(body: str) -> ET.Element | None:
     return root if root.tag == "Response" else None
 
 
-def _call_answer(body: str) -> str | None:
-    """None for a call's first menu; else what is wrong with ``body``."""
+def _voice_document(body: str) -> ET.Element | str:
+    """Return the TwiML root of what a call hears, or what is wrong with ``body``."""
     if body.strip() == voice_channel.UNAVAILABLE:
         return "the \"line down, call 112\" answer: the server's content did not load"
     root = _twiml(body)
-    if root is None:
-        return "the answer is not TwiML"
+    return root if root is not None else "the answer is not TwiML"
+
+
+def _call_answer(body: str) -> str | None:
+    """None for a call's first menu; else what is wrong with ``body``."""
+    root = _voice_document(body)
+    if isinstance(root, str):
+        return root
     return None if root.find(".//Gather") is not None else "no menu (no <Gather>) in the answer"
 
 
 def _key_answer(body: str) -> str | None:
     """None for what a call hears after a key; else what is wrong with ``body``."""
-    if body.strip() == voice_channel.UNAVAILABLE:
-        return "the \"line down, call 112\" answer: the server's content did not load"
-    root = _twiml(body)
-    if root is None:
-        return "the answer is not TwiML"
+    root = _voice_document(body)
+    if isinstance(root, str):
+        return root
     return None if len(root) else "an empty answer: Twilio would hang up"
 
 
