@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .identity import exists
+from .identity import E164, exists
 
 log = logging.getLogger(__name__)
 
@@ -168,13 +169,20 @@ def _check_public_url(public: str | None, *, production: bool) -> None:
 def _check_sms_number(number: str | None) -> None:
     """Refuse an SMS number Twilio would refuse to send from: hand-off messages to staff about
     a WhatsApp texter go ``from`` it, and Twilio takes only E.164 (the texter would wait for
-    staff who never hear of them)."""
-    if number and not exists(number):
+    staff who never hear of them). One in that form that the numbering plan does not know
+    (a digit short or long, or a range too new for it) is only warned about: refusing to
+    start on it could keep a real number's helpline down."""
+    if not number:
+        return
+    if re.fullmatch(E164, number) is None:
         raise ConfigError(
             f"HELPLINE_SMS_NUMBER must be the helpline's own SMS number as Twilio shows it, "
-            f"not {number!r}: + and the country code, then the number without its first 0 and "
-            "without spaces (+31970...), without 'whatsapp:', and no digit missing or one too "
-            "many")
+            f"not {number!r}: + and the country code, then the number without its first 0, "
+            "without spaces and without 'whatsapp:' (+31970...)")
+    if not exists(number):
+        log.warning("HELPLINE_SMS_NUMBER %s is not a number the numbering plan knows: check "
+                    "that no digit is missing or one too many (staff messages about WhatsApp "
+                    "texters go from it)", number)
 
 
 MAKE_HASH = ("python -c 'import getpass, werkzeug.security as s; "
