@@ -1,5 +1,14 @@
 """WSGI entry point: ``gunicorn app:app`` or ``flask --app app ...``."""
 
-from helpline import create_app
+import sys
 
-app = create_app()
+from helpline import create_app
+from helpline.config import ConfigError
+from helpline.logs import cannot_start
+
+try:
+    app = create_app()
+except ConfigError as wrong_setting:
+    # One line that names the setting, not a traceback; and gunicorn stops instead of
+    # booting worker after worker.
+    sys.exit(cannot_start(wrong_setting))

@@ -32,11 +32,21 @@ def _setting(name: str) -> str:
     return os.environ.get(name, "").strip() or ENVIRONMENT[name]
 
 
-bind = [f"0.0.0.0:{_setting('PORT')}"]
-workers = int(_setting("GUNICORN_WORKERS"))
-threads = int(_setting("GUNICORN_THREADS"))
+def _whole(name: str) -> int:
+    """The setting ``name`` as a whole number of at least 1; a typo stops gunicorn with one
+    line that names it (gunicorn prints the message of a SystemExit from its config file)."""
+    value = _setting(name)
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be a whole number of at least 1, "
+                         f"not {value!r}")
+    return int(value)
+
+
+bind = [f"0.0.0.0:{_whole('PORT')}"]
+workers = _whole("GUNICORN_WORKERS")
+threads = _whole("GUNICORN_THREADS")
 worker_class = "gthread"
-timeout = int(_setting("GUNICORN_TIMEOUT"))
+timeout = _whole("GUNICORN_TIMEOUT")
 graceful_timeout = 10
 keepalive = 5  # behind a TLS proxy that reuses its connections
 # Each worker imports the app itself: the metrics directory must be known before it does.

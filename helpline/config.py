@@ -64,6 +64,11 @@ _INTEGERS = {"HELPLINE_SESSION_TTL", "HELPLINE_LANGUAGE_TTL", "HELPLINE_SMS_PER_
              "HELPLINE_CALLBACK_TTL", "HELPLINE_HANDOFF_WINDOW", "HELPLINE_HANDOFF_TTL"}
 
 
+# What the whole-number settings that are not durations count.
+_UNITS = {"HELPLINE_SMS_PER_NUMBER": "messages (per window)",
+          "HELPLINE_SMS_REPLIES_PER_MINUTE": "messages (a minute)"}
+
+
 class ConfigError(RuntimeError):
     """The environment is not safe to serve with; the message says what to set."""
 
@@ -88,7 +93,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             try:
                 found[name] = int(value)
             except ValueError:
-                raise ConfigError(f"{name} must be a whole number of seconds, not {value!r}") from None
+                raise ConfigError(f"{name} must be a whole number of {_UNITS.get(name, 'seconds')}, "
+                                  f"not {value!r}") from None
         else:
             found[name] = value
     return found
@@ -139,7 +145,8 @@ def finish(config: dict[str, Any], *, serving: bool) -> None:
                     "are NOT checked. Never expose this server to the internet.")
     for name in sorted(_INTEGERS):
         if int(config[name]) <= 0:
-            raise ConfigError(f"{name} must be a positive whole number")
+            raise ConfigError(f"{name} must be a positive whole number of "
+                              f"{_UNITS.get(name, 'seconds')}, not {config[name]!r}")
     _check_public_url(config.get("HELPLINE_PUBLIC_URL"), production=env == "production")
     _check_sms_number(config.get("HELPLINE_SMS_NUMBER"))
     _check_staff_login(config)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import traceback
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
+import click
 from flask import Flask
 
 from .config import environ, is_development
@@ -80,6 +82,23 @@ def server_formatter() -> logging.Formatter:
     master calls this before any worker imports the app, so it reads only ``HELPLINE_ENV``.
     """
     return formatter({"HELPLINE_ENV": environ().get("HELPLINE_ENV", "production")}, serving=True)
+
+
+# gunicorn's "App failed to load": a worker that exits with it stops the server, where any
+# other status would have gunicorn start worker after worker, each failing the same way.
+APP_LOAD_ERROR = 4
+
+
+def cannot_start(reason: Exception) -> int:
+    """Say on stderr, in one line and no traceback, why the app cannot start (a setting is
+    wrong: the reason names it), in the shape of the server's lines when it serves (JSON in
+    production) and as text for a command; return the exit status to stop with."""
+    serving = click.get_current_context(silent=True) is None  # gunicorn: no command runs
+    shape = server_formatter() if serving else logging.Formatter("Error: %(message)s")
+    record = logging.LogRecord("helpline", logging.CRITICAL, __file__, 0,
+                               "the helpline cannot start: %s" if serving else "%s", (reason,), None)
+    print(shape.format(record), file=sys.stderr, flush=True)
+    return APP_LOAD_ERROR
 
 
 def configure(app: Flask, serving: bool) -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from helpline.config import ConfigError, from_environment
 
-from .conftest import make_app
+from .conftest import ROOT, make_app
 
 
 @pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "HELPLINE_HASH_KEY",
@@ -45,6 +49,24 @@ def test_bad_numbers_in_the_environment_are_named() -> None:
     """A typo in a TTL says which variable is wrong."""
     with pytest.raises(ConfigError, match="HELPLINE_SESSION_TTL"):
         from_environment({"HELPLINE_SESSION_TTL": "30 minutes"})
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("HELPLINE_SMS_PER_NUMBER", "twenty", "a whole number of messages (per window), not 'twenty'"),
+    ("HELPLINE_SMS_REPLIES_PER_MINUTE", "3OO", "a whole number of messages (a minute), not '3OO'"),
+    ("HELPLINE_HANDOFF_WINDOW", "30m", "a whole number of seconds, not '30m'"),
+    ("HELPLINE_SMS_PER_NUMBER", "0", "a positive whole number of messages (per window), not 0"),
+    ("HELPLINE_CALLBACK_TTL", "-1", "a positive whole number of seconds, not -1"),
+])
+def test_a_setting_typo_stops_a_command_with_one_line_naming_it(
+        name: str, value: str, says: str, tmp_path: Path) -> None:
+    """`check` (which the container's start runs first) stops at a wrong setting with one line
+    that says what it counts, not a traceback (and a limit of messages is not "seconds")."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", str(ROOT / "app.py"), "helpline",
+         "check"], cwd=tmp_path, env={**os.environ, name: value, "HELPLINE_ENV": "production"},
+        capture_output=True, text=True, timeout=120, check=False)
+    assert (4, f"Error: {name} must be {says}") == (result.returncode, result.stderr.strip())
 
 
 def test_environment_variables_are_read() -> None:

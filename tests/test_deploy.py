@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.servers import free_port
 from helpline.config import DEFAULTS
 from helpline.logs import JsonLines
 
@@ -232,6 +233,40 @@ def test_gunicorn_takes_workers_threads_and_port_from_the_environment(
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert expected == (settings["workers"], settings["threads"], settings["bind"])
     assert "gthread" == settings["worker_class"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("GUNICORN_WORKERS", "two"), ("PORT", "80a"),
+                                           ("GUNICORN_THREADS", "0"), ("GUNICORN_TIMEOUT", "-1")])
+def test_a_server_setting_typo_stops_gunicorn_with_its_name(name: str, value: str) -> None:
+    """gunicorn stops at a typo in its settings with one line naming the variable, not a
+    traceback of the config file ending in "invalid literal for int()"."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
+         "--check-config", "app:app"], cwd=ROOT, env={**os.environ, name: value},
+        capture_output=True, text=True, timeout=60, check=False)
+    assert 1 == result.returncode
+    assert (f"gunicorn.conf.py: {name} must be a whole number of at least 1, not {value!r}"
+            == result.stderr.strip())
+
+
+def test_a_wrong_app_setting_stops_gunicorn_with_one_line_naming_it(tmp_path: Path) -> None:
+    """A production server missing a secret stops at once: one JSON line (the app's shape)
+    that names what to set, then gunicorn's "App failed to load"; no traceback, and no
+    worker after worker failing the same way."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "HELPLINE_ENV": "production",
+           "PORT": str(free_port()), "GUNICORN_WORKERS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "app:app"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert 4 == result.returncode  # gunicorn's "App failed to load"
+    logged = [json.loads(line) for line in result.stderr.splitlines()]
+    said = [entry["message"] for entry in logged if entry["logger"] == "helpline"]
+    assert ["the helpline cannot start: refusing to start in production without "
+            "TWILIO_AUTH_TOKEN and HELPLINE_HASH_KEY and HELPLINE_ENCRYPTION_KEY and "
+            "HELPLINE_PUBLIC_URL; set them (see README), or set HELPLINE_ENV=development on a "
+            "development machine"] == said
+    assert "Reason: App failed to load." == logged[-1]["message"]
+    assert "Traceback" not in result.stderr
 
 
 def test_the_metrics_directory_a_server_made_is_removed_even_after_a_reload(
