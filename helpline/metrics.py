@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, g
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -48,6 +48,9 @@ from .simulate import is_simulated
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+# The header of an answer that was an apology or "line down": its cause (error, no-content).
+FAILED_HEADER = "X-Helpline-Failed"
 
 # Decided once, like prometheus_client itself decides where values live, at import.
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or None
@@ -132,8 +135,18 @@ def count(name: str, **labels: str) -> None:
 
 
 def webhook_failed(channel: str, cause: str) -> None:
-    """Count one webhook answered with an apology (``error``) or "line down" (``no-content``)."""
+    """Count one webhook answered with an apology (``error``) or "line down" (``no-content``),
+    and say so in the answer's ``X-Helpline-Failed`` header: Twilio and the caller never see
+    it, and ``helpline smoke`` can tell an apology (a 200 with TwiML) from an answer."""
     count("webhook_errors", channel=channel, cause=cause)
+    g.helpline_failed = cause
+
+
+def _mark_failed(response: Response) -> Response:
+    cause = g.get("helpline_failed")
+    if cause is not None:
+        response.headers[FAILED_HEADER] = cause
+    return response
 
 
 def signature_refused(path: str, signed: bool) -> None:
@@ -204,6 +217,7 @@ def init_app(app: Flask) -> None:
     """Time and count every request, and serve ``/metrics``."""
     app.wsgi_app = Timed(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(bp)
+    app.after_request(_mark_failed)
     if MULTIPROCESS_DIR and not app.config["HELPLINE_SERVING"]:
         atexit.register(_remove_own_files)
 

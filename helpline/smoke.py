@@ -22,6 +22,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import click
@@ -31,6 +32,7 @@ from twilio.request_validator import RequestValidator
 
 from . import sms as sms_channel
 from . import voice as voice_channel
+from .metrics import FAILED_HEADER
 from .simulate import REHEARSAL, helpline_number
 from .twiml_read import sms_text
 
@@ -50,6 +52,11 @@ UNDER_AUDIO = ("the proxy does not pass /audio/ to the helpline: Twilio cannot f
                "recordings the calls play (README: HTTPS and proxies)")
 
 
+# What the server's X-Helpline-Failed header says went wrong, as the output says it.
+FAILED = {"error": "the apology: the server failed (its log says where)",
+          "no-content": "the \"line down, call 112\" answer: the server's content did not load"}
+
+
 @dataclass(frozen=True)
 class Check:
     """One thing asked: whether it went as Twilio needs, and what was seen (or why not).
@@ -63,8 +70,17 @@ class Check:
     asked: bool = True
 
 
-# Post a form to a URL, signed (or not): the status and the answer (a redirect's Location).
-Post = Callable[[str, dict[str, str], bool], tuple[int, str]]
+class Answer(NamedTuple):
+    """What a POST got: the status, the body (a redirect's Location), and the server's
+    ``X-Helpline-Failed`` header: why the answer was an apology or "line down", else ""."""
+
+    status: int
+    body: str
+    failed: str = ""
+
+
+# Post a form to a URL, signed (or not).
+Post = Callable[[str, dict[str, str], bool], Answer]
 # Get a URL: the status and the content type.
 Get = Callable[[str], tuple[int, str]]
 
@@ -88,7 +104,7 @@ def poster(token: str) -> Post:
     validator = RequestValidator(token)
     opener = urllib.request.build_opener(_NoRedirects)
 
-    def post(url: str, form: dict[str, str], signed: bool) -> tuple[int, str]:
+    def post(url: str, form: dict[str, str], signed: bool) -> Answer:
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "User-Agent": "helpline-smoke"}
         if signed:
@@ -97,11 +113,12 @@ def poster(token: str) -> Post:
                                          headers=headers, method="POST")
         try:
             with opener.open(request, timeout=TIMEOUT) as response:
-                return response.status, response.read().decode("utf-8", "replace")
+                return Answer(response.status, response.read().decode("utf-8", "replace"),
+                              response.headers.get(FAILED_HEADER, ""))
         except urllib.error.HTTPError as error:
             with error:
                 where = error.headers.get("Location", "") if 300 <= error.code < 400 else ""
-                return error.code, where or error.read().decode("utf-8", "replace")
+                return Answer(error.code, where or error.read().decode("utf-8", "replace"))
 
     return post
 
@@ -255,7 +272,7 @@ def _expect(post: Post, base: str, name: str, url: str, form: dict[str, str], si
     """
     label = f"{name} (POST {_shown(url, base)}{'' if signed else ', unsigned'})"
     try:
-        got, body = post(url, form, signed)
+        got, body, failed = post(url, form, signed)
     except (OSError, http.client.HTTPException) as error:  # DNS, TLS, refused, timeout, not HTTP
         return Check(label, False, f"not reachable: {error!r}; check DNS, the proxy and its "
                                    "TLS certificate (Twilio needs a valid one)"), ""
@@ -263,6 +280,8 @@ def _expect(post: Post, base: str, name: str, url: str, form: dict[str, str], si
         why = (causes or {}).get(got) or _why(got, signed, status, body)
         return Check(label, False, why), body
     fault = wrong(body) if wrong is not None else None
+    if fault is None and wrong is not None and failed:
+        fault = FAILED.get(failed, f"a failure ({failed})")
     if fault is not None:
         return Check(label, False, f"{got}, but {fault}"), body
     return Check(label, True, f"{got}" + (", TwiML as Twilio needs it" if wrong else

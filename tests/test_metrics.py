@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from helpline import metrics
 
 from .conftest import ROOT, app_on, make_app
-from .twilio_client import Caller, Texter, sms_params
+from .twilio_client import HELPLINE_NUMBER, Caller, Texter, post_signed, sms_params, voice_params
 
 NUMBER = "+31612345678"
 
@@ -187,6 +187,24 @@ def test_an_apology_instead_of_an_answer_is_counted(monkeypatch: pytest.MonkeyPa
             before, ERRORS, channel=channel, cause="error")
 
 
+def test_an_apology_says_so_in_a_header_twilio_ignores(monkeypatch: pytest.MonkeyPatch,
+                                                      embedded_app: Flask) -> None:
+    """An answer that is the apology carries ``X-Helpline-Failed: error`` (what `helpline
+    smoke` reads: the apology is a 200 with TwiML); a real answer carries none."""
+    from helpline import engine, voice
+
+    client = embedded_app.test_client()
+    answered = [post_signed(client, "/sms", sms_params(NUMBER, "HULP")),
+                post_signed(client, "/voice", voice_params(NUMBER, HELPLINE_NUMBER, "CA1"))]
+    assert [None, None] == [r.headers.get(metrics.FAILED_HEADER) for r in answered]
+    monkeypatch.setattr(engine, "step", _broken)
+    monkeypatch.setattr(voice, "figure", _broken)
+    failed = [post_signed(client, "/sms", sms_params(NUMBER, "1")),
+              post_signed(client, "/voice", voice_params(NUMBER, HELPLINE_NUMBER, "CA2"))]
+    assert [(200, "error"), (200, "error")] == [
+        (r.status_code, r.headers.get(metrics.FAILED_HEADER)) for r in failed]
+
+
 def test_line_down_without_content_is_counted_and_a_refused_edit_too(content_copy: Path) -> None:
     """Content that never loaded: every call and text gets "line down, call 112", counted as
     cause="no-content". A staff edit the checks refuse is counted too, while the last good
@@ -209,6 +227,9 @@ def test_line_down_without_content_is_counted_and_a_refused_edit_too(content_cop
     answers.write_text(good.replace("answers:", "answers:\n  - [broken", 1))
     assert not holder.load() and holder.current is not None
     assert 1 == value(scrape(app), "helpline_content_load_failures_total") - failures
+    down = post_signed(app_on(content_copy).test_client(), "/voice",
+                       voice_params(NUMBER, HELPLINE_NUMBER, "CA1"))
+    assert "no-content" == down.headers.get(metrics.FAILED_HEADER)
 
 
 def test_a_metrics_directory_not_made_yet_does_not_stop_the_container(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from helpline.audio import AudioFiles
 from helpline.audio_build import Key
 from helpline.catalog import build_catalog
+from helpline.voice_book import VoiceBook
 
 from .conftest import ROOT, make_app
 from .twilio_client import TOKEN
@@ -200,6 +201,26 @@ def test_a_server_whose_content_did_not_load_fails(tmp_path: Path) -> None:
         server.shutdown()
     assert 0 != status
     assert 3 == output.count("the server's content did not load")
+
+
+def test_a_server_that_fails_at_every_key_press_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key press the server fails on still gets a 200 with TwiML: the apology, 112 and the
+    menu again, so no caller would get past the first menu. The smoke test names it (from the
+    answer's X-Helpline-Failed header)."""
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(VoiceBook, "after_key", broken)
+    app, server = serve()
+    try:
+        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
+    finally:
+        server.shutdown()
+    assert 1 == status, output
+    assert "  ok    a call (POST /voice): 200, TwiML as Twilio needs it\n" in output
+    assert ("  FAIL  the first key press (POST /voice/_/_languages/key): 200, but the apology: "
+            "the server failed (its log says where)\n") in output
+    assert "Error: 1 of 5 checks failed" in output
 
 
 def test_a_redirect_is_named_not_followed() -> None:
