@@ -173,6 +173,21 @@ def looks_like_ref(word: str) -> bool:
     return len(word) == REF_LENGTH and all(c in ALPHABET for c in word)
 
 
+# A staff message that answers a hand-off: its reference first, then the text. Staff type
+# "RVTH6 text"; phones and habit also give "RVTH6: text", "RVTH6, text" and "#RVTH6 text".
+_STAFF_REPLY = re.compile(rf"\s*#?([0-9A-Za-z]{{{REF_LENGTH}}})(?![0-9A-Za-z])\s*[:;,]?\s*(.*)",
+                          re.DOTALL)
+
+
+def staff_reply(body: str) -> tuple[str, str] | None:
+    """Split a staff message into the reference it starts with (in capitals) and the text
+    after it; None if it does not start with one."""
+    found = _STAFF_REPLY.match(body)
+    if found is None or not looks_like_ref(found[1]):
+        return None
+    return found[1].upper(), found[2]
+
+
 def new_ref() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(REF_LENGTH))
 

@@ -40,8 +40,8 @@ from .handoff import (
     for_staff,
     for_texter,
     is_close_word,
-    looks_like_ref,
     passable,
+    staff_reply,
 )
 from .identity import Sender
 from .limits import Limits
@@ -144,11 +144,11 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         if not limits.allow_message():
             return _over_limit(catalog, limits, current_lang)  # the first over is told to wait
         return Outcome(None, "twilio_keyword")
-    if desk is not None:
-        staff_key = desk.staff_key(sender.normal)
-        parts = body.split(maxsplit=1)
-        if staff_key is not None and parts and looks_like_ref(parts[0]):
-            return _from_staff(catalog, desk, staff_key, parts[0], parts[1] if len(parts) > 1 else "")
+    staff_key = desk.staff_key(sender.normal) if desk is not None else None
+    if desk is not None and staff_key is not None:
+        reply = staff_reply(body)
+        if reply is not None:
+            return _from_staff(catalog, desk, staff_key, *reply)
     if desk is not None and thread is not None:
         # Within a hand-off the number's limit is the hand-off's own, higher one, counted
         # apart from the menus' (see limits); over it nothing is passed on, but 9 always stops.
@@ -161,6 +161,11 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         # 0 asks for a person: a new hand-off opens as for anyone (or, out of hours, the person
         # screen says when we are there), which tells them what they need to know.
         desk.told_closed(number_key)
+    if staff_key is not None and isinstance(request_, engine.Unknown):
+        # Staff answering a hand-off without its code first ("Ref RVTH6 ...", "hello"): sent
+        # to nobody, and they are told so, not shown the texters' menus. (Menu commands
+        # still work: staff try the menus from their own phones.)
+        return Outcome(catalog.sms.staff("staff_no_ref"), "handoff.no_ref")
     if not limits.allow_message():
         return _over_limit(catalog, limits, current_lang)
     if desk is not None and expired is not None:

@@ -616,6 +616,36 @@ def test_a_reference_alone_tells_staff_nothing_was_sent(app: Flask) -> None:
     assert ((ANNA, "Still here."),) == staff.send(f"{ref} Still here.").sends
 
 
+@pytest.mark.parametrize("written", ["{ref}: Are you safe?", "{ref}, Are you safe?",
+                                     "#{ref} Are you safe?", " {lower} ;Are you safe?",
+                                     "{ref}:Are you safe?", "{ref}\nAre you safe?"])
+def test_a_reply_with_punctuation_after_the_code_reaches_the_texter(app: Flask,
+                                                                    written: str) -> None:
+    """Staff who type the code as phones and habit have it ("RVTH6: ...", "#RVTH6 ...") reach
+    the texter with their words, without the punctuation."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    sent = staff.send(written.format(ref=ref, lower=ref.lower()))
+    assert (None, ((ANNA, "Are you safe?"),)) == (sent.text, sent.sends)
+    closed = staff.send(f"{ref}: klaar")
+    assert NL["staff_closed"].format(ref=ref) == closed.text
+
+
+@pytest.mark.parametrize("written", ["Ref {ref} Are you safe?", "{ref}Are you safe?",
+                                     "Are you safe?", "ok"])
+def test_a_staff_reply_without_the_code_first_is_not_lost_silently(app: Flask,
+                                                                    written: str) -> None:
+    """A staff message that does not start with a code goes to nobody: staff are told so, and
+    how to write it, instead of getting the texters' language menu as if they were one."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    lost = staff.send(written.format(ref=ref))
+    assert (NL["staff_no_ref"], ()) == (lost.text, lost.sends)
+    assert "NIET verstuurd" in lost.text and lost.measure.segments <= 1
+    assert Texter(app.test_client(), BEN).send("Are you safe?").text != NL["staff_no_ref"]
+    assert staff.send("HULP").text.startswith("Hulplijn mensenhandel.")  # the menus still work
+
+
 @pytest.mark.parametrize("close", ["klaar.", "KLAAR!", " klaar ", "Klaar!!", "„klaar”", "KLAAR ."])
 def test_staff_close_with_any_case_punctuation_or_spaces(app: Flask, raw_store: redis.Redis,
                                                          close: str) -> None:

@@ -85,6 +85,9 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "staff_not_open": _key("to staff: no open conversation has this reference", "ref"),
     "staff_empty": _key("to staff: a reference with no text after it: nothing was sent; write "
                         "the text after the reference", "ref"),
+    "staff_no_ref": _key("to staff: their message did not start with a conversation's code "
+                         "(and is no menu command), so it went to nobody; start a reply with "
+                         "the code (5 characters), then the text"),
     "staff_closed": _key("to staff: the conversation with this reference has stopped", "ref"),
     "staff_no_photo": _key("to staff, after the texter's words (if any): they sent a photo, which "
                            "was not passed on (short, in brackets)"),
