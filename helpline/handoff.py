@@ -332,27 +332,29 @@ class Desk:
             return None
         return _thread(ref, self.store.get_json(THREAD, ref))
 
-    def save(self, thread: Thread) -> None:
-        self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)
-        self._point(thread)
+    def _pointers(self, thread: Thread) -> dict[tuple[str, str], tuple[Any, int]]:
+        """The texter's pointer to ``thread``, for its life, and the note that tells them when
+        it expired, for :data:`EXPIRY_NOTE_TTL` longer."""
+        return {(POINTER, thread.texter_key): (thread.ref, self.ttl),
+                (EXPIRY, thread.texter_key): (thread.lang, self.ttl + EXPIRY_NOTE_TTL)}
 
     def _point(self, thread: Thread) -> None:
-        """Keep the texter's pointer to ``thread`` for its life, and the note that tells them
-        when it expired for :data:`EXPIRY_NOTE_TTL` longer (one round trip)."""
-        self.store.set_jsons(thread.texter_key, {POINTER: (thread.ref, self.ttl),
-                                                 EXPIRY: (thread.lang, self.ttl + EXPIRY_NOTE_TTL)})
+        self.store.set_jsons(thread.texter_key, {kind: value for (kind, _), value
+                                                 in self._pointers(thread).items()})
 
-    def texter_wrote(self, thread: Thread, told_closed: str | None = None) -> Thread:
+    def texter_wrote(self, thread: Thread, told_closed: str | None = None) -> bool:
         """Note that the texter just wrote (and which closed stretch they now know of, if
-        any): the window and the thread's life start again."""
+        any): the window and the thread's life start again. False if the hand-off ended since
+        it was read (staff stopped it, or it was wiped, at the same moment): it stays ended."""
         thread = replace(thread, last_texter_at=self.now.timestamp(), told_closed=told_closed)
-        self.save(thread)
-        return thread
+        return self.store.replace_json(THREAD, thread.ref, thread.record(), self.ttl,
+                                       then=self._pointers(thread))
 
-    def claim(self, thread: Thread, staff_key: str) -> Thread:
+    def claim(self, thread: Thread, staff_key: str) -> bool:
+        """Note that the staff member with ``staff_key`` answers ``thread``. False if it ended
+        since it was read (the texter stopped or wiped it at the same moment): it stays ended."""
         thread = replace(thread, staff_key=staff_key)
-        self.store.set_json(THREAD, thread.ref, thread.record(), self.ttl)
-        return thread
+        return self.store.replace_json(THREAD, thread.ref, thread.record(), self.ttl)
 
     def close(self, thread: Thread, told: bool = True) -> None:
         """End the hand-off, and the texter's place in the menus with it: their screen was the

@@ -337,6 +337,8 @@ def _to_staff(catalog: Catalog, sessions: Sessions, limits: Limits, desk: Desk, 
     if not limits.fits(outcome.messages):
         # Not passed on, no notice: the window (and what the texter was told) stay as they were.
         return _refused(outcome.messages, thread.lang)
+    # Passed on even if staff stopped the hand-off at this very moment (their stop and this
+    # text crossed): a text to a person is never dropped unread, and it stays stopped.
     desk.texter_wrote(thread, told_closed=stretch)
     return outcome
 
@@ -434,7 +436,8 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
         minutes = str(desk.window_minutes)
         return Outcome(sms.staff("staff_late", ref=ref, minutes=minutes), "handoff.late",
                        thread.lang)
-    desk.claim(thread, staff_key)
+    if not desk.claim(thread, staff_key):  # the texter stopped it as staff wrote: not sent
+        return Outcome(sms.staff("staff_not_open", ref=ref), "handoff.not_open")
     # In the texter's SMS alphabet, as the prepared texts are, where that keeps what was written.
     reply = as_written_for_sms(passable(text), catalog.content.language(thread.lang))
     line = desk.line_to(thread, texter)

@@ -77,6 +77,16 @@ end
 return n
 """
 
+# KEYS: a key to replace, then keys to set only if it was. ARGV: for each key, its value and
+# TTL. Returns 1 if the first key was there (and everything was written), else 0 (nothing was).
+_REPLACE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return 0 end
+for i = 2, #KEYS do
+    redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'EX', ARGV[2 * i])
+end
+return 1
+"""
+
 
 class StoreUnavailable(Exception):
     """Redis cannot serve now; callers fall back to answering without state.
@@ -130,6 +140,7 @@ class Store:
         # read instead of one per command, which is most of a round trip's cost here.
         self._begin_visit = client.register_script(_BEGIN_VISIT)
         self._finish_visit = client.register_script(_FINISH_VISIT)
+        self._replace = client.register_script(_REPLACE)
         self._down_until = 0.0
         self._lock = threading.Lock()
 
@@ -198,6 +209,19 @@ class Store:
         """Store ``value`` only if the key is free; False if it was taken."""
         with self._guard():
             return bool(self.client.set(self.key(kind, key), json.dumps(value), ex=ttl, nx=True))
+
+    def replace_json(self, kind: str, key: str, value: Any, ttl: int,
+                     then: dict[tuple[str, str], tuple[Any, int]] | None = None) -> bool:
+        """Store ``value`` only if the key is still there, and only then the keys of ``then``
+        ((kind, key) -> (value, ttl)), all at once; return whether it was there. What was
+        erased since it was read (a hand-off stopped or wiped meanwhile) stays erased."""
+        writes = {(kind, key): (value, ttl), **(then or {})}
+        keys = [self.key(k, part) for k, part in writes]
+        args: list[Any] = []
+        for each, each_ttl in writes.values():
+            args += [json.dumps(each), each_ttl]
+        with self._guard():
+            return bool(self._replace(keys=keys, args=args))
 
     def scan_json(self, kind: str) -> dict[str, Any]:
         """Return every key of ``kind`` (by its key part) and its value."""

@@ -18,7 +18,7 @@ from flask import Flask
 from helpline import engine, hours, simulate
 from helpline.catalog import build_catalog
 from helpline.content import ROOT
-from helpline.handoff import ALPHABET, REF_LENGTH, for_staff, for_texter
+from helpline.handoff import ALPHABET, REF_LENGTH, Desk, Thread, for_staff, for_texter
 from helpline.segments import measure
 from helpline.sms_book import HANDOFF_EXPIRED
 from helpline.stats import AMSTERDAM, read_day
@@ -234,6 +234,54 @@ def test_staff_can_still_use_the_menus(app: Flask) -> None:
     """A staff phone that texts a keyword (no reference) gets the menu like anyone."""
     reply = Texter(app.test_client(), STAFF).send("HULP")
     assert reply.text is not None and reply.text.startswith("Hulplijn mensenhandel.")
+
+
+def hand_off_keys(store: redis.Redis) -> list[str]:
+    """Every key of a hand-off: threads, texters' pointers to them, notes of their expiry."""
+    return sorted(key for pattern in ("thread", "handoff", "handoff-expiry")
+                  for key in store.keys(f"helpline:{pattern}:*"))
+
+
+@pytest.mark.parametrize("stop", ["9", "WIPE"])
+def test_a_staff_reply_that_crosses_the_texters_stop_is_not_sent(
+        app: Flask, raw_store: redis.Redis, monkeypatch: pytest.MonkeyPatch, stop: str) -> None:
+    """The texter stops (or wipes) while a staff reply is on its way, between its reading of
+    the hand-off and its writing: the reply is not sent, staff learn the conversation is not
+    open, and the hand-off does not come back (with her encrypted number, answerable again)."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    claim = Desk.claim
+
+    def crossing(desk: Desk, thread: Thread, staff_key: str) -> bool:
+        anna.send(stop)
+        return claim(desk, thread, staff_key)
+
+    monkeypatch.setattr(Desk, "claim", crossing)
+    reply = staff.send(f"{ref} Are you safe?")
+    assert (NL["staff_not_open"].format(ref=ref), ()) == (reply.text, reply.sends)
+    assert [] == hand_off_keys(raw_store)
+
+
+def test_a_text_that_crosses_staffs_stop_reaches_staff_and_the_stop_stays(
+        app: Flask, raw_store: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff stop the conversation (KLAAR) while the texter's "thanks" is on its way: her text
+    still reaches staff (a text to a person is never dropped unread), and the conversation
+    stays stopped for both: no staff reply reaches her, her next text is the menus'."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    staff.send(f"{ref} Hello, how can we help?")
+    wrote = Desk.texter_wrote
+
+    def crossing(desk: Desk, thread: Thread, told_closed: str | None = None) -> bool:
+        assert NL["staff_closed"].format(ref=ref) == staff.send(f"{ref} KLAAR").text
+        return wrote(desk, thread, told_closed)
+
+    monkeypatch.setattr(Desk, "texter_wrote", crossing)
+    assert ((STAFF, f"{ref} Engels: thanks"),) == anna.send("thanks").sends
+    monkeypatch.undo()
+    assert [] == hand_off_keys(raw_store)
+    assert NL["staff_not_open"].format(ref=ref) == staff.send(f"{ref} Still there?").text
+    assert () == anna.send("one more thing").sends
 
 
 def test_wipe_and_stop_erase_the_handoff_and_tell_staff(app: Flask, raw_store: redis.Redis) -> None:
