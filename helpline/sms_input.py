@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from . import engine, keypad, words
@@ -53,8 +54,9 @@ def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int 
     """Say what ``body`` asks for where ``choices`` options are on screen (``paged``: a page
     of the language menu, which has more; see ``keypad``)."""
     stripped = body.strip()
-    if stripped in keypad.SYMBOLS:
-        return keypad.SYMBOLS[stripped]
+    symbol = _as_key(stripped)
+    if symbol in keypad.SYMBOLS:
+        return keypad.SYMBOLS[symbol]
     folded = words.fold(stripped)
     if folded in words.TWILIO_OPT_OUT:
         return OptOut()
@@ -74,6 +76,15 @@ def parse(body: str, keywords: Keywords, current_lang: str | None, choices: int 
     if folded.isdecimal() and len(folded) == 1:
         return keypad.command(folded, choices, paged)
     return engine.Unknown()
+
+
+def _as_key(text: str) -> str:
+    """Return ``text`` as the key it shows, for * and #: a full-width ＊ or ＃ (Chinese and
+    Japanese keyboards) or a keycap emoji (*️⃣, #️⃣: the symbol, a variation selector and the
+    keycap mark) as typed on a plain keypad. (Digits are folded with the words.)"""
+    if len(text) == 1 and text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).replace("\ufe0f", "").replace("\u20e3", "")
 
 
 def media_count(field: str) -> int:

@@ -193,6 +193,20 @@ def test_every_language_has_a_digit_in_the_language_menu(
     assert heading == reply.text.splitlines()[1]
 
 
+@pytest.mark.parametrize(("back", "repeat"), [("*", "#"), ("＊", "＃"), ("*\ufe0f\u20e3", "#\ufe0f\u20e3"),
+                                              (" *\u20e3 ", "#\u20e3")])
+def test_star_and_hash_work_as_any_keyboard_types_them(back: str, repeat: str,
+                                                       texter: Texter) -> None:
+    """* (back) and # (repeat) also typed full-width (＊ ＃) or as keycap emoji (*️⃣ #️⃣), as
+    digits already are: never "not understood"."""
+    texter.send("HULP")
+    topic = texter.send("1").text
+    assert topic is not None and topic.startswith("Je rechten")
+    assert topic == texter.send(repeat).text
+    main = texter.send(back).text
+    assert main is not None and main.startswith("Hoofdmenu\n1 Je rechten")
+
+
 def test_8_still_opens_the_language_menu_from_a_topic(texter: Texter) -> None:
     """Outside the language menu, 8 keeps meaning 'change language'."""
     texter.send("HULP")
