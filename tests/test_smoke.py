@@ -78,6 +78,21 @@ def smoke(url: str, token: str | None = TOKEN) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def smoke_served(passes: Callable[[str], bool] | None = None,
+                 otherwise: type[HTTPException] = NotFound,
+                 prepare: Callable[[Flask], None] | None = None,
+                 **overrides: Any) -> tuple[int, str]:
+    """Serve the helpline as :func:`serve` does (``prepare`` it, if given), run the smoke test
+    against it, stop it; return smoke's exit status and output."""
+    app, server = serve(passes, otherwise, **overrides)
+    try:
+        if prepare is not None:
+            prepare(app)
+        return smoke(app.config["HELPLINE_PUBLIC_URL"])
+    finally:
+        server.shutdown()
+
+
 def test_a_good_deploy_passes_and_leaves_nothing_behind(served: tuple[Flask, str]) -> None:
     """A call and its first key press and a text get TwiML, an unsigned call is refused; no
     recording is built, and the output says so; the rehearsal is not counted and its texter is
@@ -103,11 +118,7 @@ def test_a_proxy_that_passes_only_the_exact_paths_fails_at_the_first_key() -> No
     """Behind a proxy that passes /sms and /voice but nothing under /voice/, a call gets its
     welcome but every key press a 404: the smoke test follows the call to its first key, fails,
     and names the proxy."""
-    app, server = serve(only_sms_and_voice)
-    try:
-        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
-    finally:
-        server.shutdown()
+    status, output = smoke_served(only_sms_and_voice)
     assert 1 == status, output
     assert "  ok    a call (POST /voice): 200, TwiML as Twilio needs it\n" in output
     assert ("  FAIL  the first key press (POST /voice/_/_languages/key): 404: the proxy passes "
@@ -121,11 +132,7 @@ def test_a_proxy_that_passes_only_the_exact_paths_fails_at_the_first_key() -> No
 def test_a_proxy_that_refuses_the_paths_under_voice_is_named() -> None:
     """A proxy that answers 403 under /voice/: the call's own signature was accepted, so the
     smoke test names the proxy, not the token."""
-    app, server = serve(only_sms_and_voice, Forbidden)
-    try:
-        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
-    finally:
-        server.shutdown()
+    status, output = smoke_served(only_sms_and_voice, Forbidden)
     assert 1 == status, output
     assert ("  FAIL  the first key press (POST /voice/_/_languages/key): 403, though the call was "
             "answered with the same signature: the proxy refuses the paths under /voice/") in output
@@ -134,12 +141,8 @@ def test_a_proxy_that_refuses_the_paths_under_voice_is_named() -> None:
 
 def test_a_built_recording_is_fetched_as_twilio_fetches_it(tmp_path: Path) -> None:
     """With the welcome's recording built, the smoke test fetches the <Play> URL: audio."""
-    app, server = serve()
-    try:
-        with_welcome_recording(app, tmp_path / "audio")
-        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
-    finally:
-        server.shutdown()
+    status, output = smoke_served(
+        prepare=lambda app: with_welcome_recording(app, tmp_path / "audio"))
     assert 0 == status, output
     assert f"  ok    the welcome's recording (GET /audio/{WELCOME}): 200, audio/mpeg\n" in output
     assert 6 == output.count("\n  ok  ")
@@ -148,12 +151,9 @@ def test_a_built_recording_is_fetched_as_twilio_fetches_it(tmp_path: Path) -> No
 def test_a_proxy_that_does_not_pass_the_recordings_fails(tmp_path: Path) -> None:
     """Behind a proxy that passes the webhooks but not /audio/, Twilio could not fetch what
     the calls play: the smoke test fetches the welcome's recording, fails, and names the proxy."""
-    app, server = serve(lambda path: path in ("/sms", "/voice") or path.startswith("/voice/"))
-    try:
-        with_welcome_recording(app, tmp_path / "audio")
-        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
-    finally:
-        server.shutdown()
+    status, output = smoke_served(
+        lambda path: path in ("/sms", "/voice") or path.startswith("/voice/"),
+        prepare=lambda app: with_welcome_recording(app, tmp_path / "audio"))
     assert 1 == status, output
     assert (f"  FAIL  the welcome's recording (GET /audio/{WELCOME}): 404: the proxy does not "
             "pass /audio/ to the helpline: Twilio cannot fetch the recordings the calls play "
@@ -172,11 +172,7 @@ def test_a_token_that_differs_from_the_servers_is_named(served: tuple[Flask, str
 
 def test_a_server_that_checks_no_signature_fails() -> None:
     """Development without a token answers anyone: the smoke test says so."""
-    app, server = serve(TWILIO_AUTH_TOKEN=None)
-    try:
-        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
-    finally:
-        server.shutdown()
+    status, output = smoke_served(TWILIO_AUTH_TOKEN=None)
     assert 0 != status
     assert "a request without a signature was answered" in output
 
@@ -194,11 +190,7 @@ def test_an_address_nobody_answers_is_named() -> None:
 
 def test_a_server_whose_content_did_not_load_fails(tmp_path: Path) -> None:
     """The "line down, call 112" answers are TwiML too, but no deploy to be content with."""
-    app, server = serve(HELPLINE_CONTENT_DIR=str(tmp_path / "nothing"))
-    try:
-        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
-    finally:
-        server.shutdown()
+    status, output = smoke_served(HELPLINE_CONTENT_DIR=str(tmp_path / "nothing"))
     assert 0 != status
     assert 3 == output.count("the server's content did not load")
 
@@ -211,11 +203,7 @@ def test_a_server_that_fails_at_every_key_press_fails(monkeypatch: pytest.Monkey
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(VoiceBook, "after_key", broken)
-    app, server = serve()
-    try:
-        status, output = smoke(app.config["HELPLINE_PUBLIC_URL"])
-    finally:
-        server.shutdown()
+    status, output = smoke_served()
     assert 1 == status, output
     assert "  ok    a call (POST /voice): 200, TwiML as Twilio needs it\n" in output
     assert ("  FAIL  the first key press (POST /voice/_/_languages/key): 200, but the apology: "
