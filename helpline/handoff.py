@@ -352,9 +352,13 @@ class Desk:
 
     def claim(self, thread: Thread, staff_key: str) -> bool:
         """Note that the staff member with ``staff_key`` answers ``thread``. False if it ended
-        since it was read (the texter stopped or wiped it at the same moment): it stays ended."""
+        since it was read (the texter stopped or wiped it at the same moment): it stays ended.
+
+        Its life stays what the texter's last text gave it, which is also what her pointer to
+        it has left: a thread that outlived the pointer (with her encrypted number) could no
+        longer be found by the wipe word or ``forget``, which erase it through the pointer."""
         thread = replace(thread, staff_key=staff_key)
-        return self.store.replace_json(THREAD, thread.ref, thread.record(), self.ttl)
+        return self.store.replace_json(THREAD, thread.ref, thread.record(), None)
 
     def close(self, thread: Thread, told: bool = True) -> None:
         """End the hand-off, and the texter's place in the menus with it: their screen was the

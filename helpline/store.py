@@ -78,9 +78,16 @@ return n
 """
 
 # KEYS: a key to replace, then keys to set only if it was. ARGV: for each key, its value and
-# TTL. Returns 1 if the first key was there (and everything was written), else 0 (nothing was).
+# TTL (for the first, "" keeps the TTL it has). Returns 1 if the first key was there (and
+# everything was written), else 0 (nothing was).
 _REPLACE = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return 0 end
+local kept
+if ARGV[2] == '' then
+    kept = redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
+else
+    kept = redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX')
+end
+if not kept then return 0 end
 for i = 2, #KEYS do
     redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'EX', ARGV[2 * i])
 end
@@ -210,12 +217,13 @@ class Store:
         with self._guard():
             return bool(self.client.set(self.key(kind, key), json.dumps(value), ex=ttl, nx=True))
 
-    def replace_json(self, kind: str, key: str, value: Any, ttl: int,
+    def replace_json(self, kind: str, key: str, value: Any, ttl: int | None,
                      then: dict[tuple[str, str], tuple[Any, int]] | None = None) -> bool:
-        """Store ``value`` only if the key is still there, and only then the keys of ``then``
-        ((kind, key) -> (value, ttl)), all at once; return whether it was there. What was
-        erased since it was read (a hand-off stopped or wiped meanwhile) stays erased."""
-        writes = {(kind, key): (value, ttl), **(then or {})}
+        """Store ``value`` only if the key is still there (for ``ttl`` seconds; None: for what
+        is left of its TTL), and only then the keys of ``then`` ((kind, key) -> (value,
+        ttl)), all at once; return whether it was there. What was erased since it was read (a
+        hand-off stopped or wiped meanwhile) stays erased."""
+        writes = {(kind, key): (value, "" if ttl is None else ttl), **(then or {})}
         keys = [self.key(k, part) for k, part in writes]
         args: list[Any] = []
         for each, each_ttl in writes.values():

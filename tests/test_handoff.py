@@ -284,6 +284,22 @@ def test_a_text_that_crosses_staffs_stop_reaches_staff_and_the_stop_stays(
     assert () == anna.send("one more thing").sends
 
 
+def test_a_staff_reply_never_keeps_a_hand_off_longer_than_the_pointer_to_it(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """The thread (her encrypted number) must never outlive the texter's pointer to it: the
+    wipe word and `forget` find it only through the pointer. A staff reply late in the
+    thread's life leaves it the life it has, and then the wipe word erases it."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    thread, [pointer] = f"helpline:thread:{ref}", raw_store.keys("helpline:handoff:*")
+    for key in (thread, pointer):
+        raw_store.expire(key, 100)  # as if most of their life had gone by since she wrote
+    assert ((ANNA, "Are you safe?"),) == staff.send(f"{ref} Are you safe?").sends
+    assert 0 < raw_store.ttl(thread) <= raw_store.ttl(pointer) <= 100
+    anna.send("WIPE")
+    assert [] == hand_off_keys(raw_store)
+
+
 def test_wipe_and_stop_erase_the_handoff_and_tell_staff(app: Flask, raw_store: redis.Redis) -> None:
     """The wipe word (and STOP) erase the thread with the number; staff learn it stopped."""
     anna = Texter(app.test_client(), ANNA)
