@@ -15,7 +15,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from helpline.logs import RedactNumbers, server_formatter
+from helpline.logs import RedactNumbers, WithholdBadRequests, server_formatter
 
 # Every variable this file reads, and its default. The deploy tests check the compose file and
 # the example env file against these and the app's own settings (helpline/config.py).
@@ -68,8 +68,9 @@ class ServerLogger(Logger):
         super().setup(cfg)
         for handler in self.error_log.handlers:
             handler.setFormatter(server_formatter())
-            if not any(isinstance(f, RedactNumbers) for f in handler.filters):
-                handler.addFilter(RedactNumbers())
+            for kind in (WithholdBadRequests, RedactNumbers):
+                if not any(isinstance(f, kind) for f in handler.filters):
+                    handler.addFilter(kind())
 
 
 logger_class = ServerLogger

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from . import audio, catalog
 from .catalog import Catalog
+from .logs import redact
 from .store import get_store
 
 bp = Blueprint("health", __name__)
@@ -48,7 +49,7 @@ def healthz() -> ResponseReturnValue:
         content.update(version=current.version, languages=list(current.content.languages),
                        warnings=len(current.warnings), loaded_at=holder.loaded_at)
     if holder.error is not None:
-        content["error"] = str(holder.error)
+        content["error"] = redact(str(holder.error))  # it may quote a staff number
     store = get_store()
     store_status = store.check()
     store_ok = store_status == "ok"

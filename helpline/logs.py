@@ -22,8 +22,9 @@ from flask import Flask
 
 from .config import environ, is_development
 
-# Eight or more digits, optionally led by + and split by single spaces, dashes or brackets.
-_PHONE_LIKE = re.compile(r"\+?\d(?:[\s()-]?\d){7,}")
+# Eight or more digits, optionally led by + and split by single spaces, dashes, brackets, dots
+# or slashes (deploy/json_lines.py has the same pattern: it may import nothing of the app).
+_PHONE_LIKE = re.compile(r"\+?\d(?:[\s().\/-]?\d){7,}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -49,6 +50,18 @@ class RedactNumbers(logging.Filter):
         record.msg, record.args = redact(message), None
         if record.exc_info and record.exc_info[0] is not None:
             record.exc_text = safe_traceback(record.exc_info)
+        return True
+
+
+class WithholdBadRequests(logging.Filter):
+    """gunicorn logs a request it could not read with the sender's address and the text it
+    choked on (a request line or a header: anything a sender chose to write). Keep only that
+    there was one (for gunicorn's own lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Invalid request from ip="):
+            record.msg, record.args = ("Invalid request: not HTTP as a server can read it (its "
+                                       "text and sender withheld)"), None
         return True
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 
 from helpline import catalog, health
+
+from .conftest import app_on
 
 
 def test_healthz_names_the_content_version_being_served(embedded_app: Flask) -> None:
@@ -41,3 +45,16 @@ def test_audio_status_sums_up_the_coverage(shares: tuple[float | None, ...], sta
     body = embedded_app.test_client().get("/healthz").get_json()
     assert status == body["audio"]["status"]
     assert "ok" == body["status"]
+
+
+def test_a_content_error_in_healthz_quotes_no_phone_number(content_copy: Path) -> None:
+    """/healthz says why an edit was refused, but a staff number written in a form the check
+    refuses ("06 8765 4321") is not in it: a prober or a health check may keep what it reads."""
+    contacts = content_copy / "content" / "contacts.yaml"
+    app = app_on(content_copy)
+    contacts.write_text(contacts.read_text().replace('"+31000000001"', '"06.8765.4321"'))
+    assert not app.extensions["helpline.catalog"].load()
+    content = app.test_client().get("/healthz").get_json()["content"]
+    assert "stale" == content["status"]
+    assert "content/contacts.yaml:14: staff[0].number: '[number]'" in content["error"]
+    assert "8765" not in content["error"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -145,6 +147,26 @@ def test_every_line_an_instance_logs_is_json(instances: Instances, empty_redis: 
     assert "gunicorn.access" not in loggers  # no access log: a line per request is no use
     assert any(entry["message"].startswith("Booting worker") for entry in entries)
     assert not any(NUMBER[1:] in line for line in lines)
+
+
+def test_a_request_gunicorn_cannot_read_is_logged_without_its_text(instances: Instances) -> None:
+    """gunicorn logs a request it cannot read with the text it choked on and the sender's
+    address: the log keeps only that there was one, never what the sender wrote."""
+    server = instances.servers[0]
+    for raw in (b"POST  /sms?Body=GEHEIM1%20Kerkstraat HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"POST /sms HTTP/1.1\r\nHost: x\r\nX-Body GEHEIM2 Kerkstraat 0687654321\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+            connection.sendall(raw)
+            assert connection.recv(100).startswith(b"HTTP/1.1 400")
+    for _ in range(50):
+        log = server.log.read_text(encoding="utf-8")
+        if log.count("Invalid request") >= 2:
+            break
+        time.sleep(0.1)
+    assert 2 == log.count('"Invalid request: not HTTP as a server can read it (its text and '
+                          'sender withheld)"')
+    for written in ("GEHEIM", "Kerkstraat", "87654321", "ip="):
+        assert written not in log
 
 
 def test_the_apps_lines_follow_gunicorns_log_file_and_level(redis_server: RedisServer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import runpy
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from helpline.stats import AMSTERDAM, per_event, read_day
 
 from .conftest import (
     HASH_KEY,
+    ROOT,
     FrozenClock,
     RedisServer,
     _redis_binary,
@@ -430,6 +432,20 @@ def test_log_filter_redacts_numbers_and_exception_messages() -> None:
     assert "texter [number] said hi" in line
     assert "ValueError (message withheld" in line
     assert "2026-11-28" == logs.redact("2026-11-28")  # dates are not numbers
+
+
+@pytest.mark.parametrize("written", ["+31687654321", "06 8765 4321", "06-87654321",
+                                     "(06) 8765 4321", "06.8765.4321", "+31/6/87654321"])
+def test_every_way_a_number_is_written_is_redacted_in_the_app_and_before_it(written: str) -> None:
+    """A number with spaces, dashes, brackets, dots or slashes is redacted, by the app's log
+    filter and by deploy/json_lines.py, which logs the start's check (it quotes what it refuses)
+    and can import nothing of the app: both use the same pattern."""
+    json_lines = runpy.run_path(str(ROOT / "deploy" / "json_lines.py"))
+    assert logs._PHONE_LIKE.pattern == json_lines["_PHONE_LIKE"].pattern
+    for redact in (logs.redact, json_lines["redact"]):
+        said = redact(f"staff[0].number: '{written}' is not allowed")
+        assert "[number]" in said and "8765" not in said and "staff[0]" in said
+    assert "[number]" in json_lines["as_json"](written, "start.sh", "ERROR")
 
 
 def test_forget_command_erases_a_number(app: Flask, raw_store: redis.Redis) -> None:
