@@ -41,17 +41,31 @@ LINKED_KINDS: dict[str, str] = {"handoff": "thread"}
 PAUSE_AFTER_FAILURE = 2.0
 
 
-# KEYS: the number's keys to read, then its two count keys (menus, hand-off) and the minute's
-# replies key. ARGV: the rate window, then the place (in KEYS) of the key that says the number
-# is in a hand-off. The message is counted under the hand-off's count if that key is there,
+# One message of a number at a time: the key each message takes while it is answered (the
+# next waits), and how long at most (milliseconds; a server that died answering leaves it to
+# expire). Answering takes milliseconds; Twilio waits 15 seconds.
+LEASE = "busy"
+LEASE_MS = 5000
+
+# KEYS: the number's lease, the number's keys to read, then its two count keys (menus,
+# hand-off) and the minute's replies key. ARGV: the rate window, the place (among the keys
+# read) of the key that says the number is in a hand-off, the lease's token and its life (ms), and "force".
+# First the lease: while another message of the number is being answered, nothing is read or
+# counted and the script returns false (the caller waits and asks again); "1" in force takes
+# it all the same. The message is counted under the hand-off's count if that key is there,
 # else under the menus' (each INCR gives every message a count of its own: no count is skipped
 # or repeated, so "the first over the limit" is exactly one message). The other count is read
 # as it is (a texter in the menus may still be over the hand-off's limit: see sms._person).
 # Returns the values read, the count, 1 if it is the hand-off's (else 0), the other count,
 # the replies count.
 _BEGIN_VISIT = """
+if ARGV[5] == '1' then
+    redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+elseif not redis.call('SET', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[4]) then
+    return false
+end
 local menus, handoff, replies = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
-local found = redis.call('MGET', unpack(KEYS, 1, #KEYS - 3))
+local found = redis.call('MGET', unpack(KEYS, 2, #KEYS - 3))
 local counter, other, which = menus, handoff, 0
 if found[tonumber(ARGV[2])] then counter, other, which = handoff, menus, 1 end
 table.insert(found, redis.call('INCR', counter))
@@ -62,17 +76,21 @@ table.insert(found, redis.call('GET', replies))
 return found
 """
 
-# KEYS: n keys to set, then the counters to add to.
-# ARGV: n, then each key's value and TTL, then each counter's amount and TTL (set if it has
-# none). One INCRBY per counter however much it grows (a hand-off's messages counted at once).
+# KEYS: the number's lease, n keys to set, then the counters to add to.
+# ARGV: the lease's token, n, then each key's value and TTL, then each counter's amount and TTL
+# (set if it has none). One INCRBY per counter however much it grows (a hand-off's messages
+# counted at once). Last, the lease is given back, if it is still this message's.
 _FINISH_VISIT = """
-local n = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
 for i = 1, n do
-    redis.call('SET', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1])
+    redis.call('SET', KEYS[i + 1], ARGV[2 * i + 1], 'EX', ARGV[2 * i + 2])
 end
-for i = n + 1, #KEYS do
-    redis.call('INCRBY', KEYS[i], ARGV[2 * i])
-    redis.call('EXPIRE', KEYS[i], ARGV[2 * i + 1], 'NX')
+for i = n + 1, #KEYS - 1 do
+    redis.call('INCRBY', KEYS[i + 1], ARGV[2 * i + 1])
+    redis.call('EXPIRE', KEYS[i + 1], ARGV[2 * i + 2], 'NX')
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('DEL', KEYS[1])
 end
 return n
 """
@@ -301,36 +319,44 @@ class Store:
         return [{str(k): int(v) for k, v in raw.items()} for raw in raws]
 
     def begin_visit(self, number_key: str, kinds: tuple[str, ...], rate_window: int,
-                    replies_key: str,
-                    handoff_kind: str) -> tuple[list[Any], int, bool, int, int]:
-        """Read what an incoming message needs and count it, in one round trip.
+                    replies_key: str, handoff_kind: str, lease: str,
+                    force: bool = False) -> tuple[list[Any], int, bool, int, int] | None:
+        """Take the number's lease (token ``lease``, for at most :data:`LEASE_MS`), then read
+        what an incoming message needs and count it, in one round trip.
 
-        Returns the values of ``kinds`` for the number; its message count in the current rate
-        window (this message included), under the hand-off's count if the number has a key of
-        ``handoff_kind`` (one of ``kinds``), else under the menus'; whether it was the
-        hand-off's; the other count, as it is (not counted); and the replies already sent
-        under ``replies_key``.
+        Returns None, having read and counted nothing, while another message of the number
+        holds the lease (unless ``force``: then it is taken all the same). Else the values of
+        ``kinds`` for the number; its message count in the current rate window (this message
+        included), under the hand-off's count if the number has a key of ``handoff_kind``
+        (one of ``kinds``), else under the menus'; whether it was the hand-off's; the other
+        count, as it is (not counted); and the replies already sent under ``replies_key``.
         """
         keys = [self.key(kind, number_key) for kind in kinds]
         with self._guard():
-            *values, messages, which, other, replies = self._begin_visit(
-                keys=[*keys, self.key("rate", number_key), self.key("handoff-rate", number_key),
-                      replies_key],
-                args=[rate_window, kinds.index(handoff_kind) + 1])
+            found = self._begin_visit(
+                keys=[self.key(LEASE, number_key), *keys, self.key("rate", number_key),
+                      self.key("handoff-rate", number_key), replies_key],
+                args=[rate_window, kinds.index(handoff_kind) + 1, lease, LEASE_MS,
+                      "1" if force else "0"])
+        if found is None:
+            return None
+        *values, messages, which, other, replies = found
         return ([_loads(v) for v in values], int(messages), bool(which), int(other or 0),
                 int(replies or 0))
 
     def finish_visit(self, number_key: str, values: dict[str, tuple[Any, int]],
-                     counters: list[tuple[str, int, int]]) -> None:
+                     counters: list[tuple[str, int, int]], lease: str) -> None:
         """Write a message's results in one round trip: values about the number (kind ->
-        (value, ttl)) and counters to add to (key, amount, ttl)."""
-        args: list[str | int] = [len(values)]
+        (value, ttl)) and counters to add to (key, amount, ttl); then give back the number's
+        lease, if it is still ``lease``."""
+        args: list[str | int] = [lease, len(values)]
         for value, ttl in values.values():
             args += [json.dumps(value), ttl]
         for _, amount, ttl in counters:
             args += [amount, ttl]
         with self._guard():
-            self._finish_visit(keys=[*(self.key(kind, number_key) for kind in values),
+            self._finish_visit(keys=[self.key(LEASE, number_key),
+                                     *(self.key(kind, number_key) for kind in values),
                                      *(key for key, _, _ in counters)], args=args)
 
     def check(self) -> str:

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import stats
 from .handoff import CLOSED, EXPIRY, POINTER
-from .store import PREFIX, Store, StoreUnavailable
+from .store import LEASE_MS, PREFIX, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 REPLIES_KEPT = 120  # seconds a minute's counter of messages sent is kept
+LEASE_WAIT = 0.02  # seconds between two asks for a number's lease another message holds
 
 
 def replies_key(now: float | None = None) -> str:
@@ -52,22 +54,32 @@ class Visit:
     reachable: bool = True
     minute: str = field(default_factory=replies_key)  # the counter ``replies`` was read from
     rate_window: int = 0
+    lease: str = ""  # the token of the number's lease this visit holds ("": none)
     _values: dict[str, tuple[Any, int]] = field(default_factory=dict)
     _counters: list[tuple[str, int, int]] = field(default_factory=list)
 
     @classmethod
     def begin(cls, store: Store, number_key: str, rate_window: int,
               now: float | None = None) -> Visit:
+        """Begin answering a message of ``number_key``: once no other message of the number is
+        being answered (two texts sent at once, a "0" and WIPE together, are answered one
+        after the other, each seeing what the other kept), read and count it."""
         minute = replies_key(now)
+        lease = secrets.token_hex(8)
+        # Past the lease's life the other message's server has died: take it all the same.
+        deadline = time.monotonic() + LEASE_MS / 1000
         try:
-            (session, lang, pointer, closed, expiry), messages, in_handoff, other, replies = (
-                store.begin_visit(number_key, ("session", "lang", POINTER, CLOSED, EXPIRY),
-                                  rate_window, minute, POINTER))
+            while (found := store.begin_visit(
+                    number_key, ("session", "lang", POINTER, CLOSED, EXPIRY), rate_window,
+                    minute, POINTER, lease, force=time.monotonic() > deadline)) is None:
+                time.sleep(LEASE_WAIT)
         except StoreUnavailable as error:
             log.warning("store unavailable (%s): answering without conversation state", error)
             return cls(store, number_key, reachable=False, minute=minute, rate_window=rate_window)
+        (session, lang, pointer, closed, expiry), messages, in_handoff, other, replies = found
         return cls(store, number_key, session, lang, pointer, closed, expiry, messages,
-                   in_handoff, other, replies, minute=minute, rate_window=rate_window)
+                   in_handoff, other, replies, minute=minute, rate_window=rate_window,
+                   lease=lease)
 
     def count_in_menus(self) -> None:
         """Count this message under the menus' count after all: it was counted under the
@@ -115,11 +127,12 @@ class Visit:
         return True
 
     def finish(self) -> None:
-        """Write what the message changed, in one round trip."""
-        if not (self._values or self._counters):
+        """Write what the message changed and give back the number's lease, in one round trip
+        (the next message of the number waits for it)."""
+        if not self.reachable:
             return
         try:
-            self.store.finish_visit(self.number_key, self._values, self._counters)
+            self.store.finish_visit(self.number_key, self._values, self._counters, self.lease)
         except StoreUnavailable:
             log.warning("store unreachable: conversation state and figures not saved")
         except Exception:

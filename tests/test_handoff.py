@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -282,6 +284,29 @@ def test_a_text_that_crosses_staffs_stop_reaches_staff_and_the_stop_stays(
     assert [] == hand_off_keys(raw_store)
     assert NL["staff_not_open"].format(ref=ref) == staff.send(f"{ref} Still there?").text
     assert () == anna.send("one more thing").sends
+
+
+def test_two_zeros_sent_at_once_open_one_hand_off(app: Flask, raw_store: redis.Redis,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone that sends a queued "0" twice at once: one hand-off opens, not two (staff would
+    get two references, and the one her pointer does not name would outlive the wipe word)."""
+    anna = Texter(app.test_client(), ANNA)
+    anna.send("HELPLINE")
+    opening = Desk.open
+
+    def slow_open(desk: Desk, *args: Any) -> Thread:
+        time.sleep(0.2)  # the first "0" is still being answered when the second arrives
+        return opening(desk, *args)
+
+    monkeypatch.setattr(Desk, "open", slow_open)
+    first = threading.Thread(target=lambda: Texter(app.test_client(), ANNA).send("0"))
+    first.start()
+    time.sleep(0.05)
+    anna.send("0")
+    first.join()
+    assert 1 == len(raw_store.keys("helpline:thread:*"))
+    anna.send("WIPE")
+    assert [] == hand_off_keys(raw_store)
 
 
 def test_a_staff_reply_never_keeps_a_hand_off_longer_than_the_pointer_to_it(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 import pytest
 import redis
 from flask import Flask
 
+from helpline import engine
 from helpline.identity import normalize, number_key
+from helpline.store import LEASE, LEASE_MS
 
 from .conftest import HASH_KEY, kept_but_counts, personal_keys
 from .twilio_client import Texter
@@ -114,3 +120,53 @@ def test_redis_replies_are_read_by_hiredis() -> None:
 
     connection = connect("redis://127.0.0.1:1/0").client.connection_pool.make_connection()
     assert isinstance(connection._parser, _HiredisParser)
+
+
+# --- one message of a number at a time ----------------------------------------------------------
+
+def test_two_texts_sent_at_once_are_answered_one_after_the_other(
+        app: Flask, raw_store: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone that sends two queued texts at once ("1" and "2" at the main menu): the second
+    is answered once the first is, from the menu the first left on screen (its topic), not
+    from the main menu both would otherwise read."""
+    Texter(app.test_client(), NUMBER).send("HULP")
+    step = engine.step
+
+    def slow_step(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.2)  # the first text is still being answered when the second arrives
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "step", slow_step)
+    replies: dict[str, str | None] = {}
+
+    def send(body: str) -> None:
+        replies[body] = Texter(app.test_client(), NUMBER).send(body).text
+
+    first = threading.Thread(target=send, args=("1",))
+    first.start()
+    time.sleep(0.05)
+    send("2")
+    first.join()
+    monkeypatch.undo()
+    one_by_one = Texter(app.test_client(), "+31698765432")
+    assert [one_by_one.send(body).text for body in ("HULP", "1", "2")][1:] == [
+        replies["1"], replies["2"]]
+    assert (replies["1"] or "").startswith("Je rechten")
+    assert [] == raw_store.keys(f"helpline:{LEASE}:*")
+
+
+def test_a_text_waits_while_another_of_the_number_is_answered_and_not_forever(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """While a message of the number is being answered (its lease), the next waits; a lease
+    left by a server that died answering runs out (LEASE_MS), and the text is answered."""
+    key = f"helpline:{LEASE}:{number_key(NUMBER, HASH_KEY.encode())}"
+    raw_store.set(key, "another message", px=600)
+    answered: list[str | None] = []
+    waiting = threading.Thread(
+        target=lambda: answered.append(Texter(app.test_client(), NUMBER).send("HULP").text))
+    waiting.start()
+    time.sleep(0.3)
+    assert [] == answered and waiting.is_alive()  # not answered while the other holds it
+    waiting.join(timeout=LEASE_MS / 1000 + 5)
+    assert (answered[0] or "").startswith("Hulplijn mensenhandel.")
+    assert [] == raw_store.keys(f"helpline:{LEASE}:*")
