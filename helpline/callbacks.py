@@ -15,15 +15,21 @@ For the staff web page (or any staff tool), the whole interface is two functions
         request.requested_at  # aware datetime, Europe/Amsterdam
         request.lang          # language code of the call ("nl", "ro", ...)
         request.number        # the number to call back, opened only here
-    mark_done(store, request.id)                   # called back: erase the request
+        request.version       # opaque: which request of this number it is (when it was asked)
+    mark_done(store, request.id, request.version)  # called back: erase the request
 
-``store`` is :func:`helpline.store.get_store`; ``sealer`` is
+``mark_done`` erases only the request that was shown: if the caller asked again since (the new
+request replaces the old one under the same id), it erases nothing and says so, so that the new
+request stays listed. ``store`` is :func:`helpline.store.get_store`; ``sealer`` is
 ``Sealer(current_app.config["HELPLINE_ENCRYPTION_KEY"])``. Never log or keep ``number``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import json
+import math
 from dataclasses import dataclass
 
 import phonenumbers
@@ -53,6 +59,15 @@ class CallbackRequest:
     requested_at: dt.datetime
     lang: str
     number: str
+    version: str  # the ``at`` of the record, as stored: a later request of the number has another
+
+
+class Done(enum.Enum):
+    """What :func:`mark_done` did."""
+
+    ERASED = "erased"
+    GONE = "gone"  # already erased (by a colleague, the caller's wipe) or expired
+    ASKED_AGAIN = "asked again"  # the caller asked again since: their new request was kept
 
 
 def callable_number(caller: str) -> str | None:
@@ -85,10 +100,21 @@ def open_requests(store: Store, sealer: Sealer) -> list[CallbackRequest]:
         if number is None or not isinstance(at, int | float):
             continue  # sealed with another key (rotated): nobody can read it any more
         when = dt.datetime.fromtimestamp(at, AMSTERDAM)
-        found.append(CallbackRequest(key, when, str(record.get("lang", "")), number))
+        found.append(CallbackRequest(key, when, str(record.get("lang", "")), number,
+                                     json.dumps(at)))
     return sorted(found, key=lambda r: r.requested_at)
 
 
-def mark_done(store: Store, request_id: str) -> bool:
-    """Erase a request once the caller was called back; False if it was already gone."""
-    return store.delete(KIND, request_id)
+def mark_done(store: Store, request_id: str, version: str) -> Done:
+    """Erase a request once the caller was called back, only if it is still the ``version``
+    staff saw (see :class:`Done`). Raises ValueError for a ``version`` that no request has."""
+    try:
+        at = float(version)
+    except ValueError:
+        raise ValueError("not a callback request's version") from None
+    if not math.isfinite(at):
+        raise ValueError("not a callback request's version")
+    erased = store.delete_if(KIND, request_id, "at", at)
+    if erased is None:
+        return Done.GONE
+    return Done.ERASED if erased else Done.ASKED_AGAIN

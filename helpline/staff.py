@@ -269,18 +269,26 @@ def callbacks() -> ResponseReturnValue:
     found = catalog_module.current()
     names = {code: lang.name for code, lang in found.content.languages.items()} if found else {}
     return render_template("staff/callbacks.html", page="callbacks", requests=requests,
-                           failed=failed, done=request.args.get("done") == "1", languages=names)
+                           failed=failed, done=request.args.get("done") == "1",
+                           asked_again=request.args.get("again") == "1", languages=names)
 
 
 @bp.post("/callbacks/<request_id>/done")
 def callback_done(request_id: str) -> ResponseReturnValue:
-    """Staff called the caller back: erase the request (and the number kept with it)."""
+    """Staff called the caller back: erase the request (and the number kept with it), if it is
+    still the one the page showed (``at``, its version): not one the caller made since."""
     if not (len(request_id) <= 64 and request_id.isascii() and request_id.isalnum()):
         abort(404)
     try:
-        callbacks_module.mark_done(get_store(), request_id)
+        done = callbacks_module.mark_done(get_store(), request_id, request.form.get("at", ""))
+    except ValueError:
+        abort(400, "This form is out of date: nothing was erased. Open the callback list again.")
     except StoreUnavailable:
         abort(503, "the helpline's store cannot be reached: try again in a minute")
+    if done is callbacks_module.Done.ASKED_AGAIN:
+        log.info("staff: a callback request was kept: the caller asked again since the list "
+                 "was loaded")
+        return redirect(url_for("staff.callbacks", again=1))
     log.info("staff: a callback request was marked done")
     return redirect(url_for("staff.callbacks", done=1))
 

@@ -112,6 +112,18 @@ end
 return 1
 """
 
+# KEYS: one key holding a JSON object. ARGV: a field name and a number. Erases the key only if
+# its field still holds that number; returns 1 if it did, 0 if the key holds something else
+# (then it stays), -1 if there was no key.
+_DELETE_IF = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return -1 end
+local ok, record = pcall(cjson.decode, raw)
+if not ok or type(record) ~= 'table' or record[ARGV[1]] ~= tonumber(ARGV[2]) then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
 
 class StoreUnavailable(Exception):
     """Redis cannot serve now; callers fall back to answering without state.
@@ -166,6 +178,7 @@ class Store:
         self._begin_visit = client.register_script(_BEGIN_VISIT)
         self._finish_visit = client.register_script(_FINISH_VISIT)
         self._replace = client.register_script(_REPLACE)
+        self._delete_if = client.register_script(_DELETE_IF)
         self._down_until = 0.0
         self._lock = threading.Lock()
 
@@ -224,6 +237,14 @@ class Store:
         """Erase one key; False if it was not there."""
         with self._guard():
             return bool(self.client.delete(self.key(kind, key)))
+
+    def delete_if(self, kind: str, key: str, field: str, value: float) -> bool | None:
+        """Erase one key only if its JSON object's ``field`` still holds the number ``value``, at
+        once; True if it did, False if the key holds something else (it stays), None if it was
+        not there."""
+        with self._guard():
+            found = int(self._delete_if(keys=[self.key(kind, key)], args=[field, value]))
+        return None if found < 0 else bool(found)
 
     def delete_all(self, *keys: tuple[str, str]) -> None:
         """Erase several keys (each a kind and its key) in one round trip."""

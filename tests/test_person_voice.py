@@ -400,8 +400,26 @@ def test_a_callback_is_kept_sealed_with_a_ttl_and_listed_for_staff(
     [request] = callbacks.open_requests(store, sealer)
     assert (CALLER, "en") == (request.number, request.lang)
     assert at(2026, 11, 29, 12, 0) == request.requested_at
-    assert callbacks.mark_done(store, request.id)
+    assert callbacks.Done.ERASED == callbacks.mark_done(store, request.id, request.version)
     assert [] == callbacks.open_requests(store, sealer)
+
+
+def test_done_erases_only_the_request_staff_saw(app: Flask, raw_store: redis.Redis) -> None:
+    """A caller who asks again replaces their request: "done" for the one seen before erases
+    nothing (the new one stays open); "done" for the new one erases it; then it is gone."""
+    callback_call(app).press("1")
+    store, sealer = app.extensions["helpline.store"], Sealer(app.config["HELPLINE_ENCRYPTION_KEY"])
+    [seen] = callbacks.open_requests(store, sealer)
+    again = callback_call(app)  # the caller rings again and asks again, a minute later
+    app.config["HELPLINE_CLOCK"].advance(minutes=1)
+    again.press("1")
+    [new] = callbacks.open_requests(store, sealer)
+    assert seen.id == new.id and seen.version != new.version
+    assert callbacks.Done.ASKED_AGAIN == callbacks.mark_done(store, seen.id, seen.version)
+    assert [new] == callbacks.open_requests(store, sealer)
+    assert callbacks.Done.ERASED == callbacks.mark_done(store, new.id, new.version)
+    assert callbacks.Done.GONE == callbacks.mark_done(store, new.id, new.version)
+    assert [] == personal_keys(raw_store, CALLER)
 
 
 def test_no_consent_keeps_nothing(app: Flask, raw_store: redis.Redis) -> None:

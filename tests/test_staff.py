@@ -370,24 +370,76 @@ def test_no_callbacks_is_said_plainly(staff: Staff) -> None:
     assert "No open callback requests." in response.get_data(as_text=True)
 
 
-def test_callbacks_are_listed_with_the_number_to_call_and_erased_when_done(staff: Staff) -> None:
-    """A caller's callback request: when, language and number; "Called back" erases it."""
-    caller = Caller(staff.client.application.test_client(), "+31687654321")
+def ask_for_a_callback(app: Flask, number: str = "+31687654321") -> None:
+    """A caller in Romanian whom nobody answers, and who asks to be called back."""
+    caller = Caller(app.test_client(), number)
     caller.call()
     caller.press("3")  # Română
     caller.press("0")  # the person menu
     caller.press("1")  # someone at the helpline ...
     caller.dial_ends("no-answer")  # ... who does not answer: may we call you back?
     caller.press("1")  # yes
+
+
+def called_back_form(html: str) -> tuple[str, dict[str, str]]:
+    """The first "Called back" form of the page: where it posts, and what (as a browser would)."""
+    form = re.search(r'<form method="post" action="(/staff/callbacks/[0-9a-f]+/done)">(.*?)</form>',
+                     html, re.S)
+    assert form is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2)))
+    return form.group(1), fields
+
+
+def test_callbacks_are_listed_with_the_number_to_call_and_erased_when_done(staff: Staff) -> None:
+    """A caller's callback request: when, language and number; "Called back" erases it."""
+    ask_for_a_callback(staff.client.application)
     html = " ".join(staff.get("/staff/callbacks").get_data(as_text=True).split())
     assert ('<td>2026-11-25 10:30</td> <td>Română</td> '
             '<td><a href="tel:+31687654321">+31687654321</a></td>') in html
-    action = re.search(r'action="(/staff/callbacks/[0-9a-f]+/done)"', html)
-    assert action is not None
-    assert 302 == staff.post(action.group(1), data={"csrf": staff.token}).status_code
+    action, fields = called_back_form(html)
+    assert staff.token == fields["csrf"]
+    response = staff.post(action, data=fields)
+    assert 302 == response.status_code and response.location.endswith("/staff/callbacks?done=1")
     after = staff.get("/staff/callbacks?done=1").get_data(as_text=True)
+    assert "Done: that request and its number are erased." in after
     assert "No open callback requests." in after and "87654321" not in after
-    assert 400 == staff.post(action.group(1)).status_code  # no token: refused
+    assert 400 == staff.post(action, data={"at": fields["at"]}).status_code  # no token: refused
+
+
+def test_called_back_on_an_old_list_keeps_the_request_the_caller_made_since(staff: Staff) -> None:
+    """Staff load the list and call back without reaching the caller, who then asks again: the
+    "Called back" of the old list erases nothing, and the page says the caller asked again and
+    lists their new request (which "Called back" then erases as usual)."""
+    app = staff.client.application
+    ask_for_a_callback(app)
+    action, old = called_back_form(staff.get("/staff/callbacks").get_data(as_text=True))
+    app.config["HELPLINE_CLOCK"].advance(minutes=20)
+    ask_for_a_callback(app)  # rings again meanwhile, asks again: the same id, a new request
+    response = staff.post(action, data=old)
+    assert 302 == response.status_code and response.location.endswith("/staff/callbacks?again=1")
+    html = " ".join(staff.get("/staff/callbacks?again=1").get_data(as_text=True).split())
+    assert ("Not erased: that caller asked to be called back again after this list was loaded. "
+            "The list below shows their new request") in html
+    assert "Done:" not in html
+    assert ('<td>2026-11-25 10:50</td> <td>Română</td> '
+            '<td><a href="tel:+31687654321">+31687654321</a></td>') in html
+    again, new = called_back_form(html)
+    assert action == again and old["at"] != new["at"]
+    assert 302 == staff.post(action, data=new).status_code
+    assert "No open callback requests." in staff.get("/staff/callbacks").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("at", [None, "", "yesterday", "nan", "inf", "1e999", "0x1p3"])
+def test_a_garbled_called_back_form_erases_nothing(staff: Staff, at: str | None) -> None:
+    """A "Called back" without the request's version, or with a garbled one, is refused (400,
+    not an error of ours) and the request stays listed."""
+    ask_for_a_callback(staff.client.application)
+    action, fields = called_back_form(staff.get("/staff/callbacks").get_data(as_text=True))
+    data = {"csrf": fields["csrf"]} if at is None else {**fields, "at": at}
+    response = staff.post(action, data=data)
+    assert 400 == response.status_code
+    assert "nothing was erased" in response.get_data(as_text=True)
+    assert "+31687654321" in staff.get("/staff/callbacks").get_data(as_text=True)
 
 
 def test_a_failing_callback_list_does_not_take_the_page_down(
