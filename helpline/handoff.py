@@ -63,15 +63,19 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from .identity import channel, key_of, normalize, number_key
 from .sealed import Sealer
-from .store import Store
+from .store import Store, Updated
 
 THREAD, POINTER, CLOSED, EXPIRY = "thread", "handoff", "handoff-closed", "handoff-expiry"
+# What a staff reply's :meth:`Desk.claim` found: the hand-off is now (or was) theirs; a
+# colleague answers it; it ended.
+Claim = Literal["claimed", "taken", "gone"]
+_CLAIMS: dict[Updated, Claim] = {"updated": "claimed", "held": "taken", "gone": "gone"}
 # How long after a hand-off expired its texter is still told so with their next message: a
 # week. Someone in exploitation may be without their phone, credit or a safe moment for days;
 # a week covers that (and a long weekend), yet a sign that this number once wrote to staff is
@@ -345,20 +349,27 @@ class Desk:
     def texter_wrote(self, thread: Thread, told_closed: str | None = None) -> bool:
         """Note that the texter just wrote (and which closed stretch they now know of, if
         any): the window and the thread's life start again. False if the hand-off ended since
-        it was read (staff stopped it, or it was wiped, at the same moment): it stays ended."""
-        thread = replace(thread, last_texter_at=self.now.timestamp(), told_closed=told_closed)
-        return self.store.replace_json(THREAD, thread.ref, thread.record(), self.ttl,
-                                       then=self._pointers(thread))
+        it was read (staff stopped it, or it was wiped, at the same moment): it stays ended.
 
-    def claim(self, thread: Thread, staff_key: str) -> bool:
-        """Note that the staff member with ``staff_key`` answers ``thread``. False if it ended
-        since it was read (the texter stopped or wiped it at the same moment): it stays ended.
+        Only her fields are written: who answers stays as it is now (a staff member who
+        answered as she wrote keeps the conversation)."""
+        return self.store.update_json(
+            THREAD, thread.ref, {"last": self.now.timestamp(), "told_closed": told_closed},
+            self.ttl, then=self._pointers(thread)) == "updated"
+
+    def claim(self, thread: Thread, staff_key: str) -> Claim:
+        """Note that the staff member with ``staff_key`` answers ``thread``, if nobody else
+        does yet: ``claimed`` (or already theirs); ``taken`` if a colleague answered first
+        (at the same moment: both read it unanswered); ``gone`` if it ended since it was read
+        (the texter stopped or wiped it at the same moment): it stays ended. Only who answers
+        is written: when she last wrote stays as it is now (a text of hers that crossed this
+        reply keeps her window).
 
         Its life stays what the texter's last text gave it, which is also what her pointer to
         it has left: a thread that outlived the pointer (with her encrypted number) could no
         longer be found by the wipe word or ``forget``, which erase it through the pointer."""
-        thread = replace(thread, staff_key=staff_key)
-        return self.store.replace_json(THREAD, thread.ref, thread.record(), None)
+        return _CLAIMS[self.store.update_json(THREAD, thread.ref, {"staff": staff_key}, None,
+                                              only_if_empty="staff")]
 
     def close(self, thread: Thread, told: bool = True) -> None:
         """End the hand-off, and the texter's place in the menus with it: their screen was the
@@ -371,13 +382,15 @@ class Desk:
     def close_unseen(self, thread: Thread, staff_key: str) -> None:
         """Close a hand-off the texter cannot be told of now, keeping a note under their
         number key for what was left of the thread's life: their next message tells them.
-        After that, the note of its expiry tells them (it stopped; they were never told)."""
-        self.close(thread, told=False)
+        After that, the note of its expiry tells them (it stopped; they were never told).
+
+        All at once, and only if the thread is still there: a hand-off the texter stopped or
+        wiped meanwhile leaves no note (nor is her place in the menus since touched)."""
         left = int(thread.last_texter_at + self.ttl - self.now.timestamp())
-        if left > 0:
-            self.store.set_json(CLOSED, thread.texter_key,
-                                Closed(thread.ref, thread.lang, staff_key, thread.line).record(),
-                                left)
+        note = Closed(thread.ref, thread.lang, staff_key, thread.line).record()
+        self.store.delete_then(
+            (THREAD, thread.ref), [(POINTER, thread.texter_key), ("session", thread.texter_key)],
+            {(CLOSED, thread.texter_key): (note, left)} if left > 0 else {})
 
     def closed_of(self, raw: Any) -> Closed | None:
         """Return the note of a hand-off closed unseen (already read), if there is one."""

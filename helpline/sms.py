@@ -436,7 +436,10 @@ def _from_staff(catalog: Catalog, desk: Desk, staff_key: str, ref: str, text: st
         minutes = str(desk.window_minutes)
         return Outcome(sms.staff("staff_late", ref=ref, minutes=minutes), "handoff.late",
                        thread.lang)
-    if not desk.claim(thread, staff_key):  # the texter stopped it as staff wrote: not sent
+    claimed = desk.claim(thread, staff_key)
+    if claimed == "taken":  # a colleague answered first, at the same moment: not sent
+        return Outcome(sms.staff("staff_taken", ref=ref), "handoff.taken", thread.lang)
+    if claimed == "gone":  # the texter stopped it as staff wrote: not sent
         return Outcome(sms.staff("staff_not_open", ref=ref), "handoff.not_open")
     # In the texter's SMS alphabet, as the prepared texts are, where that keeps what was written.
     reply = as_written_for_sms(passable(text), catalog.content.language(thread.lang))

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
 import fakeredis
 import redis
@@ -95,19 +95,31 @@ end
 return n
 """
 
-# KEYS: a key to replace, then keys to set only if it was. ARGV: for each key, its value and
-# TTL (for the first, "" keeps the TTL it has). Returns 1 if the first key was there (and
-# everything was written), else 0 (nothing was).
-_REPLACE = """
-local kept
-if ARGV[2] == '' then
-    kept = redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
-else
-    kept = redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX')
+# KEYS: a key holding a JSON object, then keys to set only if it is updated. ARGV: the fields
+# to set in it (a JSON object), its TTL ("" keeps the TTL it has), the name of a field that
+# must be empty (null or missing) or already hold the value given ("" for none), then each
+# further key's value and TTL. The object's other fields stay as they are now, not as they were
+# read. Returns 1 if it was updated (and everything was written), 0 if the key was not there
+# (or held no JSON object), 2 if the field held another value (for both, nothing was written).
+_UPDATE = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, record = pcall(cjson.decode, raw)
+if not ok or type(record) ~= 'table' then return 0 end
+local fields = cjson.decode(ARGV[1])
+local guard = ARGV[3]
+if guard ~= '' then
+    local held = record[guard]
+    if held ~= nil and held ~= cjson.null and held ~= fields[guard] then return 2 end
 end
-if not kept then return 0 end
+for name, value in pairs(fields) do record[name] = value end
+if ARGV[2] == '' then
+    redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+else
+    redis.call('SET', KEYS[1], cjson.encode(record), 'EX', ARGV[2])
+end
 for i = 2, #KEYS do
-    redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'EX', ARGV[2 * i])
+    redis.call('SET', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1])
 end
 return 1
 """
@@ -123,6 +135,27 @@ if not ok or type(record) ~= 'table' or record[ARGV[1]] ~= tonumber(ARGV[2]) the
 redis.call('DEL', KEYS[1])
 return 1
 """
+
+# KEYS: a key to erase, then n keys to erase only if it was there, then keys to set only if it
+# was. ARGV: n, then each key to set's value and TTL. Returns 1 if the first key was there
+# (and everything was done), else 0 (nothing was).
+_DELETE_THEN = """
+local n = tonumber(ARGV[1])
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+for i = 2, n + 1 do
+    redis.call('DEL', KEYS[i])
+end
+for i = n + 2, #KEYS do
+    local at = 2 * (i - n) - 2
+    redis.call('SET', KEYS[i], ARGV[at], 'EX', ARGV[at + 1])
+end
+return 1
+"""
+
+# What :meth:`Store.update_json` did: updated the object; nothing, as its key was gone; nothing,
+# as its guarded field held another value.
+Updated = Literal["updated", "gone", "held"]
+_UPDATED: dict[int, Updated] = {1: "updated", 0: "gone", 2: "held"}
 
 
 class StoreUnavailable(Exception):
@@ -177,7 +210,8 @@ class Store:
         # read instead of one per command, which is most of a round trip's cost here.
         self._begin_visit = client.register_script(_BEGIN_VISIT)
         self._finish_visit = client.register_script(_FINISH_VISIT)
-        self._replace = client.register_script(_REPLACE)
+        self._update = client.register_script(_UPDATE)
+        self._delete_then = client.register_script(_DELETE_THEN)
         self._delete_if = client.register_script(_DELETE_IF)
         self._down_until = 0.0
         self._lock = threading.Lock()
@@ -256,19 +290,39 @@ class Store:
         with self._guard():
             return bool(self.client.set(self.key(kind, key), json.dumps(value), ex=ttl, nx=True))
 
-    def replace_json(self, kind: str, key: str, value: Any, ttl: int | None,
-                     then: dict[tuple[str, str], tuple[Any, int]] | None = None) -> bool:
-        """Store ``value`` only if the key is still there (for ``ttl`` seconds; None: for what
-        is left of its TTL), and only then the keys of ``then`` ((kind, key) -> (value,
-        ttl)), all at once; return whether it was there. What was erased since it was read (a
-        hand-off stopped or wiped meanwhile) stays erased."""
-        writes = {(kind, key): (value, "" if ttl is None else ttl), **(then or {})}
-        keys = [self.key(k, part) for k, part in writes]
-        args: list[Any] = []
-        for each, each_ttl in writes.values():
-            args += [json.dumps(each), each_ttl]
+    def delete_then(self, first: tuple[str, str], also: list[tuple[str, str]],
+                    then: dict[tuple[str, str], tuple[Any, int]]) -> bool:
+        """Erase the key ``first`` (a kind and its key) and, only if it was there, the keys of
+        ``also`` and then set the keys of ``then`` ((kind, key) -> (value, ttl)), all at once;
+        return whether it was there. What was erased meanwhile (a hand-off wiped since it was
+        read) leaves nothing written after it."""
+        keys = [self.key(*first), *(self.key(*each) for each in also),
+                *(self.key(*each) for each in then)]
+        args: list[Any] = [len(also)]
+        for value, ttl in then.values():
+            args += [json.dumps(value), ttl]
         with self._guard():
-            return bool(self._replace(keys=keys, args=args))
+            return bool(self._delete_then(keys=keys, args=args))
+
+    def update_json(self, kind: str, key: str, fields: dict[str, Any], ttl: int | None,
+                    only_if_empty: str | None = None,
+                    then: dict[tuple[str, str], tuple[Any, int]] | None = None) -> Updated:
+        """Set ``fields`` of the JSON object under the key, its other fields left as they are
+        now (not as they were read: another request may have set them since), only if the key
+        is still there and, with ``only_if_empty``, that field is empty (null or missing) or
+        already holds the value ``fields`` gives it; keep it ``ttl`` seconds (None: what is
+        left of its TTL); and only then set the keys of ``then`` ((kind, key) -> (value,
+        ttl)). All at once. Return ``updated``, ``gone`` (the key was not there: what was
+        erased since it was read stays erased) or ``held`` (the field held another value);
+        only ``updated`` wrote anything.
+
+        Numbers are written back as Lua's cjson prints them (14 significant digits)."""
+        keys = [self.key(kind, key), *(self.key(k, part) for k, part in (then or {}))]
+        args: list[Any] = [json.dumps(fields), "" if ttl is None else ttl, only_if_empty or ""]
+        for value, each_ttl in (then or {}).values():
+            args += [json.dumps(value), each_ttl]
+        with self._guard():
+            return _UPDATED[int(self._update(keys=keys, args=args))]
 
     def scan_json(self, kind: str) -> dict[str, Any]:
         """Return every key of ``kind`` (by its key part) and its value."""

@@ -325,6 +325,117 @@ def test_a_staff_reply_never_keeps_a_hand_off_longer_than_the_pointer_to_it(
     assert [] == hand_off_keys(raw_store)
 
 
+@pytest.fixture
+def two_staff_app(content_copy: Path, store_kind: str, request: pytest.FixtureRequest) -> Flask:
+    """The app with a second staff number on the list, on either store (as ``app``)."""
+    config: dict[str, Any] = {}
+    if store_kind == "redis":
+        server = request.getfixturevalue("redis_server")
+        redis.Redis.from_url(server.url).flushdb()
+        config["REDIS_URL"] = server.url
+    return two_staff(content_copy, **config)
+
+
+def test_two_staff_answering_at_once_only_the_first_reaches_her(
+        two_staff_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both staff members answer a new hand-off at the same moment: each reads it unanswered,
+    and the colleague's reply is taken first. Only that reply reaches the texter; the other
+    is told a colleague answers (nothing of it reaches her), and her next text goes to the
+    colleague alone."""
+    app = two_staff_app
+    anna = Texter(app.test_client(), ANNA)
+    first, second = Texter(app.test_client(), STAFF), Texter(app.test_client(), SECOND_STAFF)
+    ref = open_handoff(anna)
+    claim, crossed = Desk.claim, []
+
+    def crossing(desk: Desk, thread: Thread, staff_key: str) -> str:
+        monkeypatch.undo()  # the colleague's reply goes as any other
+        crossed.append(second.send(f"{ref} I am here, Anna"))
+        return claim(desk, thread, staff_key)
+
+    monkeypatch.setattr(Desk, "claim", crossing)
+    refused = first.send(f"{ref} Hello, how can we help?")
+    assert [((ANNA, "I am here, Anna"),)] == [reply.sends for reply in crossed]
+    assert (NL["staff_taken"].format(ref=ref), ()) == (refused.text, refused.sends)
+    assert ((SECOND_STAFF, f"{ref} Engels: thanks"),) == anna.send("thanks").sends
+
+
+def test_a_text_that_crosses_the_first_staff_reply_keeps_who_answers(
+        two_staff_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The texter's text is on its way (read: nobody answers yet) when a staff member's first
+    reply is taken: her text reaches every staff number (it was sent before she had an
+    answer), the reply reaches her, and from then on her texts go to that staff member alone;
+    a colleague's reply is told someone answers."""
+    app = two_staff_app
+    anna = Texter(app.test_client(), ANNA)
+    first, second = Texter(app.test_client(), STAFF), Texter(app.test_client(), SECOND_STAFF)
+    ref = open_handoff(anna)
+    wrote, crossed = Desk.texter_wrote, []
+
+    def crossing(desk: Desk, thread: Thread, told_closed: str | None = None) -> bool:
+        crossed.append(second.send(f"{ref} I am here, Anna"))
+        return wrote(desk, thread, told_closed)
+
+    monkeypatch.setattr(Desk, "texter_wrote", crossing)
+    assert [STAFF, SECOND_STAFF] == [to for to, _ in anna.send("is anyone there?").sends]
+    monkeypatch.undo()
+    assert [((ANNA, "I am here, Anna"),)] == [reply.sends for reply in crossed]
+    assert ((SECOND_STAFF, f"{ref} Engels: thanks"),) == anna.send("thanks").sends
+    taken = first.send(f"{ref} Hello?")
+    assert (NL["staff_taken"].format(ref=ref), ()) == (taken.text, taken.sends)
+
+
+def test_a_staff_reply_that_crosses_a_text_keeps_her_time(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff answer 20 minutes after the texter asked, just as she writes again: her text
+    reaches staff, and the window runs from it, not from her first text. A reply 25 minutes
+    after that text still reaches her (45 minutes after the first, past the 30 of the window
+    had her text been forgotten)."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=20)
+    claim, crossed = Desk.claim, []
+
+    def crossing(desk: Desk, thread: Thread, staff_key: str) -> str:
+        crossed.append(anna.send("are you there?"))
+        return claim(desk, thread, staff_key)
+
+    monkeypatch.setattr(Desk, "claim", crossing)
+    assert ((ANNA, "Yes, I am here"),) == staff.send(f"{ref} Yes, I am here").sends
+    monkeypatch.undo()
+    assert [((STAFF, f"{ref} Engels: are you there?"),)] == [reply.sends for reply in crossed]
+    clock.advance(minutes=25)
+    later = staff.send(f"{ref} Where are you now?")
+    assert (None, ((ANNA, "Where are you now?"),)) == (later.text, later.sends)
+
+
+def test_a_stop_unseen_that_crosses_her_wipe_keeps_nothing_of_her(
+        app: Flask, raw_store: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff stop a conversation she can no longer be told of (past the window) just as she
+    sends the wipe word: everything of hers is erased, and stays erased. No note of the stop
+    is left behind for her next text (it would outlive her wipe, under her number's key),
+    and her next text is the menus', telling her nothing of a stop."""
+    app.config["HELPLINE_CLOCK"] = clock = FrozenClock()
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    clock.advance(minutes=40)
+    close_unseen, crossed = Desk.close_unseen, []
+
+    def crossing(desk: Desk, thread: Thread, staff_key: str) -> None:
+        crossed.append(anna.send("WIPE"))
+        close_unseen(desk, thread, staff_key)
+
+    monkeypatch.setattr(Desk, "close_unseen", crossing)
+    stopped = staff.send(f"{ref} KLAAR")
+    monkeypatch.undo()
+    assert (NL["staff_closed"].format(ref=ref), ()) == (stopped.text, stopped.sends)
+    assert [((STAFF, NL["staff_closed"].format(ref=ref)),)] == [reply.sends for reply in crossed]
+    assert [] == kept_but_counts(raw_store, ANNA) and [] == hand_off_keys(raw_store)
+    after = anna.send("I am in Tilburg")
+    assert after.sends == () and after.text != CLOSED_TEXT
+
+
 def test_wipe_and_stop_erase_the_handoff_and_tell_staff(app: Flask, raw_store: redis.Redis) -> None:
     """The wipe word (and STOP) erase the thread with the number; staff learn it stopped."""
     anna = Texter(app.test_client(), ANNA)

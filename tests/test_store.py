@@ -122,6 +122,35 @@ def test_redis_replies_are_read_by_hiredis() -> None:
     assert isinstance(connection._parser, _HiredisParser)
 
 
+def test_update_json_writes_only_its_fields_and_python_reads_them_back(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """A field update leaves the others as they are now (not as the caller read them), keeps
+    the TTL when asked, and what Lua's cjson writes back (a timestamp to 14 significant digits,
+    null, an escaped slash) reads back in Python; a guarded field that holds another value,
+    or a key that is gone, is left alone."""
+    store = app.extensions["helpline.store"]
+    store.create_json("thread", "ABCDE", {"texter": "a/b+c=", "last": 1.0, "staff": None,
+                                          "told_closed": "x", "line": None}, 100)
+    raw_store.expire("helpline:thread:ABCDE", 50)
+    assert "updated" == store.update_json("thread", "ABCDE", {"last": 1764063000.123456,
+                                                              "told_closed": None}, None)
+    assert "updated" == store.update_json("thread", "ABCDE", {"staff": "k1"}, None,
+                                          only_if_empty="staff")
+    assert "updated" == store.update_json("thread", "ABCDE", {"staff": "k1"}, None,
+                                          only_if_empty="staff")  # already theirs
+    assert "held" == store.update_json("thread", "ABCDE", {"staff": "k2"}, 100,
+                                       only_if_empty="staff")
+    kept = store.get_json("thread", "ABCDE")
+    assert {"texter": "a/b+c=", "staff": "k1", "told_closed": None, "line": None} == {
+        name: value for name, value in kept.items() if name != "last"}
+    assert abs(float(kept["last"]) - 1764063000.123456) < 0.001
+    assert 0 < raw_store.ttl("helpline:thread:ABCDE") <= 50
+    raw_store.delete("helpline:thread:ABCDE")
+    assert "gone" == store.update_json("thread", "ABCDE", {"staff": "k1"}, 100,
+                                       then={("handoff", "K"): ("ABCDE", 100)})
+    assert [] == raw_store.keys("*")
+
+
 # --- one message of a number at a time ----------------------------------------------------------
 
 def test_two_texts_sent_at_once_are_answered_one_after_the_other(
