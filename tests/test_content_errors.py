@@ -97,6 +97,28 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "content/answers/en.yaml:9: answers.b8-3.titel: unknown key: check its spelling, or remove it",
     ),
     (
+        "112 taken out of the welcome",
+        replace("prompts/en.yaml", "Then call {emergency}.", "Then call the police."),
+        "prompts/en.yaml:25: text.voice_welcome: missing placeholder {emergency}: the helpline "
+        "writes the emergency number (112) there, which must be said here: put {emergency} back "
+        "in the text",
+    ),
+    (
+        "112 written out instead of its placeholder",
+        replace("prompts/en.yaml", "In danger right now? Call {emergency}.",
+                "In danger right now? Call 113."),
+        "prompts/en.yaml:19: text.person_sms: missing placeholder {emergency}: the helpline "
+        "writes the emergency number (112) there, which must be said here: put {emergency} back "
+        "in the text",
+    ),
+    (
+        "the close word written out in what staff read",
+        replace("prompts/en.yaml", "To stop: {ref} {close}.", "To stop: {ref} DONE."),
+        "prompts/en.yaml:44: text.staff_new: missing placeholder {close}: the helpline writes "
+        "the word that stops a conversation there, which must be said here: put {close} back in "
+        "the text",
+    ),
+    (
         "unknown placeholder",
         replace("prompts/en.yaml", "Send {start} to start again.", "Send {begin} to start again."),
         "prompts/en.yaml:20: text.wiped: unknown placeholder {begin} (allowed here: {start}): use "

@@ -45,7 +45,7 @@ from .model import (
     Voice,
     text_version,
 )
-from .prompt_keys import PROMPT_KEYS
+from .prompt_keys import PROMPT_KEYS, REQUIRED
 
 _RESERVED_DIGIT_WORDS = re.compile(r"^[0-9*#]+$")
 MAX_REGIONS = 9  # keys 1 to 9 of the region list
@@ -542,7 +542,8 @@ def _load_prompts(
                     doc.problem(("text", key), "unknown text: check its spelling, or remove it")
                 )
                 continue
-            for name in _placeholders(value):
+            used = _placeholders(value)
+            for name in used:
                 if name not in known.placeholders:
                     allowed = ", ".join(f"{{{p}}}" for p in sorted(known.placeholders))
                     fix = (f"(allowed here: {allowed}): use only these" if allowed else
@@ -550,6 +551,11 @@ def _load_prompts(
                     reader.problems.append(
                         doc.problem(("text", key), f"unknown placeholder {{{name}}} {fix}")
                     )
+            for name in sorted(known.required - set(used)):
+                reader.problems.append(doc.problem(
+                    ("text", key), f"missing placeholder {{{name}}}: the helpline writes "
+                    f"{REQUIRED[name]} there, which must be said here: put {{{name}}} back "
+                    "in the text"))
         result[code] = Prompts(code, MappingProxyType(dict(parsed.menus)),
                                MappingProxyType(dict(parsed.text)))
     return result

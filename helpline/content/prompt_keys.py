@@ -15,6 +15,28 @@ class PromptKey:
     purpose: str
     placeholders: frozenset[str] = frozenset()
 
+    @property
+    def required(self) -> frozenset[str]:
+        """The placeholders this text must have: each is something people must be told here."""
+        return self.placeholders & frozenset(REQUIRED)
+
+
+# The placeholders a text that has one must keep, and what the helpline fills in: what a
+# caller, texter or staff member must be told there (a text without {emergency} would leave
+# someone in danger without 112). {page}, {pages}, {minutes} and {window} may be left out.
+REQUIRED = {
+    "emergency": "the emergency number (112)",
+    "helpline": "the helpline's phone number",
+    "wipe": "the wipe word",
+    "more": "the word for the next page",
+    "start": "the word to start again",
+    "key": "the key to press",
+    "label": "what the option is",
+    "language": "the caller's or texter's language",
+    "ref": "the conversation's code",
+    "close": "the word that stops a conversation",
+}
+
 
 def _key(purpose: str, *placeholders: str) -> PromptKey:
     return PromptKey(purpose, frozenset(placeholders))
