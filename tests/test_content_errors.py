@@ -11,7 +11,7 @@ import pytest
 from helpline.catalog import build_catalog
 from helpline.content import ContentError
 
-from .conftest import ROOT, make_app
+from .conftest import ROOT, app_on, make_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
 
@@ -221,6 +221,12 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "(a note of your own goes on a line of its own)",
     ),
     (
+        "an unquoted phone number: the advice keeps its +",  # YAML reads it as 31612345678
+        append("content/contacts.yaml", "staff:\n  - number: +31612345678\n"),
+        "content/contacts.yaml:8: staff[0].number: must be text, found 31612345678: put it in "
+        "quotes, e.g. '+31612345678'",
+    ),
+    (
         "a text starting with & (an anchor)",
         replace("prompts/en.yaml", "choose: Send a number.", "choose: &Send a number."),
         "prompts/en.yaml:9: text.choose: starts with '&Send', which YAML does not read as text (a "
@@ -378,3 +384,76 @@ def test_prompts_kept_apart_from_the_content_are_still_texts(tmp_path: Path) -> 
                                                    "choose: Send  # a number."))
     with pytest.raises(ContentError, match="the text stops before '#'"):
         build_catalog(content, prompts)
+
+
+ALWAYS_OPEN = ("missing: without this file the helpline is always open: at any hour, day and "
+               "night, a texter who asks for a person is handed to staff and a caller is put "
+               "through to the staff phones{unread}; restore it (your version control, or the "
+               "last copy that worked), or create it with your team's real hours")
+
+
+@pytest.mark.parametrize(("rename", "unread"), [
+    (None, ""),
+    ("hours.yml", "; content/hours.yml is not read: only hours.yaml is (rename it)"),
+])
+def test_missing_opening_hours_are_warned_about(content_copy: Path, rename: str | None,
+                                                unread: str) -> None:
+    """Without content/hours.yaml the helpline is always open: it loads, but `check` says so
+    loudly, and names a misnamed hours file it does not read."""
+    hours = content_copy / "content/hours.yaml"
+    if rename:
+        hours.rename(hours.with_name(rename))
+    else:
+        hours.unlink()
+    expected = f"content/hours.yaml: {ALWAYS_OPEN.format(unread=unread)}"
+    catalog = build_catalog(content_copy / "content", content_copy / "prompts")
+    assert [expected] == [str(w) for w in catalog.content.warnings if w.file.endswith("hours.yaml")]
+    result = app_on(content_copy).test_cli_runner().invoke(args=["helpline", "check"])
+    assert 0 == result.exit_code, result.output
+    assert f"warning: {expected}" in result.output
+
+
+def _add_german_by_copying_english(root: Path) -> None:
+    """What staff do: copy the English files to de.yaml, then change ``code``."""
+    for folder in ("content/languages", "content/answers", "prompts"):
+        shutil.copy(root / folder / "en.yaml", root / folder / "de.yaml")
+    replace("content/languages/de.yaml", "code: en", "code: de")(root)
+
+
+def test_a_copied_language_gets_the_duplicate_errors_not_the_original(content_copy: Path) -> None:
+    """The copy keeps English's order and keywords: the errors point at the new de.yaml, naming
+    en.yaml as the file that already has them (staff must not change English)."""
+    _add_german_by_copying_english(content_copy)
+    with pytest.raises(ContentError) as caught:
+        build_catalog(content_copy / "content", content_copy / "prompts")
+    already = "is already a keyword in content/languages/en.yaml"
+    assert [
+        "content/languages/de.yaml:4: order: 2 is already used by content/languages/en.yaml: "
+        "give each language its own place in the menu",
+        f"content/languages/de.yaml:9: keywords.start[0]: 'HELPLINE' {already} keywords.start: "
+        "choose another word",
+        f"content/languages/de.yaml:9: keywords.start[1]: 'ENGLISH' {already} keywords.start: "
+        "choose another word",
+        f"content/languages/de.yaml:11: keywords.wipe[0]: 'WIPE' {already} keywords.wipe: choose "
+        "another word",
+        f"content/languages/de.yaml:11: keywords.wipe[1]: 'ERASE' {already} keywords.wipe: choose "
+        "another word",
+    ] == [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), [
+    # The base language (nl) came first: the other language is the one to change.
+    ("content/languages/en.yaml", "start: [HELPLINE, ENGLISH]", "start: [HELPLINE, HULP]",
+     "content/languages/en.yaml:9: keywords.start[1]: 'HULP' is already a keyword in "
+     "content/languages/nl.yaml keywords.start: choose another word"),
+    # Romanian (order 3) came before Polish (order 4), whatever the alphabet says.
+    ("content/languages/pl.yaml", "start: [POMOC, POLSKI]", "start: [POMOC, AJUTOR]",
+     "content/languages/pl.yaml:10: keywords.start[1]: 'AJUTOR' is already a keyword in "
+     "content/languages/ro.yaml keywords.start: choose another word"),
+])
+def test_a_duplicate_keyword_is_reported_in_the_language_that_came_later(
+        content_copy: Path, file: str, old: str, new: str, expected: str) -> None:
+    replace(file, old, new)(content_copy)
+    with pytest.raises(ContentError) as caught:
+        build_catalog(content_copy / "content", content_copy / "prompts")
+    assert [expected] == [str(p) for p in caught.value.problems]

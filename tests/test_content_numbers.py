@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from helpline.content import ContentError, load_content
+from helpline.content._problems import format_path
 
 
 def _load(copy: Path) -> object:
@@ -27,10 +28,11 @@ def test_numbers_preset_a_language(content_copy: Path) -> None:
 
 
 @pytest.mark.parametrize(("additions", "expected"), [
-    # One dialled number cannot preset two languages: the second file is named.
+    # One dialled number cannot preset two languages: reported in the one that is not the
+    # base language, naming the base language's file.
     ({"nl": 'numbers: ["+3197010000002"]', "en": 'numbers: ["+3197010000002"]'},
-     "content/languages/nl.yaml:21: numbers: '+3197010000002' is already used by "
-     "content/languages/en.yaml: a dialled number can start one language only; remove it from "
+     "content/languages/en.yaml:17: numbers: '+3197010000002' is already used by "
+     "content/languages/nl.yaml: a dialled number can start one language only; remove it from "
      "one file"),
     # A number is + country code and digits, no spaces.
     ({"en": 'numbers: ["097 010 000 02"]'},
@@ -66,13 +68,14 @@ def test_staff_numbers_are_read_and_examples_warned_about(content_copy: Path) ->
 
 
 def test_staff_is_optional(content_copy: Path) -> None:
-    """Without ``staff:``, nobody is rung (callers are told so) and nothing is warned."""
+    """Without ``staff:``, nobody is rung (callers are told so): it loads, with the warning an
+    empty list gets."""
     contacts = content_copy / "content/contacts.yaml"
     text = contacts.read_text(encoding="utf-8")
     contacts.write_text(text[:text.index("staff:")], encoding="utf-8")
     content = load_content(content_copy / "content", content_copy / "prompts")
     assert content.contacts.staff == ()
-    assert not [w for w in content.warnings if "staff[" in str(w)]
+    assert [f"content/contacts.yaml: staff: {NO_STAFF}"] == _warnings(content_copy, "staff")
 
 
 @pytest.mark.parametrize("number", ["+3161234567", "+316123456789"])
@@ -119,3 +122,55 @@ def test_example_numbers_need_only_the_right_form(content_copy: Path) -> None:
     stay loud warnings, while ``example: true`` marks them."""
     content = load_content(content_copy / "content", content_copy / "prompts")
     assert "+31000000000" == content.contacts.helpline
+
+
+def _warnings(copy: Path, key: str) -> list[str]:
+    """The warnings about ``key`` (e.g. ``staff``, ``staff[0].number``)."""
+    content = load_content(copy / "content", copy / "prompts")
+    return [str(w) for w in content.warnings if format_path(w.path).startswith(key)]
+
+
+@pytest.mark.parametrize("number", ["113", "911"])
+def test_an_emergency_number_other_than_112_loads_but_is_warned(content_copy: Path,
+                                                                number: str) -> None:
+    """Another country's deployment may need another emergency number: it loads, but people in
+    danger are told to call it, so `check` says so (and what 112 is)."""
+    _edit(content_copy / "content/contacts.yaml", 'emergency: "112"', f'emergency: "{number}"')
+    content = load_content(content_copy / "content", content_copy / "prompts")
+    assert number == content.contacts.emergency
+    assert [f"content/contacts.yaml:6: emergency: '{number}': callers and texters in danger are "
+            f"told to call {number}, but 112 is the emergency number in the Netherlands (and all "
+            f"of the EU): write '112' unless this helpline serves a country where {number} is the "
+            "emergency number"] == _warnings(content_copy, "emergency")
+
+
+def test_112_is_not_warned_about(content_copy: Path) -> None:
+    assert [] == _warnings(content_copy, "emergency")
+
+
+NO_STAFF = ("no staff numbers: nobody can be reached in opening hours (callers who ask for a "
+            "person are told that nobody can take their call, texters how to call the helpline); "
+            "add the numbers of the staff on duty before going live")
+
+
+def test_an_empty_staff_list_is_warned_about(content_copy: Path) -> None:
+    """``staff: []`` loads (contacts.yaml: leave the list empty to have callers told nobody can
+    take their call), but is as loud as one example staff number."""
+    _edit(content_copy / "content/contacts.yaml",
+          'staff:\n  - number: "+31000000001"\n    example: true\n', "staff: []\n")
+    assert [f"content/contacts.yaml:13: staff: {NO_STAFF}"] == _warnings(content_copy, "staff")
+
+
+def test_an_unquoted_number_is_to_be_quoted_with_its_plus(content_copy: Path) -> None:
+    """YAML reads +31612345678 as the number 31612345678: the advice quotes what was written,
+    + included, so following it fixes the line."""
+    _edit(content_copy / "content/contacts.yaml", 'number: "+31000000001"\n    example: true',
+          "number: +31612345678")
+    with pytest.raises(ContentError) as caught:
+        _load(content_copy)
+    assert ["content/contacts.yaml:14: staff[0].number: must be text, found 31612345678: put it "
+            "in quotes, e.g. '+31612345678'"] == [str(p) for p in caught.value.problems]
+    _edit(content_copy / "content/contacts.yaml", "number: +31612345678",
+          "number: '+31612345678'")
+    assert ("+31612345678",) == load_content(content_copy / "content",
+                                             content_copy / "prompts").contacts.staff

@@ -194,8 +194,9 @@ _PATTERN_HELP = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
-    """Say what is wrong with one value, and how to fix it."""
+def _message(error: dict[str, Any], written: str | None = None) -> str:
+    """Say what is wrong with one value, and how to fix it (``written``: the value as it
+    stands in the file, when YAML read it as something other than text)."""
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":
         return "missing: this key is required: add it (the same file of another language shows how)"
@@ -219,7 +220,8 @@ def _message(error: dict[str, Any]) -> str:
                 "digit is missing or one too many (a Dutch mobile number is +316 and 8 digits, "
                 "a Dutch landline +31 and 9 digits): check it against the phone")
     if kind == "string_type":
-        return f"must be text, found {value!r}: put it in quotes, e.g. '{value}'"
+        # As written: YAML reads +31612345678 as the number 31612345678, dropping the +.
+        return f"must be text, found {value!r}: put it in quotes, e.g. '{written or value}'"
     if kind == "bool_type":
         return f"must be true or false, found {value!r}: write true or false, without quotes"
     if kind == "int_type":
@@ -250,5 +252,5 @@ def validate(doc: YamlDoc, model: type[_Strict]) -> tuple[Any, list[Problem]]:
         problems = []
         for error in exc.errors():
             path: KeyPath = tuple(p for p in error["loc"] if isinstance(p, str | int))
-            problems.append(doc.problem(path, _message(dict(error))))
+            problems.append(doc.problem(path, _message(dict(error), doc.written.get(path))))
         return None, problems

@@ -22,6 +22,9 @@ class YamlDoc:
     name: str
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    # A value YAML did not read as text, as it stands in the file (``+31612345678``, read as
+    # the number 31612345678): advice to quote it quotes what staff wrote.
+    written: dict[KeyPath, str] = field(default_factory=dict)
 
     def line(self, path: KeyPath) -> int | None:
         """Return the 1-based line of ``path``, or of its nearest parent that has one."""
@@ -113,6 +116,18 @@ def _cut_texts(node: Node, lines: list[str], name: str, all_texts: bool) -> list
     return problems
 
 
+def _written(node: Node, path: KeyPath, found: dict[KeyPath, str]) -> None:
+    """Collect, by key path, the text as written of each value YAML did not read as text."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            _written(value, (*path, str(key.value)), found)
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            _written(item, (*path, index), found)
+    elif isinstance(node, ScalarNode) and not str(node.tag).endswith(":str"):
+        found[path] = str(node.value)
+
+
 def _empty(node: Node) -> bool:
     return isinstance(node, ScalarNode) and str(node.tag).endswith(":null")
 
@@ -152,4 +167,7 @@ def read_yaml(path: Path, name: str, all_texts: bool = False) -> YamlDoc | list[
         if problems:
             return problems
     lines: dict[KeyPath, int] = {}
-    return YamlDoc(name, _plain(raw, (), lines), lines)
+    written: dict[KeyPath, str] = {}
+    if node is not None:
+        _written(node, (), written)
+    return YamlDoc(name, _plain(raw, (), lines), lines, written)

@@ -6,7 +6,7 @@ Layout (relative to the project root):
 - ``content/menu.yaml``              the menu tree: each menu and the options it offers
 - ``content/answers/<code>.yaml``    the short answers, per language
 - ``content/contacts.yaml``          phone numbers (never in code): the helpline, staff on duty
-- ``content/hours.yaml``             opening hours (optional: without it, always open)
+- ``content/hours.yaml``             opening hours (optional: without it, always open, and warned)
 - ``content/regions.yaml``           care coordination regions, postcodes, coordinators (optional)
 - ``prompts/<code>.yaml``            the interface texts, per language
 
@@ -156,6 +156,8 @@ def _load_languages(reader: _Reader, folder: Path) -> dict[str, Language]:
                     f"(found {len(bases)}: {', '.join(bases) or 'none'}): keep it only in the "
                     "file of the language the others are translated from")
         )
+    # Checked in the order languages came: a duplicate is reported in the one that came later.
+    loaded.sort(key=_came_later)
     _check_unique(reader, loaded, "order", lambda f: [f.order],
                   "give each language its own place in the menu")
     _check_unique(reader, loaded, "numbers", lambda f: f.numbers,
@@ -165,6 +167,20 @@ def _load_languages(reader: _Reader, folder: Path) -> dict[str, Language]:
         return {}
     loaded.sort(key=lambda item: item[1].order)
     return {parsed.code: _language(parsed) for _, parsed in loaded}
+
+
+def _came_later(item: tuple[YamlDoc, schema.LanguageFile]) -> tuple[bool, int, bool, str]:
+    """Sort key: the base language first, then by ``order``, then by code.
+
+    Staff add a language by copying a file (``cp en.yaml de.yaml``) and changing ``code``:
+    the copy keeps the other's ``order`` and keywords, and a duplicate must be reported in
+    the copy, never in the file it was copied from (staff would change English). With the
+    same ``order``, a file whose voice is for another language (``locale: en-GB`` in
+    ``de.yaml``) is the copy not yet finished, and comes later.
+    """
+    parsed = item[1]
+    copied = parsed.voice.locale.split("-")[0].lower() != parsed.code.split("-")[0]
+    return (not parsed.base, parsed.order, copied, parsed.code)
 
 
 def _language(parsed: schema.LanguageFile) -> Language:
@@ -272,6 +288,8 @@ def _reachable(menus: dict[str, tuple[str, ...]]) -> set[str]:
 # Twilio rings at most 10 numbers in one <Dial> (its limit on <Number> nouns); a call to a
 # person rings every staff number in one <Dial>.
 MAX_STAFF = 10
+# The emergency number of the Netherlands and the EU; another is allowed, and warned about.
+EMERGENCY = "112"
 
 
 def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
@@ -294,6 +312,21 @@ def _load_contacts(reader: _Reader, path: Path) -> Contacts | None:
                             "person reaches nobody; replace it with a real staff number and remove "
                             "'example: true' before going live", warning=True)
             )
+    if not parsed.staff:
+        reader.problems.append(
+            doc.problem(("staff",), "no staff numbers: nobody can be reached in opening hours "
+                        "(callers who ask for a person are told that nobody can take their call, "
+                        "texters how to call the helpline); add the numbers of the staff on duty "
+                        "before going live", warning=True)
+        )
+    if parsed.emergency != EMERGENCY:
+        reader.problems.append(
+            doc.problem(("emergency",), f"{parsed.emergency!r}: callers and texters in danger are "
+                        f"told to call {parsed.emergency}, but {EMERGENCY} is the emergency number "
+                        f"in the Netherlands (and all of the EU): write '{EMERGENCY}' unless this "
+                        f"helpline serves a country where {parsed.emergency} is the emergency "
+                        "number", warning=True)
+        )
     return Contacts(parsed.helpline.number, parsed.helpline.example, parsed.emergency,
                     tuple(staff.number for staff in parsed.staff), parsed.ring == "in-turn",
                     parsed.staff_close_word.upper(),
@@ -310,6 +343,16 @@ def _minutes(clock: str) -> int:
 
 def _load_hours(reader: _Reader, path: Path) -> OpeningHours:
     if not path.is_file():
+        others = sorted(p for p in path.parent.glob("*")
+                        if p.name.lower().startswith("hours.") and p.name != path.name)
+        unread = "".join(f"; {reader.name(p)} is not read: only {path.name} is (rename it)"
+                         for p in others)
+        reader.problems.append(Problem(
+            reader.name(path), "missing: without this file the helpline is always open: at any "
+            "hour, day and night, a texter who asks for a person is handed to staff and a caller "
+            f"is put through to the staff phones{unread}; restore it (your version control, or "
+            "the last copy that worked), or create it with your team's real hours",
+            warning=True))
         return ALWAYS_OPEN
     doc, parsed = reader.read(path, schema.HoursFile)
     if doc is None or parsed is None:
