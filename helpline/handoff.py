@@ -178,9 +178,12 @@ def looks_like_ref(word: str) -> bool:
 
 
 # A staff message that answers a hand-off: its reference first, then the text. Staff type
-# "RVTH6 text"; phones and habit also give "RVTH6: text", "RVTH6, text" and "#RVTH6 text".
-_STAFF_REPLY = re.compile(rf"\s*#?([0-9A-Za-z]{{{REF_LENGTH}}})(?![0-9A-Za-z])\s*[:;,]?\s*(.*)",
-                          re.DOTALL)
+# "RVTH6 text"; phones and habit also give "RVTH6: text", "RVTH6, text", "RVTH6. text" and
+# "#RVTH6 text". A mark after the reference is taken for a separator only before a space, a
+# letter or a digit: "RVTH6 :) see you" sends the smiley whole.
+_STAFF_REPLY = re.compile(
+    rf"\s*#?([0-9A-Za-z]{{{REF_LENGTH}}})(?![0-9A-Za-z])\s*(?:[:;,.：，](?=\s|\w|$))?\s*(.*)",
+    re.DOTALL)
 
 
 def staff_reply(body: str) -> tuple[str, str] | None:

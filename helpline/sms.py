@@ -161,10 +161,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
         # 0 asks for a person: a new hand-off opens as for anyone (or, out of hours, the person
         # screen says when we are there), which tells them what they need to know.
         desk.told_closed(number_key)
-    if staff_key is not None and isinstance(request_, engine.Unknown):
+    if (staff_key is not None and isinstance(request_, engine.Unknown)
+            and (state is None or state.node != engine.PERSON)):
         # Staff answering a hand-off without its code first ("Ref RVTH6 ...", "hello"): sent
         # to nobody, and they are told so, not shown the texters' menus. (Menu commands
-        # still work: staff try the menus from their own phones.)
+        # still work, and a question at the person screen asks for a person: staff try the
+        # menus and the hand-off from their own phones.)
         return Outcome(catalog.sms.staff("staff_no_ref"), "handoff.no_ref")
     if not limits.allow_message():
         return _over_limit(catalog, limits, current_lang)
@@ -538,14 +540,16 @@ def _last_word(store: Store, arrival: _Arrival | None, text: str, event: str) ->
             return sms_reply(text)
         visit, limits = arrival.visit, arrival.limits
         visit.abandon()
-        if not limits.allow_message(visit.handoff_count):
-            event, reply = "rate_limited", None
-        elif not limits.fits(1):
-            event, reply = _refused(1, None).event, None
-        elif not is_simulated():
-            visit.sent(1)
-        visit.count(f"sms.{event}")
-        visit.finish()
+        try:
+            if not limits.allow_message(visit.handoff_count):
+                event, reply = "rate_limited", None
+            elif not limits.fits(1):
+                event, reply = _refused(1, None).event, None
+            elif not is_simulated():
+                visit.sent(1)
+            visit.count(f"sms.{event}")
+        finally:
+            visit.finish()  # (and the number's next message may be answered)
         if event in _LIMITS:
             metrics.count("rate_limited", channel="sms", limit=_LIMITS[event])
     except Exception:
@@ -608,10 +612,12 @@ def incoming_sms() -> ResponseReturnValue:
                           "error")
     visit = arrival.visit
     node = outcome.node if outcome.event in ("answer", "menu") else None
-    if not simulated:  # a simulator's answers are shown to staff, never sent
-        visit.sent(outcome.messages)  # every <Message> below counts against the minute's cap
-    visit.count(f"sms.{outcome.event}", lang=outcome.lang, node=node)
-    visit.finish()
+    try:
+        if not simulated:  # a simulator's answers are shown to staff, never sent
+            visit.sent(outcome.messages)  # every <Message> below counts against the minute's cap
+        visit.count(f"sms.{outcome.event}", lang=outcome.lang, node=node)
+    finally:
+        visit.finish()  # (and the number's next message may be answered)
     if outcome.event in _LIMITS:
         metrics.count("rate_limited", channel="sms", limit=_LIMITS[outcome.event])
     if outcome.event == "handoff.opened":

@@ -45,7 +45,7 @@ PAUSE_AFTER_FAILURE = 2.0
 # next waits), and how long at most (milliseconds; a server that died answering leaves it to
 # expire). Answering takes milliseconds; Twilio waits 15 seconds.
 LEASE = "busy"
-LEASE_MS = 5000
+LEASE_MS = 3000
 
 # KEYS: the number's lease, the number's keys to read, then its two count keys (menus,
 # hand-off) and the minute's replies key. ARGV: the rate window, the place (among the keys
@@ -93,6 +93,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
     redis.call('DEL', KEYS[1])
 end
 return n
+"""
+
+# KEYS: the number's lease. ARGV: its token. Gives the lease back if it is still that token's.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
 # KEYS: a key holding a JSON object, then keys to set only if it is updated. ARGV: the fields
@@ -213,6 +219,7 @@ class Store:
         self._update = client.register_script(_UPDATE)
         self._delete_then = client.register_script(_DELETE_THEN)
         self._delete_if = client.register_script(_DELETE_IF)
+        self._release = client.register_script(_RELEASE)
         self._down_until = 0.0
         self._lock = threading.Lock()
 
@@ -433,6 +440,13 @@ class Store:
             self._finish_visit(keys=[self.key(LEASE, number_key),
                                      *(self.key(kind, number_key) for kind in values),
                                      *(key for key, _, _ in counters)], args=args)
+
+    def release(self, number_key: str, lease: str) -> None:
+        """Give back the number's lease (token ``lease``), even while the store pauses after a
+        failure elsewhere (a visit that began before it must not hold up the number's next
+        message until the lease runs out); if that fails too, it runs out. Never raises."""
+        with contextlib.suppress(redis.RedisError):
+            self._release(keys=[self.key(LEASE, number_key)], args=[lease])
 
     def check(self) -> str:
         """Say whether the store can serve: ``ok``, or why not (see :func:`unavailable_reason`;

@@ -135,6 +135,8 @@ class Visit:
             self.store.finish_visit(self.number_key, self._values, self._counters, self.lease)
         except StoreUnavailable:
             log.warning("store unreachable: conversation state and figures not saved")
+            self.store.release(self.number_key, self.lease)
         except Exception:
             # The reply is ready: the texter still gets it, even if saving failed.
             log.exception("saving a conversation's state failed; the reply is sent anyway")
+            self.store.release(self.number_key, self.lease)

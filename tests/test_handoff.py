@@ -818,7 +818,8 @@ def test_a_reference_alone_tells_staff_nothing_was_sent(app: Flask) -> None:
 
 @pytest.mark.parametrize("written", ["{ref}: Are you safe?", "{ref}, Are you safe?",
                                      "#{ref} Are you safe?", " {lower} ;Are you safe?",
-                                     "{ref}:Are you safe?", "{ref}\nAre you safe?"])
+                                     "{ref}:Are you safe?", "{ref}\nAre you safe?",
+                                     "{ref}. Are you safe?", "{ref}：Are you safe?"])
 def test_a_reply_with_punctuation_after_the_code_reaches_the_texter(app: Flask,
                                                                     written: str) -> None:
     """Staff who type the code as phones and habit have it ("RVTH6: ...", "#RVTH6 ...") reach
@@ -829,6 +830,27 @@ def test_a_reply_with_punctuation_after_the_code_reaches_the_texter(app: Flask,
     assert (None, ((ANNA, "Are you safe?"),)) == (sent.text, sent.sends)
     closed = staff.send(f"{ref}: klaar")
     assert NL["staff_closed"].format(ref=ref) == closed.text
+
+
+@pytest.mark.parametrize("smiley", [":) see you at 3", ";-) ok", ":-D"])
+def test_a_staff_reply_that_starts_with_a_smiley_is_sent_whole(app: Flask, smiley: str) -> None:
+    """A mark right after the code is a separator only before a word: "K7QX4 :) see you"
+    sends the smiley whole, not ") see you"."""
+    anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
+    ref = open_handoff(anna)
+    assert ((ANNA, smiley),) == staff.send(f"{ref} {smiley}").sends
+
+
+def test_a_staff_phone_can_still_ask_for_a_person_with_a_question(app: Flask) -> None:
+    """At the person screen a question asks for a person, from a staff phone too (staff try
+    the hand-off from their own phones): not "not sent: start with the code"."""
+    app.config["HELPLINE_CLOCK"] = FrozenClock(OPEN_HOUR.replace(hour=8))  # closed
+    staff = Texter(app.test_client(), STAFF)
+    staff.send("HULP")
+    closed = staff.send("0").text
+    assert closed is not None and closed.startswith(NL["person_closed"])
+    asked = staff.send("Ik heb hulp nodig").text
+    assert asked is not None and NL["person_closed"] in asked  # as anyone's would be
 
 
 @pytest.mark.parametrize("written", ["Ref {ref} Are you safe?", "{ref}Are you safe?",

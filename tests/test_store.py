@@ -13,6 +13,7 @@ from flask import Flask
 from helpline import engine
 from helpline.identity import normalize, number_key
 from helpline.store import LEASE, LEASE_MS
+from helpline.visit import Visit
 
 from .conftest import HASH_KEY, kept_but_counts, personal_keys
 from .twilio_client import Texter
@@ -198,4 +199,18 @@ def test_a_text_waits_while_another_of_the_number_is_answered_and_not_forever(
     assert [] == answered and waiting.is_alive()  # not answered while the other holds it
     waiting.join(timeout=LEASE_MS / 1000 + 5)
     assert (answered[0] or "").startswith("Hulplijn mensenhandel.")
+    assert [] == raw_store.keys(f"helpline:{LEASE}:*")
+
+
+def test_a_visit_that_ends_while_the_store_pauses_still_gives_the_lease_back(
+        app: Flask, raw_store: redis.Redis) -> None:
+    """After a failure elsewhere the store pauses for every request (PAUSE_AFTER_FAILURE): a
+    visit that began before it and ends during it saves nothing, but gives the number's lease
+    back, so that the number's next message does not wait for it to run out."""
+    store = app.extensions["helpline.store"]
+    visit = Visit.begin(store, number_key(NUMBER, HASH_KEY.encode()), 600)
+    assert 1 == len(raw_store.keys(f"helpline:{LEASE}:*"))
+    store._failed("unreachable")  # what another request's timeout does
+    visit.keep("session", {"lang": "nl"}, 60)
+    visit.finish()
     assert [] == raw_store.keys(f"helpline:{LEASE}:*")
