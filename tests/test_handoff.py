@@ -10,6 +10,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,22 @@ def hand_off_keys(store: redis.Redis) -> list[str]:
                   for key in store.keys(f"helpline:{pattern}:*"))
 
 
+def cross(monkeypatch: pytest.MonkeyPatch, method: str,
+          meanwhile: Callable[[], Reply]) -> list[Reply]:
+    """Make the next call of ``Desk.<method>`` (a request's write of a hand-off it read) run
+    ``meanwhile`` first (another request, as if it came at that very moment); return what
+    that request got, once it has run. Only the first call crosses."""
+    original, crossed = getattr(Desk, method), []
+
+    def crossing(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(Desk, method, original)
+        crossed.append(meanwhile())
+        return original(desk, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, method, crossing)
+    return crossed
+
+
 @pytest.mark.parametrize("stop", ["9", "WIPE"])
 def test_a_staff_reply_that_crosses_the_texters_stop_is_not_sent(
         app: Flask, raw_store: redis.Redis, monkeypatch: pytest.MonkeyPatch, stop: str) -> None:
@@ -252,13 +269,7 @@ def test_a_staff_reply_that_crosses_the_texters_stop_is_not_sent(
     open, and the hand-off does not come back (with her encrypted number, answerable again)."""
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
     ref = open_handoff(anna)
-    claim = Desk.claim
-
-    def crossing(desk: Desk, thread: Thread, staff_key: str) -> bool:
-        anna.send(stop)
-        return claim(desk, thread, staff_key)
-
-    monkeypatch.setattr(Desk, "claim", crossing)
+    cross(monkeypatch, "claim", lambda: anna.send(stop))
     reply = staff.send(f"{ref} Are you safe?")
     assert (NL["staff_not_open"].format(ref=ref), ()) == (reply.text, reply.sends)
     assert [] == hand_off_keys(raw_store)
@@ -272,15 +283,9 @@ def test_a_text_that_crosses_staffs_stop_reaches_staff_and_the_stop_stays(
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
     ref = open_handoff(anna)
     staff.send(f"{ref} Hello, how can we help?")
-    wrote = Desk.texter_wrote
-
-    def crossing(desk: Desk, thread: Thread, told_closed: str | None = None) -> bool:
-        assert NL["staff_closed"].format(ref=ref) == staff.send(f"{ref} KLAAR").text
-        return wrote(desk, thread, told_closed)
-
-    monkeypatch.setattr(Desk, "texter_wrote", crossing)
+    crossed = cross(monkeypatch, "texter_wrote", lambda: staff.send(f"{ref} KLAAR"))
     assert ((STAFF, f"{ref} Engels: thanks"),) == anna.send("thanks").sends
-    monkeypatch.undo()
+    assert [NL["staff_closed"].format(ref=ref)] == [reply.text for reply in crossed]
     assert [] == hand_off_keys(raw_store)
     assert NL["staff_not_open"].format(ref=ref) == staff.send(f"{ref} Still there?").text
     assert () == anna.send("one more thing").sends
@@ -346,14 +351,7 @@ def test_two_staff_answering_at_once_only_the_first_reaches_her(
     anna = Texter(app.test_client(), ANNA)
     first, second = Texter(app.test_client(), STAFF), Texter(app.test_client(), SECOND_STAFF)
     ref = open_handoff(anna)
-    claim, crossed = Desk.claim, []
-
-    def crossing(desk: Desk, thread: Thread, staff_key: str) -> str:
-        monkeypatch.undo()  # the colleague's reply goes as any other
-        crossed.append(second.send(f"{ref} I am here, Anna"))
-        return claim(desk, thread, staff_key)
-
-    monkeypatch.setattr(Desk, "claim", crossing)
+    crossed = cross(monkeypatch, "claim", lambda: second.send(f"{ref} I am here, Anna"))
     refused = first.send(f"{ref} Hello, how can we help?")
     assert [((ANNA, "I am here, Anna"),)] == [reply.sends for reply in crossed]
     assert (NL["staff_taken"].format(ref=ref), ()) == (refused.text, refused.sends)
@@ -370,15 +368,8 @@ def test_a_text_that_crosses_the_first_staff_reply_keeps_who_answers(
     anna = Texter(app.test_client(), ANNA)
     first, second = Texter(app.test_client(), STAFF), Texter(app.test_client(), SECOND_STAFF)
     ref = open_handoff(anna)
-    wrote, crossed = Desk.texter_wrote, []
-
-    def crossing(desk: Desk, thread: Thread, told_closed: str | None = None) -> bool:
-        crossed.append(second.send(f"{ref} I am here, Anna"))
-        return wrote(desk, thread, told_closed)
-
-    monkeypatch.setattr(Desk, "texter_wrote", crossing)
+    crossed = cross(monkeypatch, "texter_wrote", lambda: second.send(f"{ref} I am here, Anna"))
     assert [STAFF, SECOND_STAFF] == [to for to, _ in anna.send("is anyone there?").sends]
-    monkeypatch.undo()
     assert [((ANNA, "I am here, Anna"),)] == [reply.sends for reply in crossed]
     assert ((SECOND_STAFF, f"{ref} Engels: thanks"),) == anna.send("thanks").sends
     taken = first.send(f"{ref} Hello?")
@@ -395,15 +386,8 @@ def test_a_staff_reply_that_crosses_a_text_keeps_her_time(
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
     ref = open_handoff(anna)
     clock.advance(minutes=20)
-    claim, crossed = Desk.claim, []
-
-    def crossing(desk: Desk, thread: Thread, staff_key: str) -> str:
-        crossed.append(anna.send("are you there?"))
-        return claim(desk, thread, staff_key)
-
-    monkeypatch.setattr(Desk, "claim", crossing)
+    crossed = cross(monkeypatch, "claim", lambda: anna.send("are you there?"))
     assert ((ANNA, "Yes, I am here"),) == staff.send(f"{ref} Yes, I am here").sends
-    monkeypatch.undo()
     assert [((STAFF, f"{ref} Engels: are you there?"),)] == [reply.sends for reply in crossed]
     clock.advance(minutes=25)
     later = staff.send(f"{ref} Where are you now?")
@@ -420,15 +404,8 @@ def test_a_stop_unseen_that_crosses_her_wipe_keeps_nothing_of_her(
     anna, staff = Texter(app.test_client(), ANNA), Texter(app.test_client(), STAFF)
     ref = open_handoff(anna)
     clock.advance(minutes=40)
-    close_unseen, crossed = Desk.close_unseen, []
-
-    def crossing(desk: Desk, thread: Thread, staff_key: str) -> None:
-        crossed.append(anna.send("WIPE"))
-        close_unseen(desk, thread, staff_key)
-
-    monkeypatch.setattr(Desk, "close_unseen", crossing)
+    crossed = cross(monkeypatch, "close_unseen", lambda: anna.send("WIPE"))
     stopped = staff.send(f"{ref} KLAAR")
-    monkeypatch.undo()
     assert (NL["staff_closed"].format(ref=ref), ()) == (stopped.text, stopped.sends)
     assert [((STAFF, NL["staff_closed"].format(ref=ref)),)] == [reply.sends for reply in crossed]
     assert [] == kept_but_counts(raw_store, ANNA) and [] == hand_off_keys(raw_store)
