@@ -5,20 +5,25 @@ lacks (ș -> s, ő -> o, ệ -> e) so messages cost 160 rather than 70 character
 ``script: bg-latin`` first writes Bulgarian in Latin letters by the official Bulgarian
 system (Transliteration Act, 2009), on top of the ``cyrtranslit`` package.
 
-Prepared texts are checked when they load; what a person writes (a staff reply) is not, so
-:func:`as_written_for_sms` folds it only where that keeps every word as it was written.
+Prepared texts are checked when they load (:func:`unfaithful`: an emoji, a symbol or another
+script would be folded into ":thumbsup:" or "?", so content loading refuses them); what a
+person writes (a staff reply) is not, so :func:`as_written_for_sms` folds it only where that
+keeps every word as it was written.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING, NamedTuple
 
 import cyrtranslit
 from anyascii import anyascii
 
-from .content.model import Language
 from .segments import is_gsm7, to_gsm7
+
+if TYPE_CHECKING:  # only a type here: content loading imports this module
+    from .content.model import Language
 
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04FF]+")
 
@@ -49,7 +54,7 @@ def for_sms(text: str, lang: Language) -> str:
     if lang.script == "bg-latin":
         text = bulgarian_to_latin(text)
     if lang.alphabet == "gsm7":
-        return to_gsm7(text)
+        return to_gsm7(unicodedata.normalize("NFC", text))  # "s" + a combining comma is "ș"
     return text
 
 
@@ -85,3 +90,81 @@ def _folds_faithfully(char: str) -> bool:
              or unicodedata.name(char, "").startswith("LATIN "))
     folded = anyascii(char)
     return plain and bool(folded) and is_gsm7(folded)
+
+
+class Unfaithful(NamedTuple):
+    """A character :func:`for_sms` cannot send as it is meant, and what it sends instead."""
+
+    written: str  # with the marks that belong to it: "⚠️" is "⚠" and a variation selector
+    name: str  # its Unicode name in lower case ("thumbs up sign")
+    sent: str  # what the texter receives (":thumbsup:")
+
+
+def unfaithful(text: str, lang: Language) -> list[Unfaithful]:
+    """Return what in ``text`` :func:`for_sms` would fold into something else than what it
+    says (an emoji into ":thumbsup:", another script into "?"), each once, in order.
+
+    Nothing for a language sent as written (``alphabet: unicode``); letters of the language's
+    own script (``script: bg-latin``) are written in Latin letters first, as sent.
+    """
+    if lang.alphabet != "gsm7":
+        return []
+    if lang.script == "bg-latin":
+        text = bulgarian_to_latin(text)
+    found: dict[str, Unfaithful] = {}
+    for run in _unfaithful_runs(unicodedata.normalize("NFC", text)):
+        if run not in found:
+            found[run] = Unfaithful(run, _describe(run), to_gsm7(run))
+    return list(found.values())
+
+
+def _unfaithful_runs(text: str) -> list[str]:
+    """The clusters of ``text`` that do not fold faithfully; letters next to each other as
+    one run (a word of another script: "هاتف", not four letters)."""
+    runs: list[str] = []
+    joined = False  # the last cluster was a letter of a run
+    for cluster in _clusters(text):
+        if all(_folds_faithfully(char) for char in cluster):
+            joined = False
+            continue
+        letter = unicodedata.category(cluster[0]).startswith("L")
+        if joined and letter:
+            runs[-1] += cluster
+        else:
+            runs.append(cluster)
+        joined = letter
+    return runs
+
+
+def _describe(run: str) -> str:
+    """Name ``run`` in lower case: "thumbs up sign", or "arabic letters" for a word."""
+    wrong = [char for char in run if not _folds_faithfully(char)]
+    letters = [char for char in wrong if unicodedata.category(char).startswith("L")]
+    scripts = {unicodedata.name(char, "").split(" ")[0] for char in letters}
+    if len(letters) > 1 and len(scripts) == 1:
+        return f"{scripts.pop().lower()} letters"
+    return _name(wrong[0])
+
+
+def _name(char: str) -> str:
+    if char == "\t":
+        return "tab"
+    name = unicodedata.name(char, "")
+    return name.lower() if name else f"U+{ord(char):04X}"
+
+
+def _clusters(text: str) -> list[str]:
+    """Split ``text`` into characters with the marks that belong to them: combining marks,
+    variation selectors, skin tones, and what a zero width joiner joins (one emoji)."""
+    out: list[str] = []
+    for char in text:
+        if out and (_belongs(char) or out[-1].endswith("\u200d")):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
+
+
+def _belongs(char: str) -> bool:
+    return (unicodedata.category(char) in ("Mn", "Me") or char == "\u200d"
+            or "\ufe00" <= char <= "\ufe0f" or "\U0001f3fb" <= char <= "\U0001f3ff")

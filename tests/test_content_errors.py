@@ -40,6 +40,9 @@ def delete(file: str) -> Callable[[Path], None]:
 
 LONG = "Dit is een zin van precies vijftig tekens lang ok. " * 14  # 700 characters
 
+GSM7_FIX = ("this language's texts are sent in the SMS alphabet: alphabet: gsm7 in "
+            "content/languages/{code}.yaml")
+
 BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "bad YAML",
@@ -250,6 +253,34 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         'prompts/en.yaml:14: not valid YAML: a text starting with { must be in quotes, e.g. '
         '"{more} for the rest"',
     ),
+    (
+        "an emoji in an answer of a gsm7 language",  # folded, texters would get ":thumbsup:"
+        replace("content/answers/en.yaml", "victims of human trafficking from abroad.",
+                "victims of human trafficking from abroad 👍"),
+        "content/answers/en.yaml:10: answers.b8-3.text: '👍' (thumbs up sign) reaches texters "
+        "as ':thumbsup:': remove it or write it in words (" + GSM7_FIX.format(code="en") + ")",
+    ),
+    (
+        "emoji in a prompt of a gsm7 language: each listed once, in one problem",
+        replace("prompts/nl.yaml", "welcome: Hulplijn mensenhandel. Informatie en hulp.",
+                "welcome: ⚠️ Hulplijn mensenhandel 👍 Informatie en hulp 👍"),
+        "prompts/nl.yaml:7: text.welcome: '⚠️' (warning sign) reaches texters as ':warning:?', "
+        "'👍' (thumbs up sign) as ':thumbsup:': remove them or write them in words ("
+        + GSM7_FIX.format(code="nl") + ")",
+    ),
+    (
+        "a word of another script in a menu title of a gsm7 language",
+        replace("prompts/nl.yaml", "  main: Hoofdmenu", "  main: Hoofdmenu هاتف"),
+        "prompts/nl.yaml:4: menus.main: 'هاتف' (arabic letters) reaches texters as 'h?tf': "
+        "remove it or write it in words (" + GSM7_FIX.format(code="nl") + ")",
+    ),
+    (
+        "an emoji in a text to staff (sent in the base language, folded)",
+        replace("prompts/nl.yaml", "Stoppen: {ref} {close}.", "Stoppen: {ref} {close} ✅"),
+        "prompts/nl.yaml:44: text.staff_new: '✅' (white heavy check mark) reaches staff as "
+        "':white_check_mark:': remove it or write it in words (" + GSM7_FIX.format(code="nl")
+        + ")",
+    ),
 ]
 
 
@@ -457,3 +488,58 @@ def test_a_duplicate_keyword_is_reported_in_the_language_that_came_later(
     with pytest.raises(ContentError) as caught:
         build_catalog(content_copy / "content", content_copy / "prompts")
     assert [expected] == [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    # Spoken only: a voice text is never texted.
+    ("prompts/nl.yaml", "Bel dan {emergency}.", "Bel dan {emergency} 👍"),
+    # The language menu is sent as written (the names are in their own scripts).
+    ("prompts/nl.yaml", 'choose_language: "Kies je taal:"', 'choose_language: "Kies je taal 👇"'),
+    # Texts to staff are sent in the base language only: English's are never sent.
+    ("prompts/en.yaml", "To stop: {ref} {close}.", "To stop: {ref} {close} ✅"),
+])
+def test_an_emoji_where_nothing_is_folded_stays_allowed(broken_root: Path, file: str, old: str,
+                                                        new: str) -> None:
+    replace(file, old, new)(broken_root)
+    build_catalog(broken_root / "content", broken_root / "prompts")
+
+
+def test_a_unicode_language_keeps_its_emoji(broken_root: Path) -> None:
+    """alphabet: unicode sends texts as written: an emoji is what texters receive."""
+    replace("content/languages/en.yaml", "alphabet: gsm7", "alphabet: unicode")(broken_root)
+    replace("content/answers/en.yaml", "victims of human trafficking from abroad.",
+            "victims of human trafficking from abroad 👍")(broken_root)
+    replace("prompts/en.yaml", "no_more: That was the whole answer.",
+            "no_more: That was the whole answer ⚠️")(broken_root)
+    catalog = build_catalog(broken_root / "content", broken_root / "prompts")
+    english = [sms.text for key, sms in catalog.sms.messages.items() if key[0] == "en"]
+    assert any("abroad 👍" in text for text in english)
+    assert any("That was the whole answer ⚠️" in text for text in english)
+
+
+def test_accented_letters_and_typographic_punctuation_fold_in_a_gsm7_language(
+        broken_root: Path) -> None:
+    """Letters the SMS alphabet lacks lose their accents, as intended (even written as a
+    letter and a combining accent), those it has stay; curly quotes and dashes become plain:
+    not refused."""
+    replace("content/answers/en.yaml", "victims of human trafficking from abroad.",
+            "victims from abroad, Ștefan, Lőrinc, Việt, Zoë, René \u201cok\u201d \u2013 "
+            "s\u0326i\u2026")(broken_root)
+    catalog = build_catalog(broken_root / "content", broken_root / "prompts")
+    english = [sms.text for key, sms in catalog.sms.messages.items() if key[:2] == ("en", "b8-3")]
+    assert any('Stefan, Lorinc, Viet, Zoe, René "ok" - si...' in text for text in english)
+
+
+def test_cyrillic_is_written_in_latin_letters_but_an_emoji_is_refused(
+        content_copy: Path) -> None:
+    """script: bg-latin writes Bulgarian in Latin letters before the SMS alphabet: the
+    Cyrillic of a title is fine, an emoji after it is not."""
+    replace("content/answers/bg.yaml", "title: Какво е трафик на хора?",
+            "title: Какво е трафик на хора? 👍")(content_copy)
+    with pytest.raises(ContentError) as caught:
+        build_catalog(content_copy / "content", content_copy / "prompts")
+    assert [
+        "content/answers/bg.yaml:7: answers.what-is-trafficking.title: '👍' (thumbs up sign) "
+        "reaches texters as ':thumbsup:': remove it or write it in words ("
+        + GSM7_FIX.format(code="bg") + ")",
+    ] == [str(p) for p in caught.value.problems]

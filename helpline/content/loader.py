@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .. import words
+from .. import transliteration, words
 from . import _schema as schema
 from ._problems import ContentError, Problem, errors_only
 from ._yaml import YamlDoc, read_yaml
@@ -472,6 +472,7 @@ def _load_answers(
     faqs: dict[int, str] = {}
     base_texts: dict[str, AnswerText] = {}
     for answer_id, answer in parsed.answers.items():
+        _check_answer_alphabet(reader, doc, languages[base], answer_id, answer)
         if answer_id not in tree.parents:
             reader.problems.append(
                 doc.problem(("answers", answer_id), "is not reachable: no menu offers it; add it "
@@ -495,13 +496,15 @@ def _load_answers(
     result: dict[str, Any] = {base: MappingProxyType(base_texts)}
     for code in languages:
         if code != base:
-            result[code] = _load_translation(reader, folder / f"{code}.yaml", code, base_texts)
+            result[code] = _load_translation(reader, folder / f"{code}.yaml", languages[code],
+                                             base_texts)
     return result
 
 
 def _load_translation(
-    reader: _Reader, path: Path, code: str, base_texts: dict[str, AnswerText]
+    reader: _Reader, path: Path, lang: Language, base_texts: dict[str, AnswerText]
 ) -> Any:
+    code = lang.code
     doc, parsed = reader.read(path, schema.TranslatedAnswersFile)
     if doc is None or parsed is None:
         return MappingProxyType({})
@@ -523,6 +526,7 @@ def _load_translation(
                             "check the id, or remove it")
             )
             continue
+        _check_answer_alphabet(reader, doc, lang, answer_id, answer)
         if answer.source != source.source_version:
             reader.problems.append(
                 doc.problem(("answers", answer_id, "source"),
@@ -536,6 +540,43 @@ def _load_translation(
             answer.source,
         )
     return MappingProxyType(texts)
+
+
+def _check_answer_alphabet(reader: _Reader, doc: YamlDoc, lang: Language, answer_id: str,
+                           answer: Any) -> None:
+    """An answer's title and text are sent by SMS (``say`` is only spoken)."""
+    for key in ("title", "text"):
+        _check_sms_alphabet(reader, doc, ("answers", answer_id, key), getattr(answer, key), lang)
+
+
+# Prompts never folded for the SMS alphabet: the language menu is sent as written (its
+# names are in their own scripts).
+_SENT_AS_WRITTEN = frozenset({"choose_language", "more_languages"})
+
+
+def _folded_for_sms(key: str, lang: Language) -> bool:
+    """Tell whether prompt ``key`` of ``lang`` is sent by SMS folded to its alphabet: not the
+    spoken ``voice_`` texts, and the texts to staff only in the base language (the one they
+    are sent in)."""
+    if key.startswith("voice_") or key in _SENT_AS_WRITTEN:
+        return False
+    return lang.base or not key.startswith("staff_")
+
+
+def _check_sms_alphabet(reader: _Reader, doc: YamlDoc, path: tuple[str | int, ...], text: str,
+                        lang: Language) -> None:
+    """Refuse a text of a ``gsm7`` language that the SMS alphabet would garble: an emoji, a
+    symbol or another script folds into ":thumbsup:" or "?" (accented letters fold as meant)."""
+    found = transliteration.unfaithful(text, lang)
+    if not found:
+        return
+    who = "staff" if path[-1:] and str(path[-1]).startswith("staff_") else "texters"
+    what = f"{found[0].written!r} ({found[0].name}) reaches {who} as {found[0].sent!r}"
+    what += "".join(f", {item.written!r} ({item.name}) as {item.sent!r}" for item in found[1:])
+    them = "it" if len(found) == 1 else "them"
+    reader.problems.append(doc.problem(
+        path, f"{what}: remove {them} or write {them} in words (this language's texts are sent "
+        f"in the SMS alphabet: alphabet: gsm7 in content/languages/{lang.code}.yaml)"))
 
 
 def _check_language_field(reader: _Reader, doc: YamlDoc, found: str, expected: str) -> None:
@@ -566,7 +607,8 @@ def _load_prompts(
             if menu not in parsed.menus:
                 reader.problems.append(doc.problem(("menus",), f"missing: the title of menu {menu!r}: "
                                                     "add it under menus:"))
-        for menu in parsed.menus:
+        for menu, title in parsed.menus.items():
+            _check_sms_alphabet(reader, doc, ("menus", menu), title, languages[code])
             if menu not in tree.menus:
                 reader.problems.append(
                     doc.problem(("menus", menu), "is not a menu in content/menu.yaml: check "
@@ -585,6 +627,8 @@ def _load_prompts(
                     doc.problem(("text", key), "unknown text: check its spelling, or remove it")
                 )
                 continue
+            if _folded_for_sms(key, languages[code]):
+                _check_sms_alphabet(reader, doc, ("text", key), value, languages[code])
             used = _placeholders(value)
             for name in used:
                 if name not in known.placeholders:
