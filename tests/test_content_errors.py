@@ -122,6 +122,17 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "the text",
     ),
     (
+        "a colon and a space in an unquoted text",
+        replace("prompts/en.yaml", "  choose: Send a number.", "  choose: Note: send a number."),
+        "prompts/en.yaml:9: not valid YAML: a colon and a space (': ') inside a text that is not in "
+        "quotes: put the whole text in quotes, e.g. hours: \"Open: Monday to Friday\"",
+    ),
+    (
+        "a tab for indentation",
+        replace("prompts/en.yaml", "  choose: Send a number.", "\tchoose: Send a number."),
+        "prompts/en.yaml:9: not valid YAML: a tab: indent with spaces only, never with tabs",
+    ),
+    (
         "unknown placeholder",
         replace("prompts/en.yaml", "Send {start} to start again.", "Send {begin} to start again."),
         "prompts/en.yaml:20: text.wiped: unknown placeholder {begin} (allowed here: {start}): use "

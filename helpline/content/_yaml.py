@@ -156,6 +156,13 @@ def read_yaml(path: Path, name: str, all_texts: bool = False) -> YamlDoc | list[
         if value.startswith(("{", "*", "&")):
             return [Problem(name, f"not valid YAML: a text starting with {value[0]} must be in "
                             f"quotes, e.g. \"{value}\"", (), line)]
+        if what.startswith("mapping values are not allowed"):
+            return [Problem(name, "not valid YAML: a colon and a space (': ') inside a text "
+                            "that is not in quotes: put the whole text in quotes, e.g. "
+                            "hours: \"Open: Monday to Friday\"", (), line)]
+        if "'\\t'" in what:
+            return [Problem(name, "not valid YAML: a tab: indent with spaces only, never "
+                            "with tabs", (), line)]
         return [Problem(name, f"not valid YAML: {what}: check the indentation, quotes and "
                         "brackets on this line and the line before (a quote left open on an "
                         "earlier line shows up here too)", (), line)]
