@@ -122,6 +122,12 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         "the text",
     ),
     (
+        "a date where a text goes",
+        replace("prompts/en.yaml", "  choose: Send a number.", "  choose: 2026-12-24"),
+        "prompts/en.yaml:9: text.choose: must be text, found the date 2026-12-24: put it in "
+        "quotes, e.g. '2026-12-24'",
+    ),
+    (
         "a colon and a space in an unquoted text",
         replace("prompts/en.yaml", "  choose: Send a number.", "  choose: Note: send a number."),
         "prompts/en.yaml:9: not valid YAML: a colon and a space (': ') inside a text that is not in "

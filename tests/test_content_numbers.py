@@ -174,3 +174,15 @@ def test_an_unquoted_number_is_to_be_quoted_with_its_plus(content_copy: Path) ->
           "number: '+31612345678'")
     assert ("+31612345678",) == load_content(content_copy / "content",
                                              content_copy / "prompts").contacts.staff
+
+
+def test_a_bare_staff_key_says_how_to_write_an_empty_list(content_copy: Path) -> None:
+    """``staff:`` with nothing after it (what "leave the list empty" suggests) is refused in
+    staff words: "found nothing", and how to write an empty list, never Python's None."""
+    _edit(content_copy / "content/contacts.yaml",
+          'staff:\n  - number: "+31000000001"\n    example: true\n', "staff:\n")
+    with pytest.raises(ContentError) as caught:
+        _load(content_copy)
+    assert ["content/contacts.yaml:13: staff: must be a list, found nothing: write it as [A, B], "
+            "or [] for none, or one '- ' line per entry"] == [
+        str(p) for p in caught.value.problems]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 import phonenumbers
@@ -221,11 +222,11 @@ def _message(error: dict[str, Any], written: str | None = None) -> str:
                 "a Dutch landline +31 and 9 digits): check it against the phone")
     if kind == "string_type":
         # As written: YAML reads +31612345678 as the number 31612345678, dropping the +.
-        return f"must be text, found {value!r}: put it in quotes, e.g. '{written or value}'"
+        return f"must be text, found {_shown(value)}: put it in quotes, e.g. '{written or value}'"
     if kind == "bool_type":
-        return f"must be true or false, found {value!r}: write true or false, without quotes"
+        return f"must be true or false, found {_shown(value)}: write true or false, without quotes"
     if kind == "int_type":
-        return f"must be a whole number, found {value!r}: write digits only, without quotes"
+        return f"must be a whole number, found {_shown(value)}: write digits only, without quotes"
     if kind in ("greater_than_equal", "less_than_equal"):
         limit = ctx.get("ge", ctx.get("le"))
         least = kind == "greater_than_equal"
@@ -233,13 +234,25 @@ def _message(error: dict[str, Any], written: str | None = None) -> str:
     if kind == "literal_error":
         return f"{value!r} is not one of {ctx['expected']}: write one of these"
     if kind in ("dict_type", "model_type"):
-        return (f"must hold keys and values, each on its own indented line below, found {value!r}: "
+        return (f"must hold keys and values, each on its own indented line below, found {_shown(value)}: "
                 "the same file of another language shows how")
     if kind == "list_type":
         example = f"[{value}]" if isinstance(value, str) else "[A, B]"
-        return f"must be a list, found {value!r}: write it as {example}, or one '- ' line per entry"
-    return (f"{error['msg'].lower()} (found {value!r}): compare with the same file of another "
+        none = ", or [] for none" if value is None else ""
+        return (f"must be a list, found {_shown(value)}: write it as {example}{none}, or one '- ' "
+                "line per entry")
+    return (f"{error['msg'].lower()} (found {_shown(value)}): compare with the same file of another "
             "language")
+
+
+def _shown(value: Any) -> str:
+    """``value`` as staff wrote it, not as Python writes it: nothing (an empty value), a date as
+    a date, anything else quoted."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    return repr(value)
 
 
 def validate(doc: YamlDoc, model: type[_Strict]) -> tuple[Any, list[Problem]]:
