@@ -3,10 +3,10 @@ helpline number, neither side ever seeing the other's number.
 
 How it goes (PRODUCT.md §3, "Reaching a person")::
 
-    texter: 0                    -> "someone will answer here"       staff: "K7QX4 (Roemeens): ..."
-    texter: my boss has my pass  ->                                   staff: "K7QX4 Roemeens: my ..."
-    staff:  K7QX4 Go to ...      -> texter: "Go to ..."  (from the helpline number)
-    texter: 9  (or staff: K7QX4 KLAAR)  -> closed, both sides are told
+    texter: 0                    -> "someone will answer here"       staff: "K7WX4 (Roemeens): ..."
+    texter: my boss has my pass  ->                                   staff: "K7WX4 Roemeens: my ..."
+    staff:  K7WX4 Go to ...      -> texter: "Go to ..."  (from the helpline number)
+    texter: 9  (or staff: K7WX4 KLAAR)  -> closed, both sides are told
 
 Every message goes out as TwiML ``<Message to=... from=...>`` in the reply to the incoming
 one: no REST calls. ``from`` is the helpline's own address on the channel of ``to`` (Twilio
@@ -103,8 +103,8 @@ MAX_MESSAGE = 1600
 
 
 def for_staff(ref: str, name: str, text: str) -> tuple[str, ...]:
-    """Return a texter's ``text`` as staff get it: "K7QX4 Roemeens: ...", or in parts
-    "K7QX4 Roemeens (1/2): ..." where one message would be longer than Twilio takes."""
+    """Return a texter's ``text`` as staff get it: "K7WX4 Roemeens: ...", or in parts
+    "K7WX4 Roemeens (1/2): ..." where one message would be longer than Twilio takes."""
     return _parts(passable(text),
                   lambda i, n: f"{ref} {name}: " if n == 1 else f"{ref} {name} ({i}/{n}): ")
 

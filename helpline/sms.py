@@ -103,6 +103,12 @@ def answer(catalog: Catalog, sessions: Sessions, limits: Limits, number_key: str
     request_ = sms_input.parse(body, catalog.keywords, current_lang, choices,
                                engine.paged(catalog.rules, state))
     if not sessions.visit.reachable:
+        written = staff_reply(body) if desk is not None and desk.staff_key(sender.normal) else None
+        if written is not None:
+            # Staff answering while the store is down: nothing can go (the texter's number is
+            # kept there). They are told so, not given the texters' apology.
+            return Outcome(catalog.sms.staff("staff_store_down", ref=written[0]),
+                           "handoff.store_down")
         desk = None  # no hand-offs without the store: the menus go on, a person is "call us"
     try:
         thread = desk.of_pointer(sessions.visit.pointer) if desk is not None else None

@@ -39,8 +39,8 @@ NO_PHOTO = "@no-photo"  # a texter outside a hand-off sent a photo: nobody can s
 # to for a reason other than the hours (no staff, no store, no SMS number to tell staff from).
 PERSON_BY_PHONE = "@person-by-phone"
 STAFF_TEXTS = ("staff_new", "staff_late", "staff_taken", "staff_not_open", "staff_empty",
-               "staff_no_ref", "staff_closed", "staff_no_photo", "staff_after_close",
-               "staff_too_many")
+               "staff_no_ref", "staff_store_down", "staff_closed", "staff_no_photo",
+               "staff_after_close", "staff_too_many")
 
 WIDEST_MINUTES = "1440"  # {minutes} as texts are measured: a window (hand-off, limit) of a day
 

@@ -809,6 +809,18 @@ def test_a_reply_with_punctuation_after_the_code_reaches_the_texter(app: Flask,
     assert NL["staff_closed"].format(ref=ref) == closed.text
 
 
+def test_a_staff_reply_while_the_store_is_down_tells_staff_it_was_not_sent() -> None:
+    """While Redis is unreachable no reply can go (the texter's number is kept there): staff
+    read, in words for staff, that it was not sent and to send it again, not the texters'
+    apology."""
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    reply = Texter(app.test_client(), STAFF).send("K7WX4: Are you safe?")
+    assert (NL["staff_store_down"].format(ref="K7WX4"), ()) == (reply.text, reply.sends)
+    assert "NIET verstuurd" in reply.text and reply.measure.segments == 1
+    texter = Texter(app.test_client(), ANNA).send("K7WX4: hello").text
+    assert texter is not None and "NIET verstuurd" not in texter  # a texter's is the apology
+
+
 @pytest.mark.parametrize("smiley", [":) see you at 3", ";-) ok", ":-D"])
 def test_a_staff_reply_that_starts_with_a_smiley_is_sent_whole(app: Flask, smiley: str) -> None:
     """A mark right after the code is a separator only before a word: "K7QX4 :) see you"

@@ -110,6 +110,9 @@ PROMPT_KEYS: Mapping[str, PromptKey] = {
     "staff_no_ref": _key("to staff: their message did not start with a conversation's code "
                          "(and is no menu command), so it went to nobody; start a reply with "
                          "the code (5 characters), then the text"),
+    "staff_store_down": _key("to staff: their reply was not sent because of a fault on our "
+                             "side (the helpline cannot reach what it keeps); send it again in "
+                             "a few minutes", "ref"),
     "staff_closed": _key("to staff: the conversation with this reference has stopped", "ref"),
     "staff_no_photo": _key("to staff, after the texter's words (if any): they sent a photo, which "
                            "was not passed on (short, in brackets)"),
