@@ -1120,14 +1120,20 @@ def test_a_texter_who_writes_after_staff_stopped_unseen_learns_it_and_staff_get_
     assert 1 == figures["sms.handoff.after_close|lang=en"]
 
 
+def assert_0_opens_a_new_handoff(anna: Texter, old_ref: str) -> None:
+    """Her 0 opens a new hand-off at once (its text says someone will answer here), under a
+    new reference, and her next text goes to staff under it."""
+    opened = anna.send("0")
+    assert EN["handoff_opened"].format(minutes=30) == opened.text
+    assert old_ref != ref_of(opened)
+    assert ((STAFF, f"{ref_of(opened)} Engels: hello"),) == anna.send("hello").sends
+
+
 def test_after_a_stop_unseen_0_opens_a_new_handoff(app: Flask, raw_store: redis.Redis) -> None:
     """0 as her first text after the stop asks for a person: a new hand-off opens at once (its
     text says someone will answer here), under a new reference; nothing goes to the old one."""
     anna, _, ref, _ = stopped_unseen(app, raw_store)
-    opened = anna.send("0")
-    assert EN["handoff_opened"].format(minutes=30) == opened.text
-    assert ref != ref_of(opened)
-    assert ((STAFF, f"{ref_of(opened)} Engels: hello"),) == anna.send("hello").sends
+    assert_0_opens_a_new_handoff(anna, ref)
 
 
 def test_the_note_of_a_stop_unseen_is_personal_expires_and_the_wipe_word_erases_it(
@@ -1226,10 +1232,7 @@ def test_after_her_hand_off_expired_0_opens_a_new_one_at_once(app: Flask,
     """0 as her first text after the expiry asks for a person: a new hand-off opens (its text
     says someone will answer here), not the notice; her next text goes to staff."""
     anna, _, ref = expired(app, raw_store)
-    opened = anna.send("0")
-    assert EN["handoff_opened"].format(minutes=30) == opened.text
-    assert ref != ref_of(opened)
-    assert ((STAFF, f"{ref_of(opened)} Engels: hello"),) == anna.send("hello").sends
+    assert_0_opens_a_new_handoff(anna, ref)
 
 
 def test_the_note_of_a_hand_off_is_personal_outlives_it_a_week_and_the_wipe_word_erases_it(
